@@ -1,0 +1,170 @@
+"""`session`: the calendar, bookings and attendance."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from bookctl.commands._options import FormatOpt, StoreOpt, app_context
+from bookctl.errors import RuleError
+from bookctl.output import Format, emit, emit_rows
+
+app = typer.Typer(no_args_is_help=True, help="The calendar: sessions, bookings and attendance.")
+
+BookingArg = Annotated[str, typer.Argument(help="A booking id (or a session id with exactly one active booking).")]
+AllowPastOpt = Annotated[bool, typer.Option("--allow-past", help="Record a session that already happened.")]
+StartOpt = Annotated[str, typer.Option("--start", help="'YYYY-MM-DD HH:MM' in the store's time zone, or ISO 8601 with an offset.")]
+OptStr = Annotated[Optional[str], typer.Option(show_default=False)]
+
+
+def _mutate(store, action):  # noqa: ANN001, ANN202 - a tiny shared shape for the attendance commands
+    ctx = app_context(store)
+    with ctx.store().write() as uow:
+        view = action(uow, ctx.clock())
+        uow.commit()
+    return view
+
+
+@app.command("add")
+def session_add(
+    service: Annotated[str, typer.Option("--service", help="Service id or name (a class or course).")],
+    start: StartOpt,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False)] = None,
+    capacity: Annotated[Optional[int], typer.Option("--capacity", help="Places (default: the service's).", show_default=False)] = None,
+    allow_past: AllowPastOpt = False,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Put a meeting of a class or course on the calendar."""
+    from bookctl.services.calendar import add_session
+
+    emit(_mutate(store, lambda uow, now: add_session(uow, now, service, start, staff, capacity, allow_past)), fmt)
+
+
+@app.command("book")
+def session_book(
+    contact: Annotated[str, typer.Option("--contact", help="Contact id.")],
+    service: Annotated[Optional[str], typer.Option("--service", help="Service id or name.", show_default=False)] = None,
+    start: Annotated[Optional[str], typer.Option("--start", help="'YYYY-MM-DD HH:MM' in the store's time zone.", show_default=False)] = None,
+    session: Annotated[Optional[str], typer.Option("--session", help="Join this existing session instead.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False)] = None,
+    form: Annotated[Optional[list[str]], typer.Option("--form", help="A booking-form answer KEY=VALUE (repeatable).", show_default=False)] = None,
+    allow_past: AllowPastOpt = False,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Book a client: a new appointment, or a place in a class."""
+    from bookctl.services.calendar import book
+
+    emit(_mutate(store, lambda uow, now: book(uow, now, contact, service_ref=service, start_text=start, session_id=session,
+                                             staff_ref=staff, forms=form or (), allow_past=allow_past)), fmt)
+
+
+@app.command("list")
+def session_list(
+    day: Annotated[Optional[str], typer.Option("--day", help="One day, YYYY-MM-DD (default: today).", show_default=False)] = None,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="First day, inclusive.", show_default=False)] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", show_default=False)] = None,
+    service: Annotated[Optional[str], typer.Option("--service", show_default=False)] = None,
+    contact: Annotated[Optional[str], typer.Option("--contact", help="Only this contact (all their bookings when no period is given).", show_default=False)] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """One row per booking, ordered by start: today's unless a period or contact is given."""
+    from bookctl.services.calendar import display_rows, list_bookings
+
+    ctx = app_context(store)
+    with ctx.store().read() as uow:
+        rows = list_bookings(uow, ctx.clock(), day=day, date_from=date_from, date_to=date_to, staff_ref=staff,
+                             service_ref=service, contact_id=contact)
+        if fmt is Format.table:
+            rows = display_rows(uow, rows)
+    emit_rows(rows, fmt)
+
+
+@app.command("show")
+def session_show(ref: Annotated[str, typer.Argument(help="A booking id, or a session id.")], store: StoreOpt = None,
+                 fmt: FormatOpt = Format.table) -> None:
+    """Show a booking, or a session with its bookings."""
+    from bookctl.services.calendar import show
+
+    with app_context(store).store().read() as uow:
+        view = show(uow, ref)
+    emit(view, fmt)
+
+
+@app.command("checkin")
+def session_checkin(booking: BookingArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Mark that the client arrived."""
+    from bookctl.services.calendar import set_attendance
+
+    emit(_mutate(store, lambda uow, now: set_attendance(uow, now, booking, "checked_in")), fmt)
+
+
+@app.command("no-show")
+def session_no_show(
+    booking: BookingArg,
+    charge_fee: Annotated[bool, typer.Option("--charge-fee", help="Charge the service's no-show fee.")] = False,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Mark that the client did not come."""
+    from bookctl.services.calendar import set_attendance
+
+    if charge_fee:
+        raise RuleError("no-show fees need payments, which this version of bookctl does not have yet; "
+                        "run without --charge-fee to mark the no-show only")
+    emit(_mutate(store, lambda uow, now: set_attendance(uow, now, booking, "no_show")), fmt)
+
+
+@app.command("attendance")
+def session_attendance(
+    booking: BookingArg,
+    value: Annotated[str, typer.Argument(metavar="booked|checked_in|no_show")],
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Set attendance to booked, checked_in or no_show (and back)."""
+    from bookctl.domain.models import ATTENDANCE_VALUES
+    from bookctl.errors import UsageError
+    from bookctl.services.calendar import set_attendance
+
+    normalized = value.replace("-", "_").lower()
+    if normalized not in ATTENDANCE_VALUES:
+        raise UsageError(f"attendance {value!r} is not one of booked, checked_in, no_show")
+    emit(_mutate(store, lambda uow, now: set_attendance(uow, now, booking, normalized)), fmt)
+
+
+@app.command("cancel")
+def session_cancel(
+    booking: BookingArg,
+    refund: Annotated[bool, typer.Option("--refund", help="Refund what was paid.")] = False,
+    amount: OptStr = None,
+    charge_fee: Annotated[bool, typer.Option("--charge-fee", help="Keep the service's cancellation fee.")] = False,
+    notify: Annotated[bool, typer.Option("--notify", help="Send the cancellation email.")] = False,
+    refund_email: Annotated[bool, typer.Option("--refund-email", help="Send the refund email.")] = False,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Cancel a booking and free its place."""
+    from bookctl.services.calendar import cancel
+
+    wanted = [flag for flag, on in (("--refund", refund), ("--amount", amount is not None),
+                                    ("--charge-fee", charge_fee), ("--refund-email", refund_email)) if on]
+    if wanted:
+        raise RuleError(f"{', '.join(wanted)} need payments, which this version of bookctl does not have yet; "
+                        "nothing was cancelled")
+    if notify:
+        raise RuleError("--notify needs email, which this version of bookctl does not have yet; nothing was cancelled")
+    emit(_mutate(store, lambda uow, now: cancel(uow, now, booking)), fmt)
+
+
+@app.command("reschedule")
+def session_reschedule(booking: BookingArg, start: StartOpt, allow_past: AllowPastOpt = False,
+                       store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Move a booking to a new start time."""
+    from bookctl.services.calendar import reschedule
+
+    emit(_mutate(store, lambda uow, now: reschedule(uow, now, booking, start, allow_past)), fmt)

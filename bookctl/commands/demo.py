@@ -1,0 +1,46 @@
+"""`demo seed`: fill an empty store with a realistic studio for demos, fixtures and benchmarks."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from bookctl.commands._options import FormatOpt, StoreOpt, app_context
+from bookctl.output import Format, emit
+
+app = typer.Typer(no_args_is_help=True, help="Demo data for trying bookctl out, fixtures and benchmarks.")
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total if total else width
+    sys.stderr.write(f"\rseeding [{'#' * filled}{'.' * (width - filled)}] {done}/{total} bookings")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+@app.command("seed")
+def demo_seed(
+    contacts: Annotated[int, typer.Option("--contacts", help="How many contacts.")] = 50,
+    bookings: Annotated[int, typer.Option("--bookings", help="How many bookings.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="The random seed: the same arguments give the same files.")] = 1,
+    start: Annotated[Optional[str], typer.Option("--start", help="The day the demo calls today, YYYY-MM-DD (default: today).", show_default=False)] = None,
+    days: Annotated[Optional[int], typer.Option("--days", help="How many days the calendar spans, half before --start (default: 14 up to 365 as bookings grow).", show_default=False)] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Fill an empty store with a studio: services, staff, contacts, past and upcoming bookings."""
+    from bookctl.services.calendar import zone_of
+    from bookctl.services.demo import seed as seed_store
+    from bookctl.timeutil import parse_date
+
+    ctx = app_context(store)
+    with ctx.store().write() as uow:
+        first = parse_date(start, "--start") if start else ctx.clock().astimezone(zone_of(uow)).date()
+        summary = seed_store(uow, contacts=contacts, bookings=bookings, seed_value=seed, start=first, days=days,
+                             progress=_progress_bar if sys.stderr.isatty() else None)
+        uow.commit()
+    emit(summary, fmt)

@@ -1,0 +1,183 @@
+"""`init`, `config`, `service` and `staff`: setting a business up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from bookctl.commands._options import FormatOpt, StoreOpt, app_context
+from bookctl.output import Format, emit, emit_rows
+
+config_app = typer.Typer(no_args_is_help=True, help="Show and change the store's settings.")
+service_app = typer.Typer(no_args_is_help=True, help="What clients book: appointments, classes, courses.")
+staff_app = typer.Typer(no_args_is_help=True, help="The people who run sessions.")
+
+def init(
+    directory: Annotated[Optional[Path], typer.Argument(help="Where to create the store (default: here).", show_default=False)] = None,
+    business: Annotated[str, typer.Option("--business", help="The business's name.")] = ...,  # type: ignore[assignment]
+    currency: Annotated[str, typer.Option("--currency", help="ISO 4217 code; every amount is in it.")] = "EUR",
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA zone that times are entered and shown in.")] = "UTC",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Create a store: a directory holding bookctl.toml."""
+    from bookctl.services.setup import config_view, init_store
+
+    root = directory if directory is not None else Path.cwd()
+    settings = init_store(root, business, currency, timezone)
+    emit({"store": str(root.resolve()), **config_view(settings)}, fmt)
+
+
+@config_app.command("show")
+def config_show(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Show every setting."""
+    from bookctl.services.setup import config_view
+
+    with app_context(store).store().read() as uow:
+        emit(config_view(uow.settings), fmt)
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds")],
+    value: Annotated[str, typer.Argument()],
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change one setting."""
+    from bookctl.services.setup import set_config
+
+    with app_context(store).store().write() as uow:
+        view = set_config(uow, key, value)
+        uow.commit()
+    emit(view, fmt)
+
+
+KindOpt = Annotated[str, typer.Option("--kind", help="appointment, class or course.")]
+
+
+def _kind(value: str) -> str:
+    from bookctl.errors import UsageError
+
+    if value not in ("appointment", "class", "course"):
+        raise UsageError(f"--kind {value!r} is not one of appointment, class, course")
+    return value
+
+
+@service_app.command("add")
+def service_add(
+    name: Annotated[str, typer.Argument(help="The service's name, e.g. 'Yoga Flow'.")],
+    price: Annotated[str, typer.Option("--price", help="Price in the store currency, e.g. 50 or 49.90.")],
+    duration: Annotated[int, typer.Option("--duration", help="Length in minutes.")],
+    kind: KindOpt = "appointment",
+    capacity: Annotated[Optional[int], typer.Option("--capacity", help="Places in a class or course (default 10).", show_default=False)] = None,
+    deposit: Annotated[Optional[str], typer.Option("--deposit", help="Paid online ahead; the rest in person.", show_default=False)] = None,
+    cancellation_fee: Annotated[Optional[str], typer.Option("--cancellation-fee", show_default=False)] = None,
+    no_show_fee: Annotated[Optional[str], typer.Option("--no-show-fee", show_default=False)] = None,
+    cancellation_window_hours: Annotated[Optional[int], typer.Option("--cancellation-window-hours", help="The fee applies this close to the start (0: always).", show_default=False)] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Add a service with its price, length and booking policy."""
+    from bookctl.services.setup import add_service
+    from bookctl.services.views import service_view
+
+    with app_context(store).store().write() as uow:
+        service = add_service(uow, name, price, duration, _kind(kind), capacity, deposit, cancellation_fee,
+                              no_show_fee, cancellation_window_hours)
+        uow.commit()
+    emit(service_view(service), fmt)
+
+
+@service_app.command("list")
+def service_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include removed services.")] = False,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List the services."""
+    from bookctl.services.views import service_view
+
+    with app_context(store).store().read() as uow:
+        rows = [service_view(s) for s in uow.settings.services.values() if all_ or not s.archived]
+    emit_rows(rows, fmt, columns=("id", "name", "kind", "price", "duration_minutes", "capacity", "deposit",
+                                  "cancellation_fee", "no_show_fee", "archived"))
+
+
+@service_app.command("show")
+def service_show(service: Annotated[str, typer.Argument(help="Service id or name.")], store: StoreOpt = None,
+                 fmt: FormatOpt = Format.table) -> None:
+    """Show a service and its booking policy."""
+    from bookctl.services.setup import find_service
+    from bookctl.services.views import service_view
+
+    with app_context(store).store().read() as uow:
+        emit(service_view(find_service(uow.settings, service)), fmt)
+
+
+@service_app.command("edit")
+def service_edit(
+    service: Annotated[str, typer.Argument(help="Service id or name.")],
+    name: Annotated[Optional[str], typer.Option("--name", show_default=False)] = None,
+    price: Annotated[Optional[str], typer.Option("--price", show_default=False)] = None,
+    duration: Annotated[Optional[int], typer.Option("--duration", show_default=False)] = None,
+    capacity: Annotated[Optional[int], typer.Option("--capacity", show_default=False)] = None,
+    deposit: Annotated[Optional[str], typer.Option("--deposit", help="0 removes it.", show_default=False)] = None,
+    cancellation_fee: Annotated[Optional[str], typer.Option("--cancellation-fee", help="0 removes it.", show_default=False)] = None,
+    no_show_fee: Annotated[Optional[str], typer.Option("--no-show-fee", help="0 removes it.", show_default=False)] = None,
+    cancellation_window_hours: Annotated[Optional[int], typer.Option("--cancellation-window-hours", show_default=False)] = None,
+    restore: Annotated[bool, typer.Option("--restore", help="Make a removed service bookable again.")] = False,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change a service; bookings already made keep their price and time."""
+    from bookctl.services.setup import edit_service
+    from bookctl.services.views import service_view
+
+    with app_context(store).store().write() as uow:
+        changed = edit_service(uow, service, name=name, price=price, duration=duration, capacity=capacity,
+                               deposit=deposit, cancellation_fee=cancellation_fee, no_show_fee=no_show_fee,
+                               cancellation_window_hours=cancellation_window_hours, restore=restore)
+        uow.commit()
+    emit(service_view(changed), fmt)
+
+
+@service_app.command("remove")
+def service_remove(service: Annotated[str, typer.Argument(help="Service id or name.")], store: StoreOpt = None,
+                   fmt: FormatOpt = Format.table) -> None:
+    """Stop offering a service. Its bookings and history stay; --restore undoes it."""
+    from bookctl.services.setup import remove_service
+    from bookctl.services.views import service_view
+
+    with app_context(store).store().write() as uow:
+        removed = remove_service(uow, service)
+        uow.commit()
+    emit(service_view(removed), fmt)
+
+
+@staff_app.command("add")
+def staff_add(
+    name: Annotated[str, typer.Argument(help="Full name.")],
+    email: Annotated[Optional[str], typer.Option("--email", show_default=False)] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Add a member of staff."""
+    from bookctl.services.setup import add_staff
+    from bookctl.services.views import staff_view
+
+    with app_context(store).store().write() as uow:
+        staff = add_staff(uow, name, email)
+        uow.commit()
+    emit(staff_view(staff), fmt)
+
+
+@staff_app.command("list")
+def staff_list(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """List the staff."""
+    from bookctl.services.views import staff_view
+
+    with app_context(store).store().read() as uow:
+        rows = [staff_view(s) for s in uow.settings.staff.values()]
+    emit_rows(rows, fmt, columns=("id", "name", "email"))

@@ -1,0 +1,30 @@
+"""Attendance rules: booked, checked in, no-show (seed 000)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bookctl.domain.models import Booking, Session
+from bookctl.errors import RuleError
+
+
+def change_attendance(booking: Booking, session: Session, to: str, now: datetime) -> bool:
+    """Set `booking.attendance` to `to`; returns False when it already was (a harmless repeat).
+
+    `now` is aware and in the store's time zone. A cancelled booking has no attendance to mark; a
+    client can check in from the session's day on, and be a no-show only once it has started.
+    """
+    if booking.status == "cancelled":
+        raise RuleError(f"booking {booking.id} is cancelled; its attendance cannot change")
+    local_start = session.start.astimezone(now.tzinfo)
+    if to == "checked_in" and now.date() < local_start.date():
+        raise RuleError(f"booking {booking.id} is on {local_start.date().isoformat()}; cannot check in before that day")
+    if to == "no_show" and now < session.start:
+        raise RuleError(
+            f"booking {booking.id} starts at {local_start.strftime('%Y-%m-%d %H:%M')}; "
+            "cannot mark a no-show before it starts"
+        )
+    if booking.attendance == to:
+        return False
+    booking.attendance = to  # type: ignore[assignment]
+    return True

@@ -1,0 +1,108 @@
+"""The records bookctl keeps. Field names are the contract's JSON keys."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from bookctl.domain.money import Money
+
+ServiceKind = Literal["appointment", "class", "course"]
+SessionStatus = Literal["scheduled", "cancelled"]
+BookingStatus = Literal["confirmed", "cancelled"]
+Attendance = Literal["booked", "checked_in", "no_show"]
+ATTENDANCE_VALUES: tuple[str, ...] = ("booked", "checked_in", "no_show")
+
+
+class Record(BaseModel):
+    """A stored record: unknown keys in a hand-edited file are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Service(Record):
+    """Something a client books: an appointment type, a class or a course, with its booking policy."""
+
+    id: str
+    name: str
+    kind: ServiceKind = "appointment"
+    price: Money
+    duration_minutes: int = Field(ge=1, le=24 * 60)
+    capacity: int = Field(default=1, ge=1, le=10_000)
+    deposit: Money | None = None
+    cancellation_fee: Money | None = None
+    no_show_fee: Money | None = None
+    cancellation_window_hours: int = Field(default=24, ge=0, le=24 * 365)
+    archived: bool = False
+
+
+class Staff(Record):
+    """A member of staff who runs sessions and takes tasks."""
+
+    id: str
+    name: str
+    email: str | None = None
+
+
+class Session(Record):
+    """One occurrence on the calendar: an appointment, or one meeting of a class or course."""
+
+    id: str
+    service_id: str
+    staff_id: str | None = None
+    start: AwareDatetime
+    end: AwareDatetime
+    capacity: int = Field(ge=1, le=10_000)
+    status: SessionStatus = "scheduled"
+    created_at: AwareDatetime
+
+
+class Booking(Record):
+    """One client's place in a session. Where and when come from its session."""
+
+    id: str
+    session_id: str
+    contact_id: str
+    status: BookingStatus = "confirmed"
+    attendance: Attendance = "booked"
+    price: Money
+    form_responses: dict[str, str] = Field(default_factory=dict)
+    created_at: AwareDatetime
+    cancelled_at: AwareDatetime | None = None
+
+
+class Contact(Record):
+    """A client's contact card."""
+
+    id: str
+    first_name: str
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    emails: list[str] = Field(default_factory=list)
+    phones: list[str] = Field(default_factory=list)
+    addresses: list[str] = Field(default_factory=list)
+    company: str | None = None
+    position: str | None = None
+    language: str | None = None
+    tax_id: str | None = None
+    birthday: date | None = None
+    custom_fields: dict[str, str] = Field(default_factory=dict)
+    labels: list[str] = Field(default_factory=list)
+    created_at: AwareDatetime
+    # The contact's bookings, kept in the same unit of work as the bookings themselves so the
+    # card never has to scan the calendar. Internal: not part of the contact's JSON.
+    booking_ids: list[str] = Field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        """First and last name as one would address the client."""
+        return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
+
+
+def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    """Half-open intervals [start, end) overlap: back-to-back sessions do not clash."""
+    return a_start < b_end and b_start < a_end

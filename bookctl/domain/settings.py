@@ -1,0 +1,105 @@
+"""What `bookctl.toml` holds: the business, its policy defaults, services and staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from bookctl.domain.models import Service, Staff
+from bookctl.domain.money import KNOWN_CURRENCIES, Money
+
+SCHEMA_VERSION = 1
+
+
+class Business(BaseModel):
+    """Who the store belongs to, and the currency and time zone everything is entered in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    currency: str
+    timezone: str
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in KNOWN_CURRENCIES:
+            raise ValueError(f"unknown currency {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from bookctl.timeutil import load_zone
+
+        load_zone(value)
+        return value
+
+
+class Policy(BaseModel):
+    """Defaults that new services take."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cancellation_window_hours: int = Field(default=24, ge=0, le=24 * 365)
+
+
+class StoreOptions(BaseModel):
+    """How the store behaves on this machine."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lock_timeout_seconds: int = Field(default=10, ge=0, le=3600)
+
+
+class Settings(BaseModel):
+    """The whole of `bookctl.toml`. Money is written there as decimals in the business currency."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    business: Business
+    policy: Policy = Field(default_factory=Policy)
+    store: StoreOptions = Field(default_factory=StoreOptions)
+    services: dict[str, Service] = Field(default_factory=dict)
+    staff: dict[str, Staff] = Field(default_factory=dict)
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _money_from_decimals(cls, value: Any, info: ValidationInfo) -> Any:
+        """TOML carries '50.00'; turn it into Money in the business currency before validation."""
+        business = info.data.get("business")
+        if not isinstance(value, dict) or business is None:
+            return value
+        converted = {}
+        for key, service in value.items():
+            if isinstance(service, dict):
+                service = {
+                    name: ({"minor": _decimal_to_minor(raw, business.currency), "currency": business.currency}
+                           if name in _MONEY_FIELDS and isinstance(raw, str) else raw)
+                    for name, raw in service.items()
+                }
+            converted[key] = service
+        return converted
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """The TOML form: no None values (TOML has no null), money as decimal strings."""
+        data = self.model_dump(mode="python", exclude_none=True)
+        for service in data["services"].values():
+            for name in _MONEY_FIELDS:
+                if name in service:
+                    service[name] = Money(**service[name]).amount
+        return data
+
+
+_MONEY_FIELDS = ("price", "deposit", "cancellation_fee", "no_show_fee")
+
+
+def _decimal_to_minor(raw: str, currency: str) -> int:
+    from bookctl.errors import UsageError
+
+    try:
+        return Money.parse(raw, currency).minor
+    except UsageError as exc:
+        raise ValueError(str(exc)) from None

@@ -1,0 +1,1 @@
+"""One module per capability: plain functions taking a unit of work and plain values."""

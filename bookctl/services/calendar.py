@@ -1,0 +1,308 @@
+"""The calendar: sessions, bookings, attendance, rescheduling and cancelling (seed 000)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from bookctl.domain.attendance import change_attendance
+from bookctl.domain.models import Booking, Service, Session, overlaps
+from bookctl.errors import NotFoundError, RuleError, UsageError
+from bookctl.services.setup import find_service, find_staff
+from bookctl.services.views import booking_view, session_view
+from bookctl.storage.base import UnitOfWork
+from bookctl.timeutil import day_bounds, load_zone, parse_date, parse_datetime
+
+# No session lasts longer (services are capped at 24 h), so a clash is never further back.
+_LONGEST_SESSION = timedelta(hours=24)
+
+
+def zone_of(uow: UnitOfWork) -> tzinfo:
+    """The store's time zone."""
+    return load_zone(uow.settings.business.timezone)
+
+
+def parse_forms(pairs: Iterable[str]) -> dict[str, str]:
+    """`--form KEY=VALUE` answers as a dict."""
+    answers: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--form {pair!r} must look like KEY=VALUE")
+        answers[key.strip()] = value.strip()
+    return answers
+
+
+def _not_in_past(start: datetime, now: datetime, allow_past: bool, zone: tzinfo) -> None:
+    if start < now and not allow_past:
+        raise RuleError(f"{start.astimezone(zone):%Y-%m-%d %H:%M} is in the past; "
+                        "use --allow-past to record a session that already happened")
+
+
+def _bookable(service: Service) -> Service:
+    if service.archived:
+        raise RuleError(f"service {service.id} was removed and cannot be booked; "
+                        f"'bookctl service edit {service.id} --restore' brings it back")
+    return service
+
+
+def _check_staff_free(uow: UnitOfWork, staff_id: str | None, start: datetime, end: datetime,
+                      ignore: str | None = None) -> None:
+    """A member of staff cannot run two sessions at once."""
+    if staff_id is None:
+        return
+    for session, _ in uow.sessions_starting(start - _LONGEST_SESSION, end):
+        if session.staff_id == staff_id and session.id != ignore and session.status == "scheduled" \
+                and overlaps(start, end, session.start, session.end):
+            zone = zone_of(uow)
+            name = uow.settings.staff[staff_id].name if staff_id in uow.settings.staff else staff_id
+            raise RuleError(
+                f"{name} already has session {session.id} from {session.start.astimezone(zone):%Y-%m-%d %H:%M} "
+                f"to {session.end.astimezone(zone):%H:%M}, which overlaps"
+            )
+
+
+def _places_left(session: Session, bookings: list[Booking]) -> int:
+    return session.capacity - sum(1 for b in bookings if b.status == "confirmed")
+
+
+def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start_text: str, staff_ref: str | None = None,
+                capacity: int | None = None, allow_past: bool = False) -> dict[str, Any]:
+    """Put a meeting of a class or course on the calendar, with no one booked yet."""
+    zone = zone_of(uow)
+    service = _bookable(find_service(uow.settings, service_ref))
+    if service.kind == "appointment":
+        raise RuleError(f"{service.name} is an appointment; its session is made when it is booked "
+                        "('bookctl session book')")
+    start = parse_datetime(start_text, zone, "--start")
+    _not_in_past(start, now, allow_past, zone)
+    if capacity is not None and not 1 <= capacity <= 10_000:
+        raise UsageError("--capacity must be between 1 and 10000")
+    staff_id = find_staff(uow.settings, staff_ref).id if staff_ref else None
+    end = start + timedelta(minutes=service.duration_minutes)
+    _check_staff_free(uow, staff_id, start, end)
+    session = uow.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
+                              capacity=capacity or service.capacity, created_at=now)
+    return session_view(session, [], zone)
+
+
+def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | None = None,
+         start_text: str | None = None, session_id: str | None = None, staff_ref: str | None = None,
+         forms: Iterable[str] = (), allow_past: bool = False) -> dict[str, Any]:
+    """Book a contact into a session: a new appointment, or a place in a class."""
+    zone = zone_of(uow)
+    answers = parse_forms(forms)
+    if session_id is not None:
+        if service_ref or start_text or staff_ref:
+            raise UsageError("--session joins an existing session; leave out --service, --start and --staff")
+        session = uow.get_session(session_id)
+        service = _bookable(uow.settings.services[session.service_id])
+        if session.status != "scheduled":
+            raise RuleError(f"session {session.id} is cancelled")
+    else:
+        if not service_ref or not start_text:
+            raise UsageError("give --service and --start, or --session to join an existing one")
+        service = _bookable(find_service(uow.settings, service_ref))
+        start = parse_datetime(start_text, zone, "--start")
+        staff_id = find_staff(uow.settings, staff_ref).id if staff_ref else None
+        session = None if service.kind == "appointment" else _find_class_session(uow, service, start, staff_id)
+        if session is None:
+            _not_in_past(start, now, allow_past, zone)
+            end = start + timedelta(minutes=service.duration_minutes)
+            uow.get_contact(contact_id)  # an unknown contact is exit 3 before anything is checked
+            _check_staff_free(uow, staff_id, start, end)
+            session = uow.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
+                                      capacity=service.capacity, created_at=now)
+    _not_in_past(session.start, now, allow_past, zone)
+    contact = uow.get_contact(contact_id)
+    bookings = uow.session_bookings(session)
+    if any(b.contact_id == contact.id and b.status == "confirmed" for b in bookings):
+        raise RuleError(f"{contact.display_name} is already booked in session {session.id}")
+    if _places_left(session, bookings) <= 0:
+        raise RuleError(f"session {session.id} is full: no places left of {session.capacity}")
+    booking = uow.add_booking(session, contact_id=contact.id, price=service.price, form_responses=answers,
+                              created_at=now)
+    if service.name not in contact.labels:  # seed 003: booking a service labels the client with it
+        contact.labels.append(service.name)
+        uow.save_contact(contact)
+    return booking_view(booking, session, zone)
+
+
+def _find_class_session(uow: UnitOfWork, service: Service, start: datetime, staff_id: str | None) -> Session | None:
+    """The scheduled meeting of `service` at `start` (with `staff_id`, when given), if there is one."""
+    for session, _ in uow.sessions_starting(start, start + timedelta(minutes=1)):
+        if session.service_id == service.id and session.start == start and session.status == "scheduled" \
+                and (staff_id is None or session.staff_id == staff_id):
+            return session
+    return None
+
+
+def resolve_booking(uow: UnitOfWork, ref: str) -> tuple[Booking, Session]:
+    """A booking id, or a session id whose session has exactly one active booking."""
+    if ref.startswith("s-"):
+        session = uow.get_session(ref)
+        active = [b for b in uow.session_bookings(session) if b.status == "confirmed"]
+        if len(active) != 1:
+            listed = ", ".join(b.id for b in active) or "none"
+            raise UsageError(f"session {ref} has {len(active)} active bookings ({listed}); name the booking")
+        return active[0], session
+    booking = uow.get_booking(ref)
+    return booking, uow.get_session(booking.session_id)
+
+
+def show(uow: UnitOfWork, ref: str) -> dict[str, Any]:
+    """A booking, or a session with its bookings."""
+    zone = zone_of(uow)
+    if ref.startswith("s-"):
+        session = uow.get_session(ref)
+        return session_view(session, uow.session_bookings(session), zone)
+    booking = uow.get_booking(ref)
+    return booking_view(booking, uow.get_session(booking.session_id), zone)
+
+
+def set_attendance(uow: UnitOfWork, now: datetime, ref: str, to: str) -> dict[str, Any]:
+    """Mark a booking booked, checked in or no-show."""
+    zone = zone_of(uow)
+    booking, session = resolve_booking(uow, ref)
+    if change_attendance(booking, session, to, now.astimezone(zone)):
+        uow.save_booking(booking)
+    return booking_view(booking, session, zone)
+
+
+def cancel(uow: UnitOfWork, now: datetime, ref: str) -> dict[str, Any]:
+    """Cancel a booking and free its place; an appointment's session is cancelled with it."""
+    zone = zone_of(uow)
+    booking, session = resolve_booking(uow, ref)
+    if booking.status == "cancelled":
+        raise RuleError(f"booking {booking.id} is already cancelled")
+    booking.status = "cancelled"
+    booking.cancelled_at = now
+    service = uow.settings.services.get(session.service_id)
+    others = [b for b in uow.session_bookings(session) if b.status == "confirmed" and b.id != booking.id]
+    if (service is None or service.kind == "appointment") and not others:
+        session.status = "cancelled"  # frees the staff member's time
+    uow.save_booking(booking)
+    return booking_view(booking, session, zone)
+
+
+def reschedule(uow: UnitOfWork, now: datetime, ref: str, start_text: str, allow_past: bool = False) -> dict[str, Any]:
+    """Move a booking to a new time: an appointment moves its session, a class booking changes meeting."""
+    zone = zone_of(uow)
+    booking, session = resolve_booking(uow, ref)
+    if booking.status == "cancelled":
+        raise RuleError(f"booking {booking.id} is cancelled; book again instead")
+    if booking.attendance != "booked":
+        raise RuleError(f"booking {booking.id} is marked {booking.attendance}; "
+                        "set its attendance back to booked before rescheduling")
+    start = parse_datetime(start_text, zone, "--start")
+    _not_in_past(start, now, allow_past, zone)
+    service = uow.settings.services[session.service_id]
+    end = start + (session.end - session.start)
+    if service.kind == "appointment":
+        _check_staff_free(uow, session.staff_id, start, end, ignore=session.id)
+        uow.move_session(session, start, end)
+        return booking_view(booking, session, zone)
+    target = _find_class_session(uow, service, start, session.staff_id) or _find_class_session(uow, service, start, None)
+    if target is not None and target.id == session.id:
+        return booking_view(booking, session, zone)
+    if target is None:
+        _check_staff_free(uow, session.staff_id, start, end)
+        target = uow.add_session(service_id=service.id, staff_id=session.staff_id, start=start, end=end,
+                                 capacity=session.capacity, created_at=now)
+    else:
+        bookings = uow.session_bookings(target)
+        if any(b.contact_id == booking.contact_id and b.status == "confirmed" for b in bookings):
+            raise RuleError(f"contact {booking.contact_id} is already booked in session {target.id}")
+        if _places_left(target, bookings) <= 0:
+            raise RuleError(f"session {target.id} is full: no places left of {target.capacity}")
+    uow.move_booking(booking, target)
+    return booking_view(booking, target, zone)
+
+
+def list_bookings(uow: UnitOfWork, now: datetime, *, day: str | None = None, date_from: str | None = None,
+                  date_to: str | None = None, staff_ref: str | None = None, service_ref: str | None = None,
+                  contact_id: str | None = None) -> list[dict[str, Any]]:
+    """One row per booking, ordered by start; today's when no period or contact is given."""
+    zone = zone_of(uow)
+    staff_id = find_staff(uow.settings, staff_ref).id if staff_ref else None
+    service_id = find_service(uow.settings, service_ref).id if service_ref else None
+    if day and (date_from or date_to):
+        raise UsageError("give --day or --from/--to, not both")
+    pairs: Iterable[tuple[Session, list[Booking]]]
+    if contact_id is not None and not (day or date_from or date_to):
+        contact = uow.get_contact(contact_id)
+        pairs = _contact_pairs(uow, contact.booking_ids)
+    else:
+        if contact_id is not None:
+            uow.get_contact(contact_id)
+        start, end = _period(uow, now, zone, day, date_from, date_to)
+        pairs = uow.sessions_starting(start, end) if start < end else []
+    rows = []
+    for session, bookings in pairs:
+        if (staff_id and session.staff_id != staff_id) or (service_id and session.service_id != service_id):
+            continue
+        for booking in bookings:
+            if contact_id is None or booking.contact_id == contact_id:
+                rows.append((session.start, booking.id, booking_view(booking, session, zone)))
+    rows.sort(key=lambda row: (row[0], _id_order(row[1])))
+    return [row for _, _, row in rows]
+
+
+def _id_order(booking_id: str) -> tuple[str, int]:
+    prefix, _, seq = booking_id.rpartition("-")
+    return prefix, int(seq) if seq.isdigit() else 0
+
+
+def _contact_pairs(uow: UnitOfWork, booking_ids: list[str]) -> Iterable[tuple[Session, list[Booking]]]:
+    for booking_id in booking_ids:
+        booking = uow.get_booking(booking_id)
+        yield uow.get_session(booking.session_id), [booking]
+
+
+def _period(uow: UnitOfWork, now: datetime, zone: tzinfo, day: str | None, date_from: str | None,
+            date_to: str | None) -> tuple[datetime, datetime]:
+    """The instants [start, end) a --day or --from/--to selection covers."""
+    if day:
+        return day_bounds(parse_date(day, "--day"), zone)
+    if not date_from and not date_to:
+        return day_bounds(now.astimezone(zone).date(), zone)
+    first = parse_date(date_from, "--from") if date_from else None
+    last = parse_date(date_to, "--to") if date_to else None
+    if first and last and last < first:
+        raise UsageError(f"--to {last} is before --from {first}")
+    span = uow.calendar_span()
+    if span is None:
+        return now, now
+    # A local day can straddle two UTC days; widen by one so nothing at the edges is missed.
+    first = first or span[0] - timedelta(days=1)
+    last = last or span[1] + timedelta(days=1)
+    return day_bounds(first, zone)[0], day_bounds(last, zone)[1]
+
+
+def display_rows(uow: UnitOfWork, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for a person: names beside ids."""
+    settings = uow.settings
+    names: dict[str, str] = {}
+    out = []
+    for row in rows:
+        contact_id = row["contact_id"]
+        if contact_id not in names:
+            try:
+                names[contact_id] = uow.get_contact(contact_id).display_name
+            except NotFoundError:
+                names[contact_id] = contact_id
+        service = settings.services.get(row["service_id"])
+        staff = settings.staff.get(row["staff_id"] or "")
+        out.append({
+            "id": row["id"], "start": row["start"][:16].replace("T", " "), "end": row["end"][11:16],
+            "service": service.name if service else row["service_id"], "contact": names[contact_id],
+            "staff": staff.name if staff else "", "status": row["status"], "attendance": row["attendance"],
+            "payment": row["payment_status"], "price": row["price"],
+        })
+    return out
+
+
+def today(now: datetime, zone: tzinfo) -> date:
+    """The store's calendar day at `now`."""
+    return now.astimezone(zone).date()

@@ -1,0 +1,221 @@
+"""Setting a store up: init, configuration, services and staff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bookctl.domain.ids import unique_slug
+from bookctl.domain.models import Service, Staff
+from bookctl.domain.money import Money, check_currency
+from bookctl.domain.settings import Business, Settings
+from bookctl.errors import NotFoundError, RuleError, UsageError
+from bookctl.storage.base import UnitOfWork
+from bookctl.timeutil import load_zone
+
+
+def init_store(root: Path, business: str, currency: str, timezone: str) -> Settings:
+    """Create a new store at `root`."""
+    from bookctl.storage.filestore import SETTINGS_NAME, FileStore
+
+    if (root / SETTINGS_NAME).exists():
+        raise RuleError(f"{root} already holds a bookctl store")
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root} exists and is not a directory")
+    if not business.strip():
+        raise UsageError("--business must not be empty")
+    load_zone(timezone)
+    settings = Settings(business=Business(name=business.strip(), currency=check_currency(currency), timezone=timezone))
+    FileStore.create(root, settings)
+    return settings
+
+
+def config_view(settings: Settings) -> dict[str, Any]:
+    """Every setting as `section.key: value` (services and staff have their own commands)."""
+    data = settings.to_toml_dict()
+    flat: dict[str, Any] = {"schema_version": data.pop("schema_version")}
+    for section, values in data.items():
+        if section in ("services", "staff"):
+            continue
+        for key, value in values.items():
+            flat[f"{section}.{key}"] = value
+    return flat
+
+
+def _parse_int(value: str, key: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise UsageError(f"{key} must be a whole number, not {value!r}") from None
+    if not low <= number <= high:
+        raise UsageError(f"{key} must be between {low} and {high}")
+    return number
+
+
+def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
+    """Change one setting; returns the new configuration."""
+    settings = uow.settings
+    if key == "business.name":
+        if not value.strip():
+            raise UsageError("business.name must not be empty")
+        settings.business.name = value.strip()
+    elif key == "business.timezone":
+        load_zone(value)
+        settings.business.timezone = value
+    elif key == "business.currency":
+        currency = check_currency(value)
+        if settings.services and currency != settings.business.currency:
+            raise RuleError("cannot change the currency of a store that has services; their prices are in "
+                            f"{settings.business.currency}")
+        settings.business.currency = currency
+    elif key == "policy.cancellation_window_hours":
+        settings.policy.cancellation_window_hours = _parse_int(value, key, 0, 24 * 365)
+    elif key == "store.lock_timeout_seconds":
+        settings.store.lock_timeout_seconds = _parse_int(value, key, 0, 3600)
+    else:
+        known = ", ".join(SETTABLE_KEYS)
+        raise UsageError(f"unknown setting {key!r}; settable keys: {known}")
+    uow.save_settings()
+    return config_view(settings)
+
+
+SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
+                 "policy.cancellation_window_hours", "store.lock_timeout_seconds")
+
+
+def find_service(settings: Settings, ref: str) -> Service:
+    """A service by id, or by a name that only one service has (any case)."""
+    if ref in settings.services:
+        return settings.services[ref]
+    matches = [s for s in settings.services.values() if s.name.casefold() == ref.casefold()]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise UsageError(f"several services are named {ref!r}: {', '.join(s.id for s in matches)}; use an id")
+    raise NotFoundError(f"no service {ref!r}; see 'bookctl service list'")
+
+
+def find_staff(settings: Settings, ref: str) -> Staff:
+    """A member of staff by id, or by a name only one of them has (any case)."""
+    if ref in settings.staff:
+        return settings.staff[ref]
+    matches = [s for s in settings.staff.values() if s.name.casefold() == ref.casefold()]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise UsageError(f"several staff are named {ref!r}: {', '.join(s.id for s in matches)}; use an id")
+    raise NotFoundError(f"no staff member {ref!r}; see 'bookctl staff list'")
+
+
+def _optional_money(text: str | None, currency: str, what: str, price: Money) -> Money | None:
+    """A policy amount; 0 means the policy has none."""
+    if text is None:
+        return None
+    amount = Money.parse(text, currency, what=what)
+    if amount > price:
+        raise UsageError(f"{what} {amount} is more than the price {price}")
+    return amount if amount.minor else None
+
+
+def add_service(uow: UnitOfWork, name: str, price: str, duration: int, kind: str = "appointment",
+                capacity: int | None = None, deposit: str | None = None, cancellation_fee: str | None = None,
+                no_show_fee: str | None = None, cancellation_window_hours: int | None = None) -> Service:
+    """Add a service with its price, length and booking policy."""
+    settings = uow.settings
+    currency = settings.business.currency
+    if not name.strip():
+        raise UsageError("the service name must not be empty")
+    price_money = Money.parse(price, currency, what="--price")
+    capacity = _capacity(kind, capacity)
+    _check_duration(duration)
+    window = settings.policy.cancellation_window_hours if cancellation_window_hours is None else cancellation_window_hours
+    service = Service(
+        id=unique_slug(name, settings.services, f"service-{len(settings.services) + 1}"),
+        name=name.strip(), kind=kind, price=price_money, duration_minutes=duration, capacity=capacity,
+        deposit=_optional_money(deposit, currency, "--deposit", price_money),
+        cancellation_fee=_optional_money(cancellation_fee, currency, "--cancellation-fee", price_money),
+        no_show_fee=_optional_money(no_show_fee, currency, "--no-show-fee", price_money),
+        cancellation_window_hours=_window(window),
+    )
+    settings.services[service.id] = service
+    uow.save_settings()
+    return service
+
+
+def _capacity(kind: str, capacity: int | None) -> int:
+    if kind == "appointment":
+        if capacity not in (None, 1):
+            raise UsageError("an appointment has one client; use --kind class for more places")
+        return 1
+    if capacity is None:
+        return 10
+    if not 1 <= capacity <= 10_000:
+        raise UsageError("--capacity must be between 1 and 10000")
+    return capacity
+
+
+def _check_duration(duration: int) -> None:
+    if not 1 <= duration <= 24 * 60:
+        raise UsageError("--duration must be between 1 and 1440 minutes")
+
+
+def _window(hours: int) -> int:
+    if not 0 <= hours <= 24 * 365:
+        raise UsageError("--cancellation-window-hours must be between 0 and 8760")
+    return hours
+
+
+def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: str | None = None,
+                 duration: int | None = None, capacity: int | None = None, deposit: str | None = None,
+                 cancellation_fee: str | None = None, no_show_fee: str | None = None,
+                 cancellation_window_hours: int | None = None, restore: bool = False) -> Service:
+    """Change a service. Existing bookings keep the price and time they were booked with."""
+    service = find_service(uow.settings, ref)
+    currency = uow.settings.business.currency
+    if name is not None:
+        if not name.strip():
+            raise UsageError("the service name must not be empty")
+        service.name = name.strip()
+    if price is not None:
+        service.price = Money.parse(price, currency, what="--price")
+    if duration is not None:
+        _check_duration(duration)
+        service.duration_minutes = duration
+    if capacity is not None:
+        service.capacity = _capacity(service.kind, capacity)
+    for option, text, field in (("--deposit", deposit, "deposit"), ("--cancellation-fee", cancellation_fee, "cancellation_fee"),
+                                ("--no-show-fee", no_show_fee, "no_show_fee")):
+        if text is not None:
+            setattr(service, field, _optional_money(text, currency, option, service.price))
+    for field in ("deposit", "cancellation_fee", "no_show_fee"):
+        amount = getattr(service, field)
+        if amount is not None and amount > service.price:
+            raise UsageError(f"{field.replace('_', ' ')} {amount} would be more than the price {service.price}")
+    if cancellation_window_hours is not None:
+        service.cancellation_window_hours = _window(cancellation_window_hours)
+    if restore:
+        service.archived = False
+    uow.save_settings()
+    return service
+
+
+def remove_service(uow: UnitOfWork, ref: str) -> Service:
+    """Archive a service: it can no longer be booked, and its past bookings keep their history."""
+    service = find_service(uow.settings, ref)
+    service.archived = True
+    uow.save_settings()
+    return service
+
+
+def add_staff(uow: UnitOfWork, name: str, email: str | None = None) -> Staff:
+    """Add a member of staff."""
+    from bookctl.services.contacts import check_email
+
+    settings = uow.settings
+    if not name.strip():
+        raise UsageError("the staff name must not be empty")
+    staff = Staff(id=unique_slug(name, settings.staff, f"staff-{len(settings.staff) + 1}"), name=name.strip(),
+                  email=None if email is None else check_email(email, "--email"))
+    settings.staff[staff.id] = staff
+    uow.save_settings()
+    return staff

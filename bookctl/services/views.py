@@ -1,0 +1,76 @@
+"""Records as the contract's JSON objects (ISO 8601 with offsets, money as amount + currency)."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from bookctl.domain.models import Booking, Contact, Service, Session, Staff
+from bookctl.domain.money import Money
+from bookctl.domain.payments import summarize
+from bookctl.timeutil import iso
+
+
+def money(value: Money | None) -> dict[str, str] | None:
+    """Money in its JSON form, None stays None."""
+    return None if value is None else value.to_json()
+
+
+def service_view(service: Service) -> dict[str, Any]:
+    """A service with its booking policy."""
+    data = service.model_dump(mode="json")
+    for key in ("price", "deposit", "cancellation_fee", "no_show_fee"):
+        data[key] = money(getattr(service, key))
+    return data
+
+
+def staff_view(staff: Staff) -> dict[str, Any]:
+    """A member of staff."""
+    return staff.model_dump(mode="json")
+
+
+def contact_view(contact: Contact, zone: tzinfo) -> dict[str, Any]:
+    """The contact's JSON keys; the booking index stays internal."""
+    data = contact.model_dump(mode="json", exclude={"booking_ids"})
+    data["created_at"] = iso(contact.created_at, zone)
+    return data
+
+
+def booking_view(booking: Booking, session: Session, zone: tzinfo) -> dict[str, Any]:
+    """One client's place in a session, with where, when and the payment figures."""
+    summary = summarize(booking)
+    return {
+        "id": booking.id,
+        "session_id": session.id,
+        "service_id": session.service_id,
+        "contact_id": booking.contact_id,
+        "staff_id": session.staff_id,
+        "start": iso(session.start, zone),
+        "end": iso(session.end, zone),
+        "status": booking.status,
+        "attendance": booking.attendance,
+        "payment_status": summary.status,
+        "price": booking.price.to_json(),
+        "paid": summary.paid.to_json(),
+        "refunded": summary.refunded.to_json(),
+        "due": summary.due.to_json(),
+        "form_responses": dict(booking.form_responses),
+        "created_at": iso(booking.created_at, zone),
+    }
+
+
+def session_view(session: Session, bookings: list[Booking], zone: tzinfo) -> dict[str, Any]:
+    """A session with its `bookings` list and how many places it has left."""
+    taken = sum(1 for b in bookings if b.status == "confirmed")
+    return {
+        "id": session.id,
+        "service_id": session.service_id,
+        "staff_id": session.staff_id,
+        "start": iso(session.start, zone),
+        "end": iso(session.end, zone),
+        "status": session.status,
+        "capacity": session.capacity,
+        "places_left": max(0, session.capacity - taken) if session.status == "scheduled" else 0,
+        "created_at": iso(session.created_at, zone),
+        "bookings": [booking_view(b, session, zone) for b in bookings],
+    }

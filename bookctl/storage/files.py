@@ -1,0 +1,108 @@
+"""Reading and writing store files: strict on the way in, atomic on the way out."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bookctl.errors import StoreError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def dump_json(data: Any) -> bytes:
+    """Sorted keys, 2-space indent, trailing newline: a store kept in git diffs cleanly."""
+    return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def decode_utf8(raw: bytes, path: Path) -> str:
+    """The file's text, or a StoreError naming the first bad byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoreError(f"{path}: invalid UTF-8 at byte {exc.start}; the file is damaged") from None
+
+
+def load_json(path: Path, supported_version: int) -> dict[str, Any]:
+    """Parse a JSON data file, naming the file and line on any damage, refusing a newer schema."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = json.loads(decode_utf8(raw, path))
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"{path}: line {exc.lineno} column {exc.colno}: {exc.msg}; the file is damaged") from None
+    if not isinstance(data, dict):
+        raise StoreError(f"{path}: expected a JSON object at the top; the file is damaged")
+    check_schema_version(data, path, supported_version)
+    return data
+
+
+def check_schema_version(data: dict[str, Any], path: Path, supported_version: int) -> None:
+    """A file written by a newer bookctl is never read (and so never overwritten) by this one."""
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise StoreError(f"{path}: field schema_version is missing or not an integer")
+    if version > supported_version:
+        raise StoreError(
+            f"{path}: schema_version {version} is newer than this bookctl understands ({supported_version}); "
+            "upgrade bookctl"
+        )
+    if version < 1:
+        raise StoreError(f"{path}: field schema_version {version} is not valid")
+
+
+def validate(model: type[M], data: dict[str, Any], path: Path) -> M:
+    """`model` from `data`, or a StoreError naming the file and the first bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top)"
+        raise StoreError(f"{path}: field {where}: {first['msg']}; the file is damaged") from None
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # platforms without directory fds (Windows) make renames durable themselves
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_durable(path: Path, data: bytes) -> None:
+    """Write `data` to a new file at `path` and fsync it (no rename: the caller renames)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a reader sees the old file or the new one, never half."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write_durable(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)

@@ -1,0 +1,476 @@
+"""The embedded store: a directory with `bookctl.toml` and JSON data files.
+
+Layout (every JSON file carries `schema_version`):
+    bookctl.toml                      business, policy, services, staff
+    data/days/YYYY/YYYY-MM-DD.json    the sessions starting that UTC day, with their bookings
+    data/contacts/NNNNN.json          contacts c-(N*256) .. c-(N*256+255)
+    data/counters.json                the last contact number handed out
+A command touching one booking opens its day file and its contact's shard: a bounded set of
+files, whatever the size of the store.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bookctl.domain.ids import contact_id, contact_number, day_id, home_day
+from bookctl.domain.models import Booking, Contact, Session
+from bookctl.domain.settings import SCHEMA_VERSION as SETTINGS_SCHEMA_VERSION
+from bookctl.domain.settings import Settings
+from bookctl.errors import NotFoundError, StoreError
+from bookctl.storage import journal
+from bookctl.storage.base import UnitOfWork
+from bookctl.storage.files import (
+    check_schema_version,
+    decode_utf8,
+    dump_json,
+    load_json,
+    validate,
+    write_atomic,
+)
+
+SETTINGS_NAME = "bookctl.toml"
+LOCK_NAME = ".bookctl.lock"
+DATA_SCHEMA_VERSION = 1
+SHARD_SIZE = 256
+
+
+class DayFile(BaseModel):
+    """The sessions that start on one UTC day, their bookings, and where moved records went."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = DATA_SCHEMA_VERSION
+    day: date
+    next_seq: int = Field(default=1, ge=1)
+    sessions: dict[str, Session] = Field(default_factory=dict)
+    bookings: dict[str, Booking] = Field(default_factory=dict)
+    moved: dict[str, date] = Field(default_factory=dict)
+
+    def mint(self, prefix: str) -> str:
+        """A new id homed in this file."""
+        new_id = day_id(prefix, self.day, self.next_seq)
+        self.next_seq += 1
+        return new_id
+
+
+class ContactShard(BaseModel):
+    """Up to SHARD_SIZE contacts, by number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = DATA_SCHEMA_VERSION
+    contacts: dict[str, Contact] = Field(default_factory=dict)
+
+
+class Counters(BaseModel):
+    """Sequences that are not tied to a day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = DATA_SCHEMA_VERSION
+    contacts: int = Field(default=0, ge=0)
+
+
+def read_settings(path: Path) -> Settings:
+    """Parse and validate `bookctl.toml`, naming the line or field of any damage."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(decode_utf8(raw, path))
+    except tomllib.TOMLDecodeError as exc:
+        raise StoreError(f"{path}: invalid TOML: {exc}") from None
+    check_schema_version(data, path, SETTINGS_SCHEMA_VERSION)
+    return validate(Settings, data, path)
+
+
+def settings_bytes(settings: Settings) -> bytes:
+    """`bookctl.toml` as written by tomli-w."""
+    import tomli_w
+
+    return tomli_w.dumps(settings.to_toml_dict()).encode("utf-8")
+
+
+class FileStore:
+    """A store directory; hands out read-only and locked, writable units of work."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def create(cls, root: Path, settings: Settings) -> FileStore:
+        """Make `root` a new store holding `settings`."""
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "data").mkdir(exist_ok=True)
+        gitignore = root / ".gitignore"
+        if not gitignore.exists():
+            write_atomic(gitignore, f"{LOCK_NAME}\n{journal.TMP_DIR_NAME}/\n".encode())
+        write_atomic(root / SETTINGS_NAME, settings_bytes(settings))
+        return cls(root)
+
+    def read(self) -> FileUnitOfWork:
+        """A lock-free view for commands that only read."""
+        if journal.needs_recovery(self.root):
+            self.write().close()  # finishes the interrupted commit under the lock
+        return FileUnitOfWork(self, lock=None)
+
+    def write(self) -> FileUnitOfWork:
+        """A unit of work holding the store lock; StoreError if another bookctl keeps it too long."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.root / LOCK_NAME), timeout=self._lock_timeout())
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError("store is locked by another bookctl; retry") from None
+        try:
+            journal.recover(self.root)
+        except BaseException:
+            lock.release()
+            raise
+        return FileUnitOfWork(self, lock=lock)
+
+    def _lock_timeout(self) -> float:
+        env = os.environ.get("BOOKCTL_LOCK_TIMEOUT")
+        if env:
+            try:
+                return max(0, int(env))
+            except ValueError:
+                raise StoreError(f"BOOKCTL_LOCK_TIMEOUT {env!r} is not a whole number of seconds") from None
+        return read_settings(self.root / SETTINGS_NAME).store.lock_timeout_seconds
+
+
+class FileUnitOfWork(UnitOfWork):
+    """Loads files on demand, keeps what it changed, and commits it through the journal."""
+
+    def __init__(self, store: FileStore, lock: Any) -> None:
+        self.root = store.root
+        self._lock = lock
+        self._journal = journal.Journal(self.root)
+        self._settings: Settings | None = None
+        self._settings_dirty = False
+        self._days: dict[date, DayFile | None] = {}
+        self._dirty_days: set[date] = set()
+        self._shards: dict[int, ContactShard | None] = {}
+        self._dirty_shards: set[int] = set()
+        self._counters: Counters | None = None
+        self._spilled: set[date] = set()
+
+    # --- files ------------------------------------------------------------------------------
+    def _day_path(self, day: date) -> Path:
+        return self.root / "data" / "days" / f"{day:%Y}" / f"{day.isoformat()}.json"
+
+    def _shard_path(self, shard: int) -> Path:
+        return self.root / "data" / "contacts" / f"{shard:05d}.json"
+
+    def _load_day(self, day: date, create: bool = False) -> DayFile | None:
+        if day in self._spilled:
+            raise RuntimeError(f"day {day} was spilled and cannot be read again before commit")
+        if day not in self._days:
+            self._days[day] = self._read_day(day)
+        found = self._days[day]
+        if found is None and create:
+            found = self._days[day] = DayFile(day=day)
+        return found
+
+    def _read_day(self, day: date) -> DayFile | None:
+        path = self._day_path(day)
+        try:
+            data = load_json(path, DATA_SCHEMA_VERSION)
+        except FileNotFoundError:
+            return None
+        day_file = validate(DayFile, data, path)
+        _check_day(day_file, day, path)
+        return day_file
+
+    def _load_shard(self, shard: int, create: bool = False) -> ContactShard | None:
+        if shard not in self._shards:
+            path = self._shard_path(shard)
+            try:
+                self._shards[shard] = validate(ContactShard, load_json(path, DATA_SCHEMA_VERSION), path)
+            except FileNotFoundError:
+                self._shards[shard] = None
+            else:
+                for key, contact in self._shards[shard].contacts.items():  # type: ignore[union-attr]
+                    if key != contact.id or contact_number(key) is None or contact_number(key) // SHARD_SIZE != shard:
+                        raise StoreError(f"{path}: field contacts.{key}: does not belong in this file")
+        found = self._shards[shard]
+        if found is None and create:
+            found = self._shards[shard] = ContactShard()
+        return found
+
+    def _load_counters(self) -> Counters:
+        if self._counters is None:
+            path = self.root / "data" / "counters.json"
+            try:
+                self._counters = validate(Counters, load_json(path, DATA_SCHEMA_VERSION), path)
+            except FileNotFoundError:
+                self._counters = Counters()
+        return self._counters
+
+    def _writable(self) -> None:
+        if self._lock is None:
+            raise RuntimeError("this unit of work is read-only")
+
+    # --- settings ---------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = read_settings(self.root / SETTINGS_NAME)
+        return self._settings
+
+    def save_settings(self) -> None:
+        self._writable()
+        self._settings_dirty = True
+
+    # --- calendar ---------------------------------------------------------------------------
+    def _locate(self, record_id: str, prefix: str) -> DayFile | None:
+        """The day file currently holding a session or booking id, following one `moved` hop."""
+        home = home_day(record_id, prefix)
+        if home is None:
+            return None
+        day_file = self._load_day(home)
+        if day_file is None:
+            return None
+        table = day_file.sessions if prefix == "s" else day_file.bookings
+        if record_id in table:
+            return day_file
+        target = day_file.moved.get(record_id)
+        if target is None:
+            return None
+        moved_to = self._load_day(target)
+        moved_table = None if moved_to is None else (moved_to.sessions if prefix == "s" else moved_to.bookings)
+        if moved_table is None or record_id not in moved_table:
+            raise StoreError(f"{self._day_path(home)}: field moved.{record_id}: points to {target}, which lacks it")
+        return moved_to
+
+    def get_session(self, session_id: str) -> Session:
+        day_file = self._locate(session_id, "s")
+        if day_file is None:
+            raise NotFoundError(f"no session {session_id!r}")
+        return day_file.sessions[session_id]
+
+    def get_booking(self, booking_id: str) -> Booking:
+        day_file = self._locate(booking_id, "b")
+        if day_file is None:
+            raise NotFoundError(f"no booking {booking_id!r}")
+        return day_file.bookings[booking_id]
+
+    def session_bookings(self, session: Session) -> list[Booking]:
+        day_file = self._load_day(_utc_day(session.start))
+        if day_file is None:
+            return []
+        return sorted((b for b in day_file.bookings.values() if b.session_id == session.id),
+                      key=lambda b: (b.created_at, b.id))
+
+    def sessions_starting(self, start: datetime, end: datetime) -> Iterator[tuple[Session, list[Booking]]]:
+        """Sessions starting in [start, end) with their bookings. A read-only unit keeps no day
+        in memory once it has been yielded, so a year streams in bounded memory."""
+        day, last = _utc_day(start), _utc_day(end - timedelta(microseconds=1))
+        span = self.calendar_span()
+        if span is None:
+            return
+        day, last = max(day, span[0]), min(last, span[1])
+        while day <= last:
+            day_file = self._days[day] if day in self._days else self._read_day(day)
+            if self._lock is not None:
+                self._days[day] = day_file
+            if day_file is not None:
+                by_session: dict[str, list[Booking]] = {}
+                for booking in day_file.bookings.values():
+                    by_session.setdefault(booking.session_id, []).append(booking)
+                for session in day_file.sessions.values():
+                    if start <= session.start < end:
+                        yield session, sorted(by_session.get(session.id, []), key=lambda b: (b.created_at, b.id))
+            day += timedelta(days=1)
+
+    def calendar_span(self) -> tuple[date, date] | None:
+        days_dir = self.root / "data" / "days"
+        years = sorted(p.name for p in days_dir.iterdir() if p.is_dir() and p.name.isdigit()) if days_dir.is_dir() else []
+        days = [name for year in (years[:1] + years[-1:]) for name in _day_names(days_dir / year)]
+        days += [d.isoformat() for d, f in self._days.items() if f is not None]
+        if not days:
+            return None
+        return date.fromisoformat(min(days)), date.fromisoformat(max(days))
+
+    def add_session(self, **fields: Any) -> Session:
+        self._writable()
+        day_file = self._load_day(_utc_day(fields["start"]), create=True)
+        assert day_file is not None
+        session = Session(id=day_file.mint("s"), **fields)
+        day_file.sessions[session.id] = session
+        self._dirty_days.add(day_file.day)
+        return session
+
+    def add_booking(self, session: Session, **fields: Any) -> Booking:
+        self._writable()
+        day_file = self._load_day(_utc_day(session.start))
+        assert day_file is not None and session.id in day_file.sessions
+        booking = Booking(id=day_file.mint("b"), session_id=session.id, **fields)
+        day_file.bookings[booking.id] = booking
+        self._dirty_days.add(day_file.day)
+        contact = self.get_contact(booking.contact_id)
+        contact.booking_ids.append(booking.id)
+        self.save_contact(contact)
+        return booking
+
+    def save_session(self, session: Session) -> None:
+        self._writable()
+        self._dirty_days.add(_utc_day(session.start))
+
+    def save_booking(self, booking: Booking) -> None:
+        self._writable()
+        self.save_session(self.get_session(booking.session_id))
+
+    def move_session(self, session: Session, start: datetime, end: datetime) -> None:
+        self._writable()
+        bookings = self.session_bookings(session)
+        source = self._load_day(_utc_day(session.start))
+        assert source is not None
+        session.start, session.end = start, end
+        target = self._load_day(_utc_day(start), create=True)
+        assert target is not None
+        if target is source:
+            self._dirty_days.add(source.day)
+            return
+        del source.sessions[session.id]
+        target.sessions[session.id] = session
+        self._forward(session.id, "s", target.day)
+        for booking in bookings:
+            del source.bookings[booking.id]
+            target.bookings[booking.id] = booking
+            self._forward(booking.id, "b", target.day)
+        self._dirty_days.update({source.day, target.day})
+
+    def move_booking(self, booking: Booking, to: Session) -> None:
+        self._writable()
+        source = self._load_day(_utc_day(self.get_session(booking.session_id).start))
+        target = self._load_day(_utc_day(to.start))
+        assert source is not None and target is not None
+        booking.session_id = to.id
+        if target is not source:
+            del source.bookings[booking.id]
+            target.bookings[booking.id] = booking
+            self._forward(booking.id, "b", target.day)
+        self._dirty_days.update({source.day, target.day})
+
+    def _forward(self, record_id: str, prefix: str, now_in: date) -> None:
+        """Point the record's home file at the day it lives in now (one hop, however often it moves)."""
+        home_date = home_day(record_id, prefix)
+        assert home_date is not None
+        home = self._load_day(home_date, create=True)
+        assert home is not None
+        if home_date == now_in:
+            home.moved.pop(record_id, None)
+        else:
+            home.moved[record_id] = now_in
+        self._dirty_days.add(home_date)
+
+    # --- contacts ---------------------------------------------------------------------------
+    def get_contact(self, contact_id_: str) -> Contact:
+        number = contact_number(contact_id_)
+        shard = None if number is None else self._load_shard(number // SHARD_SIZE)
+        if shard is None or contact_id_ not in shard.contacts:
+            raise NotFoundError(f"no contact {contact_id_!r}")
+        return shard.contacts[contact_id_]
+
+    def add_contact(self, **fields: Any) -> Contact:
+        self._writable()
+        counters = self._load_counters()
+        counters.contacts += 1
+        contact = Contact(id=contact_id(counters.contacts), **fields)
+        shard_no = counters.contacts // SHARD_SIZE
+        shard = self._load_shard(shard_no, create=True)
+        assert shard is not None
+        shard.contacts[contact.id] = contact
+        self._dirty_shards.add(shard_no)
+        self._journal.stage(self.root / "data" / "counters.json", dump_json(counters.model_dump(mode="json")))
+        return contact
+
+    def save_contact(self, contact: Contact) -> None:
+        self._writable()
+        number = contact_number(contact.id)
+        assert number is not None
+        self._dirty_shards.add(number // SHARD_SIZE)
+
+    def delete_contact(self, contact: Contact) -> None:
+        self._writable()
+        number = contact_number(contact.id)
+        assert number is not None
+        shard = self._load_shard(number // SHARD_SIZE)
+        assert shard is not None
+        del shard.contacts[contact.id]
+        self._dirty_shards.add(number // SHARD_SIZE)
+
+    def iter_contacts(self) -> Iterator[Contact]:
+        contacts_dir = self.root / "data" / "contacts"
+        on_disk = {int(p.stem) for p in contacts_dir.glob("*.json") if p.stem.isdigit()} if contacts_dir.is_dir() else set()
+        for shard_no in sorted(on_disk | {n for n, s in self._shards.items() if s is not None}):
+            shard = self._load_shard(shard_no)
+            if shard is not None:
+                yield from sorted(shard.contacts.values(), key=lambda c: contact_number(c.id) or 0)
+
+    # --- the unit of work -------------------------------------------------------------------
+    def spill(self) -> None:
+        """Serialize changed day files into the pending commit and forget them, so a bulk load's
+        memory stays flat. A spilled day cannot be read again in this unit (disk is stale till commit)."""
+        self._stage_dirty()
+        self._spilled.update(day for day, found in self._days.items() if found is not None)
+        self._days.clear()
+
+    def _stage_dirty(self) -> None:
+        for day in sorted(self._dirty_days):
+            day_file = self._days[day]
+            assert day_file is not None
+            data = day_file.model_dump(mode="json", exclude_none=True)
+            self._journal.stage(self._day_path(day), dump_json(data))
+        for shard_no in sorted(self._dirty_shards):
+            shard = self._shards[shard_no]
+            assert shard is not None
+            path = self._shard_path(shard_no)
+            self._journal.stage(path, dump_json(shard.model_dump(mode="json", exclude_none=True)) if shard.contacts else None)
+        if self._settings_dirty and self._settings is not None:
+            self._journal.stage(self.root / SETTINGS_NAME, settings_bytes(self._settings))
+        self._dirty_days.clear()
+        self._dirty_shards.clear()
+        self._settings_dirty = False
+
+    def commit(self) -> None:
+        self._writable()
+        self._stage_dirty()
+        self._journal.commit()
+
+    def close(self) -> None:
+        self._journal.staged.clear()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def _day_names(year_dir: Path) -> list[str]:
+    return [p.stem for p in year_dir.glob("????-??-??.json")]
+
+
+def _check_day(day_file: DayFile, day: date, path: Path) -> None:
+    """Cross-checks that make a hand-moved or hand-edited record an error instead of a silent loss."""
+    if day_file.day != day:
+        raise StoreError(f"{path}: field day: {day_file.day} does not match the file name")
+    for key, session in day_file.sessions.items():
+        if key != session.id or _utc_day(session.start) != day:
+            raise StoreError(f"{path}: field sessions.{key}: does not belong in this file")
+    for key, booking in day_file.bookings.items():
+        if key != booking.id or booking.session_id not in day_file.sessions:
+            raise StoreError(f"{path}: field bookings.{key}: its session {booking.session_id} is not in this file")
