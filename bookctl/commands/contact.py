@@ -59,10 +59,13 @@ def contact_list(
 @app.command("show")
 def contact_show(contact_id: ContactArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Show the contact card with the contact's bookings."""
+    from bookctl.services.calendar import display_rows
     from bookctl.services.contacts import contact_card
 
     with app_context(store).store().read() as uow:
         card = contact_card(uow, contact_id)
+        if fmt is Format.table:
+            card["bookings"] = display_rows(uow, card["bookings"])
     emit(card, fmt)
 
 
