@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from bookctl.errors import UsageError
@@ -28,7 +28,7 @@ def parse_datetime(text: str, zone: tzinfo, option: str) -> datetime:
     try:
         if _LOCAL_FORMAT.match(value):
             naive = datetime.fromisoformat(value.replace(" ", "T"))
-            return _localize(naive, zone)
+            return _localize(naive, zone, text, option)
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{option} {text!r} is not a valid date and time; use YYYY-MM-DD HH:MM") from None
@@ -37,13 +37,20 @@ def parse_datetime(text: str, zone: tzinfo, option: str) -> datetime:
     return parsed
 
 
-def _localize(naive: datetime, zone: tzinfo) -> datetime:
+def _localize(naive: datetime, zone: tzinfo, text: str, option: str) -> datetime:
     """Attach `zone`, refusing wall times that do not exist (the spring-forward gap)."""
     aware = naive.replace(tzinfo=zone)
-    round_trip = aware.astimezone(zone).replace(tzinfo=None)
+    # Through UTC: astimezone() to the datetime's own tzinfo returns it unchanged.
+    round_trip = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     if round_trip != naive:
-        raise UsageError(f"{naive:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks skip it)")
+        raise UsageError(f"{option} {text.strip()!r} does not exist in {zone}: the clocks skip that hour")
     return aware
+
+
+def add_elapsed(start: datetime, delta: timedelta) -> datetime:
+    """`start` plus real elapsed time, in start's zone. Plain `+` on a zoned datetime adds wall-clock
+    time, which is wrong across a clock change (a 45-minute session would last 105 or -15)."""
+    return (start.astimezone(UTC) + delta).astimezone(start.tzinfo)
 
 
 def parse_date(text: str, option: str) -> date:

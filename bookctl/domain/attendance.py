@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bookctl.domain.models import Booking, Session
-from bookctl.errors import RuleError
+from bookctl.domain.models import ATTENDANCE_VALUES, Booking, Session
+from bookctl.errors import RuleError, UsageError
 
 
 def change_attendance(booking: Booking, session: Session, to: str, now: datetime) -> bool:
@@ -14,6 +14,8 @@ def change_attendance(booking: Booking, session: Session, to: str, now: datetime
     `now` is aware and in the store's time zone. A cancelled booking has no attendance to mark; a
     client can check in from the session's day on, and be a no-show only once it has started.
     """
+    if to not in ATTENDANCE_VALUES:
+        raise UsageError(f"attendance {to!r} is not one of {', '.join(ATTENDANCE_VALUES)}")
     if booking.status == "cancelled":
         raise RuleError(f"booking {booking.id} is cancelled; its attendance cannot change")
     local_start = session.start.astimezone(now.tzinfo)

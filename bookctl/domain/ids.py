@@ -7,8 +7,8 @@ import re
 import unicodedata
 from datetime import date
 
-_DAY_ID = re.compile(r"^([sb])-(\d{4})(\d{2})(\d{2})-([1-9]\d{0,8})$")
-_CONTACT_ID = re.compile(r"^c-([1-9]\d{0,8})$")
+_DAY_ID = re.compile(r"([sb])-(\d{4})(\d{2})(\d{2})-([1-9]\d{0,8})")
+_CONTACT_ID = re.compile(r"c-([1-9]\d{0,8})")
 
 
 def day_id(prefix: str, day: date, seq: int) -> str:
@@ -18,7 +18,7 @@ def day_id(prefix: str, day: date, seq: int) -> str:
 
 def home_day(record_id: str, prefix: str) -> date | None:
     """The day whose file a session (`s`) or booking (`b`) id was minted in; None if not such an id."""
-    match = _DAY_ID.match(record_id)
+    match = _DAY_ID.fullmatch(record_id)
     if not match or match.group(1) != prefix:
         return None
     try:
@@ -34,7 +34,7 @@ def contact_id(number: int) -> str:
 
 def contact_number(record_id: str) -> int | None:
     """17 for `c-17`; None if not a contact id."""
-    match = _CONTACT_ID.match(record_id)
+    match = _CONTACT_ID.fullmatch(record_id)
     return int(match.group(1)) if match else None
 
 

@@ -70,12 +70,15 @@ class Money(BaseModel):
             raise UsageError(f"{what} {text!r} is not a number; write it like 19.90") from None
         if not value.is_finite():
             raise UsageError(f"{what} {text!r} is not a number; write it like 19.90")
-        exponent = currency_exponent(currency)
-        scaled = value.scaleb(exponent)
-        if scaled != scaled.to_integral_value():
-            raise UsageError(f"{what} {text!r} has more than {exponent} decimals, which {currency} does not allow")
         if value < 0:
             raise UsageError(f"{what} {text!r} is negative")
+        exponent = currency_exponent(currency)
+        # Judge the magnitude from the decimal exponent first: scaling '1e±999999999' would overflow.
+        if value and value.adjusted() > 18:
+            raise UsageError(f"{what} {text!r} is too large")
+        scaled = value.scaleb(exponent) if not value or value.adjusted() >= -exponent else None
+        if scaled is None or scaled != scaled.to_integral_value():
+            raise UsageError(f"{what} {text!r} has more than {exponent} decimals, which {currency} does not allow")
         minor = int(scaled)
         if minor > MAX_MINOR:
             raise UsageError(f"{what} {text!r} is too large")

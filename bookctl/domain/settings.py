@@ -31,9 +31,13 @@ class Business(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        from bookctl.errors import UsageError
         from bookctl.timeutil import load_zone
 
-        load_zone(value)
+        try:
+            load_zone(value)
+        except UsageError as exc:  # pydantic reports only ValueError as a field error
+            raise ValueError(str(exc)) from None
         return value
 
 

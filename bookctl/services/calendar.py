@@ -12,7 +12,7 @@ from bookctl.errors import NotFoundError, RuleError, UsageError
 from bookctl.services.setup import find_service, find_staff
 from bookctl.services.views import booking_view, session_view
 from bookctl.storage.base import UnitOfWork
-from bookctl.timeutil import day_bounds, load_zone, parse_date, parse_datetime
+from bookctl.timeutil import add_elapsed, day_bounds, load_zone, parse_date, parse_datetime
 
 # No session lasts longer (services are capped at 24 h), so a clash is never further back.
 _LONGEST_SESSION = timedelta(hours=24)
@@ -80,7 +80,7 @@ def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start_text: st
     if capacity is not None and not 1 <= capacity <= 10_000:
         raise UsageError("--capacity must be between 1 and 10000")
     staff_id = find_staff(uow.settings, staff_ref).id if staff_ref else None
-    end = start + timedelta(minutes=service.duration_minutes)
+    end = add_elapsed(start, timedelta(minutes=service.duration_minutes))
     _check_staff_free(uow, staff_id, start, end)
     session = uow.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
                               capacity=capacity or service.capacity, created_at=now)
@@ -109,7 +109,7 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
         session = None if service.kind == "appointment" else _find_class_session(uow, service, start, staff_id)
         if session is None:
             _not_in_past(start, now, allow_past, zone)
-            end = start + timedelta(minutes=service.duration_minutes)
+            end = add_elapsed(start, timedelta(minutes=service.duration_minutes))
             uow.get_contact(contact_id)  # an unknown contact is exit 3 before anything is checked
             _check_staff_free(uow, staff_id, start, end)
             session = uow.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
@@ -198,7 +198,7 @@ def reschedule(uow: UnitOfWork, now: datetime, ref: str, start_text: str, allow_
     start = parse_datetime(start_text, zone, "--start")
     _not_in_past(start, now, allow_past, zone)
     service = uow.settings.services[session.service_id]
-    end = start + (session.end - session.start)
+    end = add_elapsed(start, session.end - session.start)
     if service.kind == "appointment":
         _check_staff_free(uow, session.staff_id, start, end, ignore=session.id)
         uow.move_session(session, start, end)

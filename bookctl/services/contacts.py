@@ -19,7 +19,7 @@ _PHONE = re.compile(r"^\+?[0-9 ()./-]{5,25}$")
 def check_email(value: str, field: str = "--email") -> str:
     """A plausible address (name@domain.tld), trimmed."""
     cleaned = value.strip()
-    if not _EMAIL.match(cleaned):
+    if not _EMAIL.fullmatch(cleaned):
         raise UsageError(f"{field} {value!r} is not an email address")
     return cleaned
 
@@ -27,7 +27,7 @@ def check_email(value: str, field: str = "--email") -> str:
 def check_phone(value: str, field: str = "--phone") -> str:
     """Digits with the usual separators and an optional leading +."""
     cleaned = value.strip()
-    if not _PHONE.match(cleaned) or sum(ch.isdigit() for ch in cleaned) < 5:
+    if not _PHONE.fullmatch(cleaned) or sum(ch.isdigit() for ch in cleaned) < 5:
         raise UsageError(f"{field} {value!r} is not a phone number")
     return cleaned
 

@@ -16,7 +16,7 @@ from bookctl.domain.ids import slug
 from bookctl.errors import RuleError, UsageError
 from bookctl.services.setup import add_service, add_staff
 from bookctl.storage.base import UnitOfWork
-from bookctl.timeutil import load_zone
+from bookctl.timeutil import add_elapsed, load_zone
 
 # (first names, last names, phone prefix, language) for the seeds' five languages and English.
 PEOPLE = [
@@ -90,7 +90,7 @@ def seed(uow: UnitOfWork, *, contacts: int, bookings: int, seed_value: int, star
                 break
             service = rng.choices(services, weights=weights)[0]
             start_at = datetime.combine(day, slot, zone)
-            end_at = start_at + timedelta(minutes=service.duration_minutes)
+            end_at = add_elapsed(start_at, timedelta(minutes=service.duration_minutes))
             created = start_at - timedelta(days=rng.randint(1, 30), hours=rng.randint(0, 10))
             session = uow.add_session(service_id=service.id, staff_id=member.id, start=start_at, end=end_at,
                                       capacity=service.capacity, created_at=created)

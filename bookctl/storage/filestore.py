@@ -295,12 +295,14 @@ class FileUnitOfWork(UnitOfWork):
 
     def calendar_span(self) -> tuple[date, date] | None:
         days_dir = self.root / "data" / "days"
-        years = sorted(p.name for p in days_dir.iterdir() if p.is_dir() and p.name.isdigit()) if days_dir.is_dir() else []
-        days = [name for year in (years[:1] + years[-1:]) for name in _day_names(days_dir / year)]
-        days += [d.isoformat() for d, f in self._days.items() if f is not None]
+        years = sorted(p for p in days_dir.iterdir() if p.is_dir() and p.name.isdigit()) if days_dir.is_dir() else []
+        # Only the first and last years that hold a day file are listed: a bounded cost.
+        first = next((found for year in years if (found := _days_in(year))), [])
+        last = next((found for year in reversed(years) if (found := _days_in(year))), [])
+        days = first + last + [d for d, f in self._days.items() if f is not None]
         if not days:
             return None
-        return date.fromisoformat(min(days)), date.fromisoformat(max(days))
+        return min(days), max(days)
 
     def add_session(self, **fields: Any) -> Session:
         self._writable()
@@ -391,6 +393,10 @@ class FileUnitOfWork(UnitOfWork):
         shard_no = counters.contacts // SHARD_SIZE
         shard = self._load_shard(shard_no, create=True)
         assert shard is not None
+        if contact.id in shard.contacts:
+            path = self.root / "data" / "counters.json"
+            raise StoreError(f"{path}: field contacts: {counters.contacts - 1} is behind the existing contact "
+                             f"{contact.id}; the file is damaged")
         shard.contacts[contact.id] = contact
         self._dirty_shards.add(shard_no)
         self._journal.stage(self.root / "data" / "counters.json", dump_json(counters.model_dump(mode="json")))
@@ -460,8 +466,18 @@ def _utc_day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
 
 
-def _day_names(year_dir: Path) -> list[str]:
-    return [p.stem for p in year_dir.glob("????-??-??.json")]
+def _days_in(year_dir: Path) -> list[date]:
+    """The days that have a file in `year_dir`; a file named for no real day of that year is damage."""
+    days = []
+    for path in year_dir.glob("????-??-??.json"):
+        try:
+            day = date.fromisoformat(path.stem)
+        except ValueError:
+            raise StoreError(f"{path}: the file name is not a date; the file is misplaced") from None
+        if str(day.year) != year_dir.name:
+            raise StoreError(f"{path}: the day is not in the year {year_dir.name}; the file is misplaced")
+        days.append(day)
+    return days
 
 
 def _check_day(day_file: DayFile, day: date, path: Path) -> None:
@@ -474,3 +490,7 @@ def _check_day(day_file: DayFile, day: date, path: Path) -> None:
     for key, booking in day_file.bookings.items():
         if key != booking.id or booking.session_id not in day_file.sessions:
             raise StoreError(f"{path}: field bookings.{key}: its session {booking.session_id} is not in this file")
+    # An id minted here again would overwrite a record: next_seq must be past every id homed here.
+    for record_id in (*day_file.sessions, *day_file.bookings, *day_file.moved):
+        if home_day(record_id, record_id[0]) == day and int(record_id.rsplit("-", 1)[1]) >= day_file.next_seq:
+            raise StoreError(f"{path}: field next_seq: {day_file.next_seq} is not past {record_id}; the file is damaged")

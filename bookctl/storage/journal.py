@@ -68,6 +68,7 @@ def recover(root: Path) -> None:
             entries = json.loads(journal.read_text(encoding="utf-8"))["entries"]
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             raise StoreError(f"{journal}: the commit journal is damaged; inspect it by hand") from None
+        _check_entries(root, journal, entries)
         _apply(root, entries)
         journal.unlink()
         fsync_dir(root)
@@ -75,6 +76,24 @@ def recover(root: Path) -> None:
     if tmp_dir.is_dir():
         for leftover in tmp_dir.iterdir():
             leftover.unlink(missing_ok=True)
+
+
+def _check_entries(root: Path, journal: Path, entries: object) -> None:
+    """Refuse, before touching anything, a journal that names a path outside the store's data."""
+    def inside(rel: object, top: Path) -> bool:
+        if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
+            return False
+        return ".." not in Path(rel).parts and (root / rel).resolve().is_relative_to(top.resolve())
+
+    if not isinstance(entries, list):
+        raise StoreError(f"{journal}: the commit journal is damaged (entries is not a list); inspect it by hand")
+    for n, entry in enumerate(entries):
+        ok = isinstance(entry, dict) and entry.get("op") in ("write", "delete") and inside(entry.get("path"), root)
+        if ok and entry["op"] == "write":
+            ok = inside(entry.get("tmp"), root / TMP_DIR_NAME)
+        if not ok:
+            raise StoreError(f"{journal}: entry {n} names a path outside the store or is malformed; "
+                             "the commit journal is damaged; inspect it by hand")
 
 
 def _apply(root: Path, entries: list[dict[str, str]]) -> None:

@@ -1,0 +1,1 @@
+"""The providers bookctl ships, registered through the same hook as external plugins."""

@@ -1,0 +1,29 @@
+"""The hooks a bookctl plugin can implement. Every hook name starts with `bookctl_`.
+
+A plugin is a module (or object) with functions marked `@hookimpl`; external plugins are found
+through the `bookctl` entry-point group, built-ins are registered by the same manager.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from pluggy import HookimplMarker, HookspecMarker
+
+if TYPE_CHECKING:
+    from bookctl.providers.base import Provider
+
+hookspec = HookspecMarker("bookctl")
+hookimpl = HookimplMarker("bookctl")
+
+
+@hookspec
+def bookctl_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register payment providers.
+
+    Called once per process, the first time a command needs a provider (collecting, refunding,
+    listing providers); commands that move no money never call it. Call `register(provider)` for
+    each `bookctl.providers.base.Provider` instance the plugin offers. Returns nothing; every
+    implementation is called (not firstresult). Two providers with the same name are an error.
+    """
