@@ -428,17 +428,22 @@ class FileUnitOfWork(UnitOfWork):
     # --- the unit of work -------------------------------------------------------------------
     def spill(self) -> None:
         """Serialize changed day files into the pending commit and forget them, so a bulk load's
-        memory stays flat. A spilled day cannot be read again in this unit (disk is stale till commit)."""
-        self._stage_dirty()
+        memory stays flat. A spilled day cannot be read again in this unit (disk is stale till commit).
+        Contact shards stay in memory: there are few of them, and each is written once, at commit."""
+        self._stage_days()
         self._spilled.update(day for day, found in self._days.items() if found is not None)
         self._days.clear()
 
-    def _stage_dirty(self) -> None:
+    def _stage_days(self) -> None:
         for day in sorted(self._dirty_days):
             day_file = self._days[day]
             assert day_file is not None
             data = day_file.model_dump(mode="json", exclude_none=True)
             self._journal.stage(self._day_path(day), dump_json(data))
+        self._dirty_days.clear()
+
+    def _stage_dirty(self) -> None:
+        self._stage_days()
         for shard_no in sorted(self._dirty_shards):
             shard = self._shards[shard_no]
             assert shard is not None
@@ -446,7 +451,6 @@ class FileUnitOfWork(UnitOfWork):
             self._journal.stage(path, dump_json(shard.model_dump(mode="json", exclude_none=True)) if shard.contacts else None)
         if self._settings_dirty and self._settings is not None:
             self._journal.stage(self.root / SETTINGS_NAME, settings_bytes(self._settings))
-        self._dirty_days.clear()
         self._dirty_shards.clear()
         self._settings_dirty = False
 

@@ -89,6 +89,14 @@ def test_demo_seed_makes_as_many_bookings_as_asked(seeded_bookings):
     assert len(seeded_bookings) == 300
 
 
+def test_demo_seed_of_a_dense_calendar_makes_exactly_as_many_bookings_as_asked(bookctl, tmp_path):
+    # 200 bookings a day for 5 days: the slots must absorb every day's share, the last day's too.
+    root = seeded_store(bookctl, tmp_path / "dense", "--contacts", "300", "--bookings", "1000", "--days", "5",
+                        "--seed", "1", "--start", "2026-11-23")
+    on_disk = sum(len(json.loads(p.read_bytes())["bookings"]) for p in (root / "data" / "days").rglob("*.json"))
+    assert on_disk == 1000
+
+
 def test_demo_seed_makes_as_many_contacts_as_asked(bookctl, seeded):
     contacts = bookctl("contact", "list", "--store", seeded, "--format", "json").json()
     assert [c["id"] for c in contacts] == [f"c-{n}" for n in range(1, 31)]
