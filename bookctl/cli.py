@@ -119,9 +119,10 @@ def root(
 
 
 def _register() -> None:
-    from bookctl.commands import calendar, contact, demo, setup
+    from bookctl.commands import calendar, contact, demo, doctor, setup
 
     app.command("init")(setup.init)
+    app.command("doctor")(doctor.doctor)
     app.add_typer(setup.config_app, name="config")
     app.add_typer(setup.service_app, name="service")
     app.add_typer(setup.staff_app, name="staff")

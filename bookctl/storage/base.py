@@ -93,6 +93,11 @@ class UnitOfWork(ABC):
     def iter_contacts(self) -> Iterator[Contact]:
         """Every contact, in id order."""
 
+    # --- integrity ------------------------------------------------------------------------
+    def damaged_files(self) -> Iterator[tuple[str, str]]:
+        """(file, problem) for every part of the store that does not load; `doctor` reports them."""
+        return iter(())
+
     # --- the unit of work -----------------------------------------------------------------
     @abstractmethod
     def commit(self) -> None:

@@ -425,6 +425,11 @@ class FileUnitOfWork(UnitOfWork):
             if shard is not None:
                 yield from sorted(shard.contacts.values(), key=lambda c: contact_number(c.id) or 0)
 
+    def damaged_files(self) -> Iterator[tuple[str, str]]:
+        from bookctl.storage.check import damaged_files
+
+        return damaged_files(self)
+
     # --- the unit of work -------------------------------------------------------------------
     def spill(self) -> None:
         """Serialize changed day files into the pending commit and forget them, so a bulk load's

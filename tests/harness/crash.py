@@ -151,6 +151,9 @@ def check_store(root: Path, acknowledged: list[tuple[str, str]], run: Runner) ->
                 problems.append(f"{path} does not parse: {exc}")
             if not path.name.endswith(".json") or path.name.startswith("."):
                 problems.append(f"{path} is not a data file but sits among them")
+    code, out, err = run("doctor", "--store", root, "--format", "json")
+    if code != 0:
+        problems.append(f"doctor after the crash exited {code}: {err.strip()} {out.strip()}")
     # The killed child held the lock; the next writer must get it (the OS released the flock).
     code, _, err = run("contact", "add", "--first-name", "After", "--store", root, "--format", "json")
     if code != 0:

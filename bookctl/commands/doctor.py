@@ -1,0 +1,20 @@
+"""`doctor`: check that every file of the store loads and that its records agree."""
+
+from __future__ import annotations
+
+from bookctl.commands._options import FormatOpt, StoreOpt, app_context
+from bookctl.output import Format, emit, emit_rows
+
+
+def doctor(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Check every file and cross-reference; list the problems and exit 4 if there are any."""
+    from bookctl.errors import StoreError
+    from bookctl.services.doctor import diagnose
+
+    with app_context(store).store().read() as uow:
+        problems, counts = diagnose(uow)
+    if problems:
+        emit_rows(problems, fmt)
+        raise StoreError(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found in the store; "
+                         "nothing was changed")
+    emit({"status": "ok", **counts}, fmt)

@@ -1,0 +1,80 @@
+"""Reading every file of a file store on its own, for `bookctl doctor`: one damaged file must not hide
+the others, and files that are not bookctl's (a stray temp file, a misnamed day) are reported too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bookctl.domain.ids import contact_number
+from bookctl.errors import StoreError
+
+if TYPE_CHECKING:
+    from bookctl.storage.filestore import FileUnitOfWork
+
+
+def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
+    """(file, problem) for every file that does not load, or should not be where it is."""
+    from bookctl.storage import journal
+
+    root = uow.root
+    data = root / "data"
+    try:
+        uow.settings  # noqa: B018 - loading is the check
+    except StoreError as exc:
+        yield _split(exc, root / "bookctl.toml")
+    if (root / journal.JOURNAL_NAME).exists():
+        yield str(root / journal.JOURNAL_NAME), "an interrupted commit is waiting; any writer finishes it"
+    highest = 0
+    for path in sorted((data / "contacts").glob("*")) if (data / "contacts").is_dir() else []:
+        if not (path.suffix == ".json" and path.stem.isdigit()):
+            yield str(path), "not a contact file (expected NNNNN.json)"
+            continue
+        try:
+            shard = uow._load_shard(int(path.stem))
+        except StoreError as exc:
+            yield _split(exc, path)
+            continue
+        if shard is not None:
+            highest = max([highest, *(contact_number(c) or 0 for c in shard.contacts)])
+    try:
+        counters = uow._load_counters()
+    except StoreError as exc:
+        yield _split(exc, data / "counters.json")
+    else:
+        if counters.contacts < highest:
+            yield str(data / "counters.json"), f"contacts is {counters.contacts}, behind contact c-{highest}"
+    for path in _day_paths(data / "days"):
+        if path.suffix != ".json":
+            yield str(path), "not a day file (expected data/days/YYYY/YYYY-MM-DD.json)"
+            continue
+        try:
+            day = date.fromisoformat(path.stem)
+        except ValueError:
+            yield str(path), "the file name is not a date; the file is misplaced"
+            continue
+        if path.parent.name != str(day.year):
+            yield str(path), f"the day is not in the year {path.parent.name}; the file is misplaced"
+            continue
+        try:
+            uow._read_day(day)
+        except StoreError as exc:
+            yield _split(exc, path)
+
+
+def _day_paths(days_dir: Path) -> Iterator[Path]:
+    if days_dir.is_dir():
+        for year in sorted(days_dir.iterdir()):
+            if year.is_dir():
+                yield from sorted(year.iterdir())
+            else:
+                yield year
+
+
+def _split(exc: StoreError, path: Path) -> tuple[str, str]:
+    """A StoreError's message as (file, problem): the messages start with the file's path."""
+    message = str(exc)
+    prefix = f"{path}: "
+    return (str(path), message[len(prefix):]) if message.startswith(prefix) else (str(path), message)
