@@ -101,8 +101,8 @@ class UnitOfWork(ABC):
         """Append an entry to `booking`'s ledger (its id is minted here); entries are never changed."""
 
     @abstractmethod
-    def ledger_entries_between(self, first: date, last: date) -> Iterator[tuple[str, str]]:
-        """(entry id, booking id) of entries created in the UTC months from `first` to `last`."""
+    def ledger_entries_between(self, first: date | None, last: date | None) -> Iterator[tuple[str, str]]:
+        """(entry id, booking id) of entries created in the UTC months from `first` to `last` (None: open)."""
 
     @abstractmethod
     def get_invoice(self, record_id: str) -> Invoice:

@@ -111,25 +111,26 @@ class PaymentFiles:
         self._pay_dirty.clear()
 
     # --- the ledger index -------------------------------------------------------------------
-    def _month_path(self, year: int, month: int) -> Path:
-        return self.root / "data" / "ledger" / f"{year:04d}-{month:02d}.json"
-
     def index_entry(self, entry: LedgerEntry) -> None:
         """Note `entry` in the month it was created (UTC)."""
         moment = entry.created_at.astimezone(UTC)
-        path = self._month_path(moment.year, moment.month)
+        path = self.root / "data" / "ledger" / f"{moment:%Y-%m}.json"
         month = self._pay_load(path, LedgerMonth, create=True)
         month.entries[entry.id] = entry.booking_id or ""
         self._pay_touch(path)
 
-    def ledger_entries_between(self, first: date, last: date) -> Iterator[tuple[str, str]]:
-        """(entry id, booking id) for entries created in the UTC months from `first` to `last`."""
-        year, month = first.year, first.month
-        while (year, month) <= (last.year, last.month):
-            found = self._pay_load(self._month_path(year, month), LedgerMonth)
+    def ledger_entries_between(self, first: date | None, last: date | None) -> Iterator[tuple[str, str]]:
+        """(entry id, booking id) for entries created in the UTC months from `first` to `last`
+        (either open-ended); only the months that have entries are read."""
+        folder = self.root / "data" / "ledger"
+        months = {p.stem for p in folder.glob("????-??.json")} if folder.is_dir() else set()
+        months |= {p.stem for p, f in self._pay_files.items() if p.parent == folder and f is not None}
+        low = f"{first:%Y-%m}" if first else ""
+        high = f"{last:%Y-%m}" if last else "9999-99"
+        for stem in sorted(m for m in months if low <= m <= high):
+            found = self._pay_load(folder / f"{stem}.json", LedgerMonth)
             if found is not None:
                 yield from sorted(found.entries.items())
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
     # --- invoices and quotes ----------------------------------------------------------------
     def _doc_path(self, kind: str, number: int) -> Path:
