@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from bookctl.domain.models import Booking, SavedCard, Session
@@ -115,7 +115,7 @@ def idempotent(uow: UnitOfWork, key: str | None, command: str, arguments: dict[s
 
 # --- collect --------------------------------------------------------------------------------
 
-def collect(uow: UnitOfWork, now, ref: str, method_text: str, amount_text: str | None = None,  # noqa: ANN001
+def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_text: str | None = None,
             provider_name: str | None = None, card: str | None = None, save_card: bool = False,
             key: str | None = None) -> Outcome:
     """Take a payment for a booking: by card, by invoice, or mark it paid in person."""
@@ -126,7 +126,7 @@ def collect(uow: UnitOfWork, now, ref: str, method_text: str, amount_text: str |
     method = method_of(method_text)
     provider = provider_for(uow, provider_name or default_provider(method))
     require(provider, CAPABILITY[method])
-    if card is not None and method != "card" or save_card and method != "card":
+    if (card is not None or save_card) and method != "card":
         raise UsageError("--card and --save-card go with --method card")
     summary = summarize(booking)
     amount = _amount(amount_text, summary.due, booking)
@@ -211,7 +211,7 @@ def plan_refund(uow: UnitOfWork, booking: Booking, amount: Money) -> list[Refund
     return plan
 
 
-def execute_refund(uow: UnitOfWork, now, booking: Booking, plan: list[RefundPortion],  # noqa: ANN001
+def execute_refund(uow: UnitOfWork, now: datetime, booking: Booking, plan: list[RefundPortion],
                    reason: str | None, key: str | None) -> tuple[list[LedgerEntry], BookctlError | None]:
     """Ask each provider for its portion; a failure is a `failed` entry and stops the rest."""
     done: list[LedgerEntry] = []
@@ -229,7 +229,7 @@ def execute_refund(uow: UnitOfWork, now, booking: Booking, plan: list[RefundPort
     return done, None
 
 
-def refund(uow: UnitOfWork, now, ref: str, amount_text: str | None = None, reason: str | None = None,  # noqa: ANN001
+def refund(uow: UnitOfWork, now: datetime, ref: str, amount_text: str | None = None, reason: str | None = None,
            manual: bool = False, key: str | None = None) -> Outcome:
     """Give money back: all that is refundable by default, part of it with --amount."""
     zone = zone_of(uow)
@@ -279,7 +279,7 @@ def list_payments(uow: UnitOfWork, booking_ref: str | None = None, contact_id: s
     return [entry_view(e, zone) for e in rows]
 
 
-def _entries_by_index(uow: UnitOfWork, first, last) -> list[LedgerEntry]:  # noqa: ANN001
+def _entries_by_index(uow: UnitOfWork, first: date | None, last: date | None) -> list[LedgerEntry]:
     # A local day can straddle two UTC months; widen by a day either side.
     low = first - timedelta(days=1) if first else None
     high = last + timedelta(days=1) if last else None

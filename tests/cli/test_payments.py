@@ -278,3 +278,53 @@ def test_no_card_number_reaches_the_store(ok, store, booking, contact):
             assert "4242424242424242" not in text and "4242 4242" not in text, path
     saved = ok("contact", "show", ok("session", "show", b)["contact_id"])
     assert "saved_card" not in saved
+
+
+# --- storage --------------------------------------------------------------------------------
+
+def test_entries_move_with_a_rescheduled_booking_and_keep_their_figures(ok, store, booking):
+    b = booking()
+    charge = ok("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--amount", "20")
+    ok("session", "reschedule", b, "--start", "2026-12-03 11:00")
+    assert figures(ok, b) == ("deposit_paid", "20.00", "0.00", "45.00")
+    moved = (store / "data" / "days" / "2026" / "2026-12-03.json").read_text()
+    assert charge["id"] in moved
+    assert charge["id"] not in (store / "data" / "days" / "2026" / "2026-11-24.json").read_text()
+    [listed] = ok("payment", "list", "--from", "2026-11-23", "--to", "2026-11-23")
+    assert listed["id"] == charge["id"]
+    ok("payment", "refund", b)
+    assert figures(ok, b) == ("refunded", "0.00", "20.00", "65.00")
+
+
+def test_a_damaged_ledger_entry_is_exit_4_naming_the_file_and_field(ok, run, store, booking):
+    import json
+
+    b = booking()
+    charge = ok("payment", "collect", b, "--method", "card", "--card", "tok_visa")
+    path = store / "data" / "days" / "2026" / "2026-11-24.json"
+    data = json.loads(path.read_text())
+    data["ledger"][charge["id"]]["amount"]["minor"] = 65.0
+    path.write_text(json.dumps(data))
+    result = run("session", "show", b)
+    assert result.exit_code == 4
+    line = one_error_line(result.stderr)
+    assert "2026-11-24.json" in line and f"ledger.{charge['id']}.amount.minor" in line
+
+
+def test_a_yen_store_takes_whole_yen_only(bookctl, tmp_path):
+    root = tmp_path / "yen"
+    assert bookctl("init", root, "--business", "Tokyo", "--currency", "JPY", "--timezone", "Asia/Tokyo").exit_code == 0
+
+    def run(*args: str):  # noqa: ANN202
+        return bookctl(*args, "--store", root, "--format", "json")
+
+    assert run("service", "add", "Shiatsu", "--price", "8000", "--duration", "60").exit_code == 0
+    assert run("contact", "add", "--first-name", "Aiko").exit_code == 0
+    b = run("session", "book", "--service", "shiatsu", "--contact", "c-1", "--start", "2026-11-25 10:00").json()["id"]
+    before = tree_digest(root)
+    bad = run("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--amount", "100.5")
+    assert bad.exit_code == 2 and "decimals" in one_error_line(bad.stderr)
+    assert tree_digest(root) == before
+    entry = run("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--amount", "1500").json()
+    assert entry["amount"] == {"amount": "1500", "currency": "JPY"}
+    assert run("session", "show", b).json()["due"] == {"amount": "6500", "currency": "JPY"}
