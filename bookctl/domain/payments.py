@@ -27,7 +27,7 @@ class LedgerEntry(Record):
     """One movement (or record) of money for a booking. Card data: brand and last four only."""
 
     id: str
-    booking_id: str | None
+    booking_id: str | None = None
     contact_id: str
     kind: EntryKind
     method: Method | None = None

@@ -111,9 +111,12 @@ def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | No
         return invoice_view(invoice, uow), exc
     invoice.status, invoice.paid_at, invoice.method, invoice.reference = "paid", now, method or "invoice", result.reference
     uow.save_invoice(invoice)
+    paid = {"kind": "charge", "method": "invoice", "provider": "invoice", "amount": invoice.total,
+            "status": "succeeded", "reference": invoice.id, "created_at": now}
     if booking is not None:
-        uow.add_ledger_entry(booking, kind="charge", method="invoice", provider="invoice", amount=invoice.total,
-                             status="succeeded", reference=invoice.id, invoice_id=invoice.id, created_at=now)
+        uow.add_ledger_entry(booking, invoice_id=invoice.id, **paid)
+    else:
+        uow.add_invoice_entry(invoice, **paid)
     return invoice_view(invoice, uow), None
 
 

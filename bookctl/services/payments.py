@@ -269,6 +269,8 @@ def list_payments(uow: UnitOfWork, booking_ref: str | None = None, contact_id: s
         entries = list(resolve_booking(uow, booking_ref)[0].ledger_entries)
     elif contact_id is not None:
         entries = [e for b in uow.get_contact(contact_id).booking_ids for e in uow.get_booking(b).ledger_entries]
+        entries += [e for i in uow.iter_invoices() if i.contact_id == contact_id and i.booking_id is None
+                    for e in uow.invoice_entries(i.id)]
     else:
         entries = _entries_by_index(uow, first, last)
     start = day_bounds(first, zone)[0] if first else None
@@ -284,9 +286,11 @@ def _entries_by_index(uow: UnitOfWork, first: date | None, last: date | None) ->
     low = first - timedelta(days=1) if first else None
     high = last + timedelta(days=1) if last else None
     wanted: dict[str, set[str]] = {}
-    for entry_id, booking_id in uow.ledger_entries_between(low, high):
-        wanted.setdefault(booking_id, set()).add(entry_id)
-    return [e for booking_id, ids in wanted.items() for e in uow.get_booking(booking_id).ledger_entries if e.id in ids]
+    for entry_id, home in uow.ledger_entries_between(low, high):
+        wanted.setdefault(home, set()).add(entry_id)
+    return [e for home, ids in wanted.items()
+            for e in (uow.invoice_entries(home) if home.startswith("INV-") else uow.get_booking(home).ledger_entries)
+            if e.id in ids]
 
 
 def view_booking(uow: UnitOfWork, booking: Booking, session: Session) -> dict[str, Any]:

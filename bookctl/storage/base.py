@@ -102,7 +102,8 @@ class UnitOfWork(ABC):
 
     @abstractmethod
     def ledger_entries_between(self, first: date | None, last: date | None) -> Iterator[tuple[str, str]]:
-        """(entry id, booking id) of entries created in the UTC months from `first` to `last` (None: open)."""
+        """(entry id, booking id or invoice id) of entries created in the UTC months from `first` to
+        `last` (None: open-ended)."""
 
     @abstractmethod
     def get_invoice(self, record_id: str) -> Invoice:
@@ -115,6 +116,14 @@ class UnitOfWork(ABC):
     @abstractmethod
     def save_invoice(self, invoice: Invoice) -> None:
         """Write a changed invoice back at commit."""
+
+    @abstractmethod
+    def add_invoice_entry(self, invoice: Invoice, **fields: Any) -> LedgerEntry:
+        """Record a payment of an invoice that belongs to no booking, kept with the invoice."""
+
+    @abstractmethod
+    def invoice_entries(self, record_id: str) -> list[LedgerEntry]:
+        """The ledger entries of an invoice that belongs to no booking."""
 
     @abstractmethod
     def iter_invoices(self) -> Iterator[Invoice]:

@@ -45,6 +45,8 @@ class InvoiceShard(BaseModel):
 
     schema_version: int = SCHEMA_VERSION
     invoices: dict[str, Invoice] = Field(default_factory=dict)
+    # Payments of invoices that belong to no booking (a booking's live in its day file).
+    ledger: dict[str, LedgerEntry] = Field(default_factory=dict)
 
 
 class QuoteShard(BaseModel):
@@ -95,6 +97,8 @@ class PaymentFiles:
                 self._pay_files[path] = validate(model, load_json(path, SCHEMA_VERSION), path)
             except FileNotFoundError:
                 self._pay_files[path] = None
+            else:
+                _check_documents(self._pay_files[path], path)
         if self._pay_files[path] is None and create:
             self._pay_files[path] = model()
         return self._pay_files[path]
@@ -116,12 +120,12 @@ class PaymentFiles:
         moment = entry.created_at.astimezone(UTC)
         path = self.root / "data" / "ledger" / f"{moment:%Y-%m}.json"
         month = self._pay_load(path, LedgerMonth, create=True)
-        month.entries[entry.id] = entry.booking_id or ""
+        month.entries[entry.id] = entry.booking_id or entry.invoice_id or ""
         self._pay_touch(path)
 
     def ledger_entries_between(self, first: date | None, last: date | None) -> Iterator[tuple[str, str]]:
-        """(entry id, booking id) for entries created in the UTC months from `first` to `last`
-        (either open-ended); only the months that have entries are read."""
+        """(entry id, booking id or, for an invoice with no booking, invoice id) for entries created
+        in the UTC months from `first` to `last` (either open-ended); only months with entries are read."""
         folder = self.root / "data" / "ledger"
         months = {p.stem for p in folder.glob("????-??.json")} if folder.is_dir() else set()
         months |= {p.stem for p, f in self._pay_files.items() if p.parent == folder and f is not None}
@@ -165,6 +169,28 @@ class PaymentFiles:
         number = document_number(invoice.id, "INV")
         assert number is not None
         self._pay_touch(self._doc_path("invoices", number))
+
+    def add_invoice_entry(self, invoice: Invoice, **fields: Any) -> LedgerEntry:
+        """Record a payment of an invoice that belongs to no booking (its id: p-INV-0001-1)."""
+        number = document_number(invoice.id, "INV")
+        assert number is not None and invoice.booking_id is None
+        path = self._doc_path("invoices", number)
+        shard = self._pay_load(path, InvoiceShard)
+        seq = 1 + sum(1 for e in shard.ledger.values() if e.invoice_id == invoice.id)
+        entry = LedgerEntry(id=f"p-{invoice.id}-{seq}", booking_id=None, contact_id=invoice.contact_id,
+                            invoice_id=invoice.id, **fields)
+        shard.ledger[entry.id] = entry
+        self._pay_touch(path)
+        self.index_entry(entry)
+        return entry
+
+    def invoice_entries(self, record_id: str) -> list[LedgerEntry]:
+        """The ledger entries kept with an invoice that belongs to no booking."""
+        invoice = self.get_invoice(record_id)
+        number = document_number(invoice.id, "INV")
+        assert number is not None
+        shard = self._pay_load(self._doc_path("invoices", number), InvoiceShard)
+        return sorted((e for e in shard.ledger.values() if e.invoice_id == invoice.id), key=lambda e: _id_order(e.id))
 
     def iter_invoices(self) -> Iterator[Invoice]:
         """Every invoice, in number order."""
@@ -228,6 +254,22 @@ class PaymentFiles:
         shard = self._pay_load(path, IdempotencyShard, create=True)
         shard.keys[hashed] = IdempotencyRecord(arguments=arguments, result=result)
         self._pay_touch(path)
+
+
+def _check_documents(shard: BaseModel | None, path: Path) -> None:
+    """A record under another record's key, or in another shard, is damage (it would be lost)."""
+    if not isinstance(shard, InvoiceShard | QuoteShard):
+        return
+    records = shard.invoices if isinstance(shard, InvoiceShard) else shard.quotes
+    prefix = "INV" if isinstance(shard, InvoiceShard) else "Q"
+    for key, record in records.items():
+        number = document_number(key, prefix)
+        if key != record.id or number is None or f"{number // DOC_SHARD_SIZE:05d}" != path.stem:
+            raise StoreError(f"{path}: field {'invoices' if prefix == 'INV' else 'quotes'}.{key}: "
+                             "does not belong in this file")
+    for key, entry in getattr(shard, "ledger", {}).items():
+        if key != entry.id or entry.invoice_id not in records:
+            raise StoreError(f"{path}: field ledger.{key}: its invoice {entry.invoice_id} is not in this file")
 
 
 def _id_order(entry_id: str) -> tuple[str, int]:

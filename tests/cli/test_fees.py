@@ -84,7 +84,7 @@ def test_cancel_with_fee_and_a_deposit_keeps_the_deposit_and_leaves_the_rest_due
     assert (shown["paid"]["amount"], shown["refunded"]["amount"], shown["due"]["amount"]) == ("20.00", "0.00", "5.00")
 
 
-def test_cancel_with_fee_charges_the_saved_card_for_what_was_not_paid(ok, booking, contact):
+def test_cancel_with_fee_charges_the_saved_card_for_what_was_not_paid(ok, booking):
     b = booking()
     paid_by_card(ok, b, "--amount", "20", "--save-card")
     ok("session", "cancel", b, "--charge-fee")

@@ -81,7 +81,7 @@ def test_a_booking_invoice_marks_it_invoiced_and_voiding_undoes_that(ok, booking
     assert figures(ok, b)[0] == "not_paid"
 
 
-def test_a_booking_invoice_for_another_contact_is_refused(ok, run, store, booking, contact):
+def test_a_booking_invoice_for_another_contact_is_refused(run, store, booking, contact):
     b = booking()
     other = contact("Bea")
     assert "belongs to contact" in refused(run, store, 1, "invoice", "create", "--contact", other, "--booking", b)
@@ -124,3 +124,26 @@ def test_lists_in_every_format(ok, bookctl, store, contact, noun, fmt):
     result = bookctl(noun, "list", "--store", store, "--format", fmt)
     assert result.exit_code == 0, result.stderr
     assert "40.00" in result.stdout
+
+
+def test_paying_an_invoice_without_a_booking_is_a_ledger_entry(ok, contact):
+    ada = contact("Ada")
+    ok("invoice", "create", "--contact", ada, "--item", "Massage=40")
+    ok("invoice", "pay", "INV-0001")
+    [entry] = ok("payment", "list", "--contact", ada)
+    assert (entry["id"], entry["booking_id"], entry["kind"], entry["status"], entry["amount"]["amount"]) == \
+        ("p-INV-0001-1", None, "charge", "succeeded", "40.00")
+    assert ok("payment", "list", "--from", "2026-11-23") == [entry]
+
+
+def test_an_invoice_filed_under_another_number_is_exit_4(ok, run, store, contact):
+    import json
+
+    ok("invoice", "create", "--contact", contact("Ada"), "--item", "Massage=40")
+    path = store / "data" / "invoices" / "00000.json"
+    data = json.loads(path.read_text())
+    data["invoices"]["INV-0007"] = data["invoices"].pop("INV-0001")
+    path.write_text(json.dumps(data))
+    result = run("invoice", "list")
+    assert result.exit_code == 4
+    assert "00000.json" in one_error_line(result.stderr) and "invoices.INV-0007" in result.stderr

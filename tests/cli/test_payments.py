@@ -191,7 +191,7 @@ def test_refund_failing_at_the_provider_is_exit_5_and_nothing_is_refunded(ok, ru
 
 # --- list -----------------------------------------------------------------------------------
 
-def test_list_filters_by_booking_contact_and_period(ok, run, booking, store):
+def test_list_filters_by_booking_contact_and_period(ok, booking):
     first, second = booking(), booking(f"{TOMORROW} 14:00", "Bea")
     ok("payment", "collect", first, "--method", "card", "--card", "tok_visa")
     ok("payment", "collect", second, "--method", "in-person", "--yes", "--amount", "5")
@@ -219,7 +219,7 @@ def test_list_with_to_before_from_is_exit_2(run, store):
 
 # --- idempotency ----------------------------------------------------------------------------
 
-def test_a_retry_with_the_same_key_returns_the_first_result_and_moves_no_money(ok, run, store, booking):
+def test_a_retry_with_the_same_key_returns_the_first_result_and_moves_no_money(ok, store, booking):
     b = booking()
     first = ok("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--amount", "20",
                "--idempotency-key", "k-1")
@@ -267,7 +267,7 @@ def test_idempotency_keys_are_stored_hashed(ok, store, booking):
 
 # --- card data ------------------------------------------------------------------------------
 
-def test_no_card_number_reaches_the_store(ok, store, booking, contact):
+def test_no_card_number_reaches_the_store(ok, store, booking):
     b = booking()
     ok("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--amount", "20", "--save-card")
     ok("session", "no-show", booking("2026-11-23 09:00", "Cy", "--allow-past"), "--charge-fee")

@@ -48,7 +48,7 @@ def test_list_in_every_format(bookctl, fmt):
 
 class _CashBox(Provider):
     def charge(self, request: ChargeRequest) -> ChargeResult:
-        return ChargeResult(reference="cashbox-1")
+        return ChargeResult(reference=f"cashbox-{request.amount.minor}")
 
 
 class _InlinePlugin:
