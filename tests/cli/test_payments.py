@@ -328,3 +328,38 @@ def test_a_yen_store_takes_whole_yen_only(bookctl, tmp_path):
     entry = run("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--amount", "1500").json()
     assert entry["amount"] == {"amount": "1500", "currency": "JPY"}
     assert run("session", "show", b).json()["due"] == {"amount": "6500", "currency": "JPY"}
+
+
+def _on_a_terminal(store: Path, answer: bytes, *args: str):  # noqa: ANN202
+    """Run bookctl as a real process whose stdin is a terminal, typing `answer` at the prompt."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.conftest import NOW
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKCTL_")}
+    env.update({"BOOKCTL_NOW": NOW, "BOOKCTL_LOAD_PLUGINS": ""})
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "bookctl", *args, "--store", str(store), "--format", "json"],
+                                stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        os.write(master, answer)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(master)
+        os.close(slave)
+    return proc.returncode, out.decode(), err.decode()
+
+
+def test_in_person_asks_on_a_terminal_and_a_no_changes_nothing(ok, store, booking):
+    b = booking()
+    before = tree_digest(store)
+    code, _, err = _on_a_terminal(store, b"n\n", "payment", "collect", b, "--method", "in-person")
+    assert code == 1 and "cannot be undone" in err and "aborted" in err
+    assert tree_digest(store) == before
+    code, out, err = _on_a_terminal(store, b"y\n", "payment", "collect", b, "--method", "in-person")
+    assert code == 0, err
+    assert '"provider": "manual"' in out
+    assert figures(ok, b)[0] == "paid"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bookctl.providers import manager
-from bookctl.providers.base import Capabilities, ChargeRequest, ChargeResult, Provider
+from bookctl.providers.base import Capabilities, ChargeRequest, ChargeResult, Provider, RefundRequest, RefundResult
 from bookctl.providers.hookspecs import hookimpl
 from tests.cli._payment_fixtures import (  # noqa: F401 - fixtures
     _builtin_providers_only,
@@ -73,6 +73,36 @@ def test_an_inline_plugin_is_listed_and_its_missing_refunds_capability_is_refuse
     finally:
         manager.reset()
     assert "cashbox" not in [r["name"] for r in ok("provider", "list")]
+
+
+class _WholeRefunds(Provider):
+    def charge(self, request: ChargeRequest) -> ChargeResult:
+        return ChargeResult(reference=f"whole-{request.amount.minor}")
+
+    def refund(self, request: RefundRequest) -> RefundResult:
+        return RefundResult(reference=f"{request.charge_reference}-back")
+
+
+class _WholeRefundsPlugin:
+    @hookimpl
+    def bookctl_register_providers(self, register) -> None:  # noqa: ANN001
+        register(_WholeRefunds("whole", Capabilities(card_charges=True, refunds=True)))
+
+
+def test_a_provider_without_partial_refunds_refunds_only_whole_charges(ok, run, store, booking):
+    manager.register_plugin(_WholeRefundsPlugin(), "inline-whole")
+    try:
+        b = booking()
+        ok("payment", "collect", b, "--method", "card", "--provider", "whole", "--card", "x")
+        before = tree_digest(store)
+        result = run("payment", "refund", b, "--amount", "10")
+        assert result.exit_code == 1
+        assert "whole" in one_error_line(result.stderr) and "partial_refunds" in result.stderr
+        assert tree_digest(store) == before
+        [entry] = ok("payment", "refund", b)
+        assert (entry["provider"], entry["amount"]["amount"]) == ("whole", "65.00")
+    finally:
+        manager.reset()
 
 
 def test_invoice_provider_cannot_take_cards(run, store, booking):
