@@ -119,7 +119,7 @@ def root(
 
 
 def _register() -> None:
-    from bookctl.commands import calendar, contact, demo, doctor, setup
+    from bookctl.commands import calendar, contact, demo, doctor, invoice, payment, provider, setup
 
     app.command("init")(setup.init)
     app.command("doctor")(doctor.doctor)
@@ -129,6 +129,10 @@ def _register() -> None:
     app.add_typer(contact.app, name="contact")
     app.add_typer(calendar.app, name="session")
     app.add_typer(demo.app, name="demo")
+    app.add_typer(payment.app, name="payment")
+    app.add_typer(invoice.invoice_app, name="invoice")
+    app.add_typer(invoice.quote_app, name="quote")
+    app.add_typer(provider.app, name="provider")
 
 
 _register()

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from bookctl.commands._money import KeyOpt, run_money
 from bookctl.commands._options import FormatOpt, StoreOpt, app_context
 from bookctl.errors import RuleError
 from bookctl.output import Format, emit, emit_rows
@@ -15,7 +16,6 @@ app = typer.Typer(no_args_is_help=True, help="The calendar: sessions, bookings a
 BookingArg = Annotated[str, typer.Argument(help="A booking id (or a session id with exactly one active booking).")]
 AllowPastOpt = Annotated[bool, typer.Option("--allow-past", help="Record a session that already happened.")]
 StartOpt = Annotated[str, typer.Option("--start", help="'YYYY-MM-DD HH:MM' in the store's time zone, or ISO 8601 with an offset.")]
-OptStr = Annotated[Optional[str], typer.Option(show_default=False)]
 
 
 def _mutate(store, action):  # noqa: ANN001, ANN202 - a tiny shared shape for the attendance commands
@@ -106,7 +106,8 @@ def session_checkin(booking: BookingArg, store: StoreOpt = None, fmt: FormatOpt 
 @app.command("no-show")
 def session_no_show(
     booking: BookingArg,
-    charge_fee: Annotated[bool, typer.Option("--charge-fee", help="Charge the service's no-show fee.")] = False,
+    charge_fee: Annotated[bool, typer.Option("--charge-fee", help="Charge the service's no-show fee (card on file, else due).")] = False,
+    idempotency_key: KeyOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -114,8 +115,11 @@ def session_no_show(
     from bookctl.services.calendar import set_attendance
 
     if charge_fee:
-        raise RuleError("no-show fees need payments, which this version of bookctl does not have yet; "
-                        "run without --charge-fee to mark the no-show only")
+        from bookctl.services.fees import no_show
+
+        emit(run_money(store, "session no-show", {"booking": booking, "charge_fee": True}, idempotency_key,
+                       lambda uow, now: no_show(uow, now, booking, idempotency_key)), fmt)
+        return
     emit(_mutate(store, lambda uow, now: set_attendance(uow, now, booking, "no_show")), fmt)
 
 
@@ -140,25 +144,26 @@ def session_attendance(
 @app.command("cancel")
 def session_cancel(
     booking: BookingArg,
-    refund: Annotated[bool, typer.Option("--refund", help="Refund what was paid.")] = False,
-    amount: OptStr = None,
+    refund: Annotated[bool, typer.Option("--refund", help="Refund what was paid (less a fee kept).")] = False,
+    amount: Annotated[Optional[str], typer.Option("--amount", help="Refund only this much.", show_default=False)] = None,
     charge_fee: Annotated[bool, typer.Option("--charge-fee", help="Keep the service's cancellation fee.")] = False,
     notify: Annotated[bool, typer.Option("--notify", help="Send the cancellation email.")] = False,
     refund_email: Annotated[bool, typer.Option("--refund-email", help="Send the refund email.")] = False,
+    idempotency_key: KeyOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Cancel a booking and free its place."""
-    from bookctl.services.calendar import cancel
+    """Cancel a booking and free its place; optionally keep the fee and refund the rest."""
+    from bookctl.services.fees import cancel
 
-    wanted = [flag for flag, on in (("--refund", refund), ("--amount", amount is not None),
-                                    ("--charge-fee", charge_fee), ("--refund-email", refund_email)) if on]
-    if wanted:
-        raise RuleError(f"{', '.join(wanted)} need payments, which this version of bookctl does not have yet; "
+    if refund_email:
+        raise RuleError("--refund-email needs email, which this version of bookctl does not have yet; "
                         "nothing was cancelled")
     if notify:
         raise RuleError("--notify needs email, which this version of bookctl does not have yet; nothing was cancelled")
-    emit(_mutate(store, lambda uow, now: cancel(uow, now, booking)), fmt)
+    arguments = {"booking": booking, "refund": refund, "amount": amount, "charge_fee": charge_fee}
+    emit(run_money(store, "session cancel", arguments, idempotency_key,
+                   lambda uow, now: cancel(uow, now, booking, refund, amount, charge_fee, idempotency_key)), fmt)
 
 
 @app.command("reschedule")

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from datetime import date
 
-_DAY_ID = re.compile(r"([sb])-(\d{4})(\d{2})(\d{2})-([1-9]\d{0,8})")
+_DAY_ID = re.compile(r"([sbp])-(\d{4})(\d{2})(\d{2})-([1-9]\d{0,8})")
 _CONTACT_ID = re.compile(r"c-([1-9]\d{0,8})")
 
 
@@ -17,7 +17,7 @@ def day_id(prefix: str, day: date, seq: int) -> str:
 
 
 def home_day(record_id: str, prefix: str) -> date | None:
-    """The day whose file a session (`s`) or booking (`b`) id was minted in; None if not such an id."""
+    """The day whose file a session (`s`), booking (`b`) or ledger entry (`p`) id was minted in; None if not such an id."""
     match = _DAY_ID.fullmatch(record_id)
     if not match or match.group(1) != prefix:
         return None

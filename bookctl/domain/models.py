@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
 
 from bookctl.domain.money import Money
 
@@ -71,6 +71,22 @@ class Booking(Record):
     form_responses: dict[str, str] = Field(default_factory=dict)
     created_at: AwareDatetime
     cancelled_at: AwareDatetime | None = None
+    # Its ledger entries, attached by the store that loaded it (they live beside it in its day file).
+    _ledger: list[Any] = PrivateAttr(default_factory=list)
+
+    @property
+    def ledger_entries(self) -> list[Any]:
+        """The booking's ledger entries, oldest first (see bookctl.domain.payments)."""
+        return self._ledger
+
+
+class SavedCard(Record):
+    """A card kept for later fees: the provider's reusable token, brand and last four. Never a number."""
+
+    provider: str
+    method: str
+    brand: str | None = None
+    last4: str | None = None
 
 
 class Contact(Record):
@@ -96,6 +112,8 @@ class Contact(Record):
     # The contact's bookings, kept in the same unit of work as the bookings themselves so the
     # card never has to scan the calendar. Internal: not part of the contact's JSON.
     booking_ids: list[str] = Field(default_factory=list)
+    # The card on file for no-show fees (`payment collect --save-card`). Internal, like booking_ids.
+    saved_card: SavedCard | None = None
 
     @property
     def display_name(self) -> str:

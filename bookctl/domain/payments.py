@@ -1,25 +1,132 @@
-"""A booking's payment figures, derived from its price and status (the ledger joins in #4)."""
+"""The money ledger: append-only entries, and a booking's payment figures derived from them.
+
+Kinds: `charge` (money taken, or an invoice issued/settled/voided), `refund` (money given back),
+`cancellation_fee` / `no_show_fee` (a fee: `kept` out of money already paid, `succeeded` when
+charged to a card now, `due` when still owed). Nothing here is ever edited or deleted: a failed
+charge is an entry with status `failed`, a settled invoice is a second entry naming the invoice.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
-from bookctl.domain.models import Booking
+from pydantic import AwareDatetime
+
+from bookctl.domain.models import Booking, Record
 from bookctl.domain.money import Money
+
+EntryKind = Literal["charge", "refund", "cancellation_fee", "no_show_fee"]
+EntryStatus = Literal["succeeded", "failed", "pending", "voided", "kept", "due"]
+Method = Literal["card", "invoice", "in_person"]
+FEE_KINDS = ("cancellation_fee", "no_show_fee")
+
+
+class LedgerEntry(Record):
+    """One movement (or record) of money for a booking. Card data: brand and last four only."""
+
+    id: str
+    booking_id: str | None = None
+    contact_id: str
+    kind: EntryKind
+    method: Method | None = None
+    provider: str | None = None
+    amount: Money
+    status: EntryStatus
+    reference: str | None = None
+    created_at: AwareDatetime
+    refund_of: str | None = None
+    invoice_id: str | None = None
+    deposit: bool = False
+    card_brand: str | None = None
+    card_last4: str | None = None
+    reason: str | None = None
+    failure: str | None = None
 
 
 @dataclass(frozen=True)
 class PaymentSummary:
     """What was paid, refunded and is still due for one booking; never stored, always derived."""
 
-    paid: Money
+    charged: Money
     refunded: Money
+    paid: Money
+    kept: Money
+    owed: Money
     due: Money
     status: str
+    open_invoices: tuple[str, ...]
+
+    @property
+    def refundable(self) -> Money:
+        """What may still go back to the client: paid, less fees kept out of it."""
+        return self.paid - self.kept
 
 
-def summarize(booking: Booking) -> PaymentSummary:
-    """The payment figures of `booking`. A cancelled booking owes nothing."""
-    zero = Money.zero(booking.price.currency)
-    due = zero if booking.status == "cancelled" else booking.price
-    return PaymentSummary(paid=zero, refunded=zero, due=due, status="not_paid")
+def _sum(entries: Iterable[LedgerEntry], currency: str) -> Money:
+    total = Money.zero(currency)
+    for entry in entries:
+        total = total + entry.amount
+    return total
+
+
+def money_moved_in(entry: LedgerEntry) -> bool:
+    """Money reached the business: a succeeded charge or a fee charged to a card."""
+    return entry.status == "succeeded" and entry.kind != "refund"
+
+
+def open_invoices(entries: list[LedgerEntry]) -> list[str]:
+    """Invoices issued for the booking and neither settled nor voided."""
+    issued = [e.invoice_id for e in entries if e.kind == "charge" and e.status == "pending" and e.invoice_id]
+    closed = {e.invoice_id for e in entries if e.kind == "charge" and e.status in ("succeeded", "voided")}
+    return [i for i in issued if i not in closed]
+
+
+def summarize(booking: Booking, entries: list[LedgerEntry] | None = None) -> PaymentSummary:
+    """The payment figures of `booking` from its ledger entries (the booking's own, by default).
+
+    What the booking owes: its price while it stands; only its fees once it is cancelled, or once
+    it is a no-show that was charged a no-show fee (the fee replaces the price).
+    """
+    entries = booking_ledger(booking) if entries is None else entries
+    currency = booking.price.currency
+    charged = _sum((e for e in entries if money_moved_in(e)), currency)
+    refunded = _sum((e for e in entries if e.kind == "refund" and e.status == "succeeded"), currency)
+    paid = charged - refunded
+    fees = [e for e in entries if e.kind in FEE_KINDS and e.status in ("kept", "succeeded", "due")]
+    kept = _sum((e for e in fees if e.status == "kept"), currency)
+    if booking.status == "cancelled":
+        owed = _sum(fees, currency)
+    elif booking.attendance == "no_show" and any(e.kind == "no_show_fee" for e in fees):
+        owed = _sum((e for e in fees if e.kind == "no_show_fee"), currency)
+    else:
+        owed = booking.price
+    due = owed - paid if owed > paid else Money.zero(currency)
+    invoices = open_invoices(entries)
+    deposit = _sum((e for e in entries if e.deposit and money_moved_in(e)), currency)
+    if charged.minor == 0:
+        status = "invoiced" if invoices else "not_paid"
+    elif refunded.minor > 0:
+        status = "refunded" if paid.minor == 0 else "partially_refunded"
+    elif paid >= owed:
+        status = "paid"
+    elif invoices:
+        status = "invoiced"
+    elif deposit.minor > 0 and paid == deposit:
+        status = "deposit_paid"
+    else:
+        status = "partially_paid"
+    return PaymentSummary(charged=charged, refunded=refunded, paid=paid, kept=kept, owed=owed, due=due,
+                          status=status, open_invoices=tuple(invoices))
+
+
+def booking_ledger(booking: Booking) -> list[LedgerEntry]:
+    """The booking's entries, oldest first, as the store attached them when it loaded the booking."""
+    return booking.ledger_entries
+
+
+def refunded_against(entries: list[LedgerEntry], charge: LedgerEntry) -> Money:
+    """How much of `charge` has already gone back."""
+    return _sum((e for e in entries if e.kind == "refund" and e.status == "succeeded" and e.refund_of == charge.id),
+                charge.amount.currency)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pluggy
 
-from bookctl.errors import NotFoundError, StoreError
+from bookctl.errors import NotFoundError, StoreError, UsageError
 from bookctl.providers import hookspecs
 from bookctl.providers.base import Provider
 
@@ -22,6 +22,7 @@ BUILTIN_PLUGINS = (
     "bookctl.providers.builtin.invoice",
     "bookctl.providers.builtin.sandbox",
 )
+ENTRY_POINT_GROUP = "bookctl"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class RegisteredProvider:
 
 
 _manager: pluggy.PluginManager | None = None
+_origins: dict[str, str] = {}
 _providers: dict[str, RegisteredProvider] | None = None
 
 
@@ -42,57 +44,73 @@ def plugin_manager() -> pluggy.PluginManager:
     if _manager is None:
         manager = pluggy.PluginManager("bookctl")
         manager.add_hookspecs(hookspecs)
-        _load_external(manager)
         for name in BUILTIN_PLUGINS:
             manager.register(importlib.import_module(name), name)
+            _origins[name] = "builtin"
+        _load_external(manager)
         _manager = manager
     return _manager
 
 
-def _load_external(manager: pluggy.PluginManager) -> None:
+def _wanted_distributions() -> set[str] | None:
     wanted = os.environ.get("BOOKCTL_LOAD_PLUGINS")
     if wanted is None:
-        manager.load_setuptools_entrypoints("bookctl")
-        return
+        return None
+    return {_normalize(n) for n in wanted.split(",") if n.strip()}
+
+
+def _normalize(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(".", "-")
+
+
+def _load_external(manager: pluggy.PluginManager) -> None:
+    """Register every `bookctl` entry point (of the distributions BOOKCTL_LOAD_PLUGINS allows)."""
     from importlib import metadata
 
-    for dist_name in (n.strip() for n in wanted.split(",") if n.strip()):
-        try:
-            distribution = metadata.distribution(dist_name)
-        except metadata.PackageNotFoundError:
-            raise StoreError(f"BOOKCTL_LOAD_PLUGINS names {dist_name!r}, which is not installed") from None
+    wanted = _wanted_distributions()
+    seen: set[str] = set()
+    for distribution in metadata.distributions():
+        dist_name = distribution.metadata["Name"] or "?"
+        if wanted is not None and _normalize(dist_name) not in wanted:
+            continue
         for entry_point in distribution.entry_points:
-            if entry_point.group == "bookctl":
+            if entry_point.group != ENTRY_POINT_GROUP:
+                continue
+            plugin_name = f"{dist_name}:{entry_point.name}"
+            if plugin_name in seen:  # the same distribution on sys.path twice
+                continue
+            seen.add(plugin_name)
+            try:
                 plugin = entry_point.load()
-                manager.register(plugin, name=entry_point.name)
-                manager._plugin_distinfo.append((plugin, distribution))  # so origin() can name it
-
-
-def _origin(manager: pluggy.PluginManager, plugin: object) -> str:
-    for registered, distribution in manager.list_plugin_distinfo():
-        if registered is plugin:
-            return distribution.metadata["name"] or distribution.project_name
-    return "builtin"
+            except Exception as exc:  # a broken plugin must not take every command down with a traceback
+                raise StoreError(f"bookctl plugin {entry_point.name!r} from {dist_name} failed to load: {exc}") from None
+            manager.register(plugin, name=plugin_name)
+            _origins[plugin_name] = dist_name
+    if wanted:
+        installed = {_normalize(o) for o in _origins.values()}
+        missing = sorted(wanted - installed)
+        if missing:
+            raise UsageError(f"BOOKCTL_LOAD_PLUGINS names {', '.join(missing)}, which provides no bookctl plugin")
 
 
 def providers() -> dict[str, RegisteredProvider]:
-    """Every provider by name, built-ins first."""
+    """Every provider by name, built-ins first, each from the plugin that registered it."""
     global _providers
     if _providers is None:
         manager = plugin_manager()
         found: dict[str, RegisteredProvider] = {}
-        for plugin in manager.get_plugins():
-            impl = getattr(plugin, "bookctl_register_providers", None)
-            if impl is None:
-                continue
-            origin = _origin(manager, plugin)
+        # Each implementation gets its own `register`, so a provider knows which plugin offered it.
+        for impl in manager.hook.bookctl_register_providers.get_hookimpls():
+            origin = _origins.get(impl.plugin_name, "builtin")
 
-            def register(provider: Provider, origin: str = origin) -> None:
+            def register(provider: Provider, origin: str = origin, plugin: str = impl.plugin_name) -> None:
+                if not isinstance(provider, Provider):
+                    raise StoreError(f"bookctl plugin {plugin!r} registered {provider!r}, which is not a Provider")
                 if provider.name in found:
                     raise StoreError(f"two plugins register a payment provider named {provider.name!r}")
                 found[provider.name] = RegisteredProvider(provider, origin)
 
-            impl(register=register)
+            impl.function(register=register)
         _providers = dict(sorted(found.items(), key=lambda kv: (kv[1].origin != "builtin", kv[0])))
     return _providers
 
@@ -107,8 +125,17 @@ def get_provider(name: str, options: dict | None = None) -> Provider:
     return registered.provider
 
 
+def register_plugin(plugin: object, name: str) -> None:
+    """Register an extra plugin object (tests use it for inline plugins; pair with reset())."""
+    global _providers
+    plugin_manager().register(plugin, name=name)
+    _origins[name] = name
+    _providers = None
+
+
 def reset() -> None:
     """Forget loaded plugins (tests register inline plugins and call this in `finally`)."""
     global _manager, _providers
     _manager = None
     _providers = None
+    _origins.clear()

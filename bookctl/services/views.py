@@ -30,8 +30,8 @@ def staff_view(staff: Staff) -> dict[str, Any]:
 
 
 def contact_view(contact: Contact, zone: tzinfo) -> dict[str, Any]:
-    """The contact's JSON keys; the booking index stays internal."""
-    data = contact.model_dump(mode="json", exclude={"booking_ids"})
+    """The contact's JSON keys; the booking index and the saved card stay internal."""
+    data = contact.model_dump(mode="json", exclude={"booking_ids", "saved_card"})
     data["created_at"] = iso(contact.created_at, zone)
     return data
 

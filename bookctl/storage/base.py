@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
+from bookctl.domain.invoices import Invoice, Quote
 from bookctl.domain.models import Booking, Contact, Session
+from bookctl.domain.payments import LedgerEntry
 from bookctl.domain.settings import Settings
 
 
@@ -92,6 +94,64 @@ class UnitOfWork(ABC):
     @abstractmethod
     def iter_contacts(self) -> Iterator[Contact]:
         """Every contact, in id order."""
+
+    # --- payments -------------------------------------------------------------------------
+    @abstractmethod
+    def add_ledger_entry(self, booking: Booking, **fields: Any) -> LedgerEntry:
+        """Append an entry to `booking`'s ledger (its id is minted here); entries are never changed."""
+
+    @abstractmethod
+    def ledger_entries_between(self, first: date | None, last: date | None) -> Iterator[tuple[str, str]]:
+        """(entry id, booking id or invoice id) of entries created in the UTC months from `first` to
+        `last` (None: open-ended)."""
+
+    @abstractmethod
+    def get_invoice(self, record_id: str) -> Invoice:
+        """The invoice, or NotFoundError."""
+
+    @abstractmethod
+    def add_invoice(self, **fields: Any) -> Invoice:
+        """Create an invoice numbered after the last one (INV-0001, ...)."""
+
+    @abstractmethod
+    def save_invoice(self, invoice: Invoice) -> None:
+        """Write a changed invoice back at commit."""
+
+    @abstractmethod
+    def add_invoice_entry(self, invoice: Invoice, **fields: Any) -> LedgerEntry:
+        """Record a payment of an invoice that belongs to no booking, kept with the invoice."""
+
+    @abstractmethod
+    def invoice_entries(self, record_id: str) -> list[LedgerEntry]:
+        """The ledger entries of an invoice that belongs to no booking."""
+
+    @abstractmethod
+    def iter_invoices(self) -> Iterator[Invoice]:
+        """Every invoice, in number order."""
+
+    @abstractmethod
+    def get_quote(self, record_id: str) -> Quote:
+        """The quote, or NotFoundError."""
+
+    @abstractmethod
+    def add_quote(self, **fields: Any) -> Quote:
+        """Create a quote numbered after the last one (Q-0001, ...)."""
+
+    @abstractmethod
+    def save_quote(self, quote: Quote) -> None:
+        """Write a changed quote back at commit."""
+
+    @abstractmethod
+    def iter_quotes(self) -> Iterator[Quote]:
+        """Every quote, in number order."""
+
+    @abstractmethod
+    def idempotent_result(self, key: str) -> Any:
+        """The record (`arguments`, `result`) kept for an idempotency key, or None."""
+
+    @abstractmethod
+    def remember_result(self, key: str, arguments: str, result: Any) -> None:
+        """Keep a money-moving command's first answer under its idempotency key."""
 
     # --- integrity ------------------------------------------------------------------------
     def damaged_files(self) -> Iterator[tuple[str, str]]:

@@ -4,7 +4,8 @@ Layout (every JSON file carries `schema_version`):
     bookctl.toml                      business, policy, services, staff
     data/days/YYYY/YYYY-MM-DD.json    the sessions starting that UTC day, with their bookings
     data/contacts/NNNNN.json          contacts c-(N*256) .. c-(N*256+255)
-    data/counters.json                the last contact number handed out
+    data/counters.json                the last contact, invoice and quote numbers handed out
+    data/ledger, invoices, quotes, idempotency: see storage/payment_files.py
 A command touching one booking opens its day file and its contact's shard: a bounded set of
 files, whatever the size of the store.
 """
@@ -22,11 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bookctl.domain.ids import contact_id, contact_number, day_id, home_day
 from bookctl.domain.models import Booking, Contact, Session
+from bookctl.domain.payments import LedgerEntry
 from bookctl.domain.settings import SCHEMA_VERSION as SETTINGS_SCHEMA_VERSION
 from bookctl.domain.settings import Settings
 from bookctl.errors import NotFoundError, StoreError
 from bookctl.storage import journal
 from bookctl.storage.base import UnitOfWork
+from bookctl.storage.payment_files import PaymentFiles, attach_ledger
 from bookctl.storage.files import (
     check_schema_version,
     decode_utf8,
@@ -53,6 +56,7 @@ class DayFile(BaseModel):
     sessions: dict[str, Session] = Field(default_factory=dict)
     bookings: dict[str, Booking] = Field(default_factory=dict)
     moved: dict[str, date] = Field(default_factory=dict)
+    ledger: dict[str, LedgerEntry] = Field(default_factory=dict)
 
     def mint(self, prefix: str) -> str:
         """A new id homed in this file."""
@@ -77,6 +81,8 @@ class Counters(BaseModel):
 
     schema_version: int = DATA_SCHEMA_VERSION
     contacts: int = Field(default=0, ge=0)
+    invoices: int = Field(default=0, ge=0)
+    quotes: int = Field(default=0, ge=0)
 
 
 def read_settings(path: Path) -> Settings:
@@ -149,7 +155,7 @@ class FileStore:
         return read_settings(self.root / SETTINGS_NAME).store.lock_timeout_seconds
 
 
-class FileUnitOfWork(UnitOfWork):
+class FileUnitOfWork(PaymentFiles, UnitOfWork):
     """Loads files on demand, keeps what it changed, and commits it through the journal."""
 
     def __init__(self, store: FileStore, lock: Any) -> None:
@@ -164,6 +170,7 @@ class FileUnitOfWork(UnitOfWork):
         self._dirty_shards: set[int] = set()
         self._counters: Counters | None = None
         self._spilled: set[date] = set()
+        self._init_payment_files()
 
     # --- files ------------------------------------------------------------------------------
     def _day_path(self, day: date) -> Path:
@@ -190,6 +197,7 @@ class FileUnitOfWork(UnitOfWork):
             return None
         day_file = validate(DayFile, data, path)
         _check_day(day_file, day, path)
+        attach_ledger(day_file.bookings, day_file.ledger, path)
         return day_file
 
     def _load_shard(self, shard: int, create: bool = False) -> ContactShard | None:
@@ -351,6 +359,7 @@ class FileUnitOfWork(UnitOfWork):
             del source.bookings[booking.id]
             target.bookings[booking.id] = booking
             self._forward(booking.id, "b", target.day)
+            _move_ledger(booking, source, target)
         self._dirty_days.update({source.day, target.day})
 
     def move_booking(self, booking: Booking, to: Session) -> None:
@@ -363,7 +372,19 @@ class FileUnitOfWork(UnitOfWork):
             del source.bookings[booking.id]
             target.bookings[booking.id] = booking
             self._forward(booking.id, "b", target.day)
+            _move_ledger(booking, source, target)
         self._dirty_days.update({source.day, target.day})
+
+    def add_ledger_entry(self, booking: Booking, **fields: Any) -> LedgerEntry:
+        self._writable()
+        day_file = self._load_day(_utc_day(self.get_session(booking.session_id).start))
+        assert day_file is not None and booking.id in day_file.bookings
+        entry = LedgerEntry(id=day_file.mint("p"), booking_id=booking.id, contact_id=booking.contact_id, **fields)
+        day_file.ledger[entry.id] = entry
+        booking.ledger_entries.append(entry)
+        self._dirty_days.add(day_file.day)
+        self.index_entry(entry)
+        return entry
 
     def _forward(self, record_id: str, prefix: str, now_in: date) -> None:
         """Point the record's home file at the day it lives in now (one hop, however often it moves)."""
@@ -399,8 +420,12 @@ class FileUnitOfWork(UnitOfWork):
                              f"{contact.id}; the file is damaged")
         shard.contacts[contact.id] = contact
         self._dirty_shards.add(shard_no)
-        self._journal.stage(self.root / "data" / "counters.json", dump_json(counters.model_dump(mode="json")))
+        self._stage_counters()
         return contact
+
+    def _stage_counters(self) -> None:
+        counters = self._load_counters()
+        self._journal.stage(self.root / "data" / "counters.json", dump_json(counters.model_dump(mode="json")))
 
     def save_contact(self, contact: Contact) -> None:
         self._writable()
@@ -454,6 +479,7 @@ class FileUnitOfWork(UnitOfWork):
             assert shard is not None
             path = self._shard_path(shard_no)
             self._journal.stage(path, dump_json(shard.model_dump(mode="json", exclude_none=True)) if shard.contacts else None)
+        self._stage_payment_files()
         if self._settings_dirty and self._settings is not None:
             self._journal.stage(self.root / SETTINGS_NAME, settings_bytes(self._settings))
         self._dirty_shards.clear()
@@ -473,6 +499,13 @@ class FileUnitOfWork(UnitOfWork):
 
 def _utc_day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
+
+
+def _move_ledger(booking: Booking, source: DayFile, target: DayFile) -> None:
+    """A booking's entries go where it goes, keeping their ids."""
+    for entry in booking.ledger_entries:
+        source.ledger.pop(entry.id, None)
+        target.ledger[entry.id] = entry
 
 
 def _days_in(year_dir: Path) -> list[date]:
@@ -500,6 +533,6 @@ def _check_day(day_file: DayFile, day: date, path: Path) -> None:
         if key != booking.id or booking.session_id not in day_file.sessions:
             raise StoreError(f"{path}: field bookings.{key}: its session {booking.session_id} is not in this file")
     # An id minted here again would overwrite a record: next_seq must be past every id homed here.
-    for record_id in (*day_file.sessions, *day_file.bookings, *day_file.moved):
+    for record_id in (*day_file.sessions, *day_file.bookings, *day_file.moved, *day_file.ledger):
         if home_day(record_id, record_id[0]) == day and int(record_id.rsplit("-", 1)[1]) >= day_file.next_seq:
             raise StoreError(f"{path}: field next_seq: {day_file.next_seq} is not past {record_id}; the file is damaged")

@@ -1,8 +1,10 @@
 """`sandbox`: an offline card provider for demos and tests, with Stripe-like test tokens.
 
 `tok_visa` (and `tok_mastercard`, `tok_amex`) succeed, `tok_chargeDeclined` is declined,
-`tok_providerDown` fails as an unreachable provider would. References are derived from the
-idempotency key, so a retry gets the same reference, as a real provider's would.
+`tok_providerDown` fails as an unreachable provider would, and `tok_refundFail` charges fine but
+every later refund of that charge fails as an unreachable provider would. References are derived
+from the idempotency key, so a retry gets the same reference, as a real provider's would.
+A saved card is the reusable method `pm_sandbox_<brand>_<last4>`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from bookctl.providers.base import (
 )
 from bookctl.providers.hookspecs import hookimpl
 
-CARDS = {"tok_visa": ("visa", "4242"), "tok_mastercard": ("mastercard", "4444"), "tok_amex": ("amex", "8431")}
+CARDS = {"tok_visa": ("visa", "4242"), "tok_mastercard": ("mastercard", "4444"), "tok_amex": ("amex", "8431"),
+         "tok_refundFail": ("visa", "5126")}
+_REFUND_FAILS = "ch_rf_"
 
 
 def _reference(prefix: str, key: str) -> str:
@@ -34,7 +38,7 @@ class SandboxProvider(Provider):
 
     def charge(self, request: ChargeRequest) -> ChargeResult:
         token = request.token or ""
-        if token == "tok_providerDown" or token.startswith(("pm_sandbox_down",)):
+        if token == "tok_providerDown":
             raise ProviderUnavailable("payment provider sandbox is unreachable; nothing was charged")
         if token == "tok_chargeDeclined":
             raise CardDeclined("your card was declined (sandbox test card)")
@@ -44,10 +48,13 @@ class SandboxProvider(Provider):
             raise UsageError(f"sandbox does not know card token {token!r}; use tok_visa, tok_chargeDeclined "
                              "or tok_providerDown")
         method = f"pm_sandbox_{brand}_{last4}" if request.save_card else None
-        return ChargeResult(reference=_reference("ch", request.idempotency_key), card_brand=brand,
+        prefix = "ch_rf" if token == "tok_refundFail" else "ch"
+        return ChargeResult(reference=_reference(prefix, request.idempotency_key), card_brand=brand,
                             card_last4=last4, saved_method=method or saved)
 
     def refund(self, request: RefundRequest) -> RefundResult:
+        if request.charge_reference.startswith(_REFUND_FAILS):
+            raise ProviderUnavailable("payment provider sandbox is unreachable; nothing was refunded")
         return RefundResult(reference=_reference("re", request.idempotency_key))
 
 

@@ -1,0 +1,31 @@
+"""What every money-moving command shares: the --idempotency-key option and the run-commit-report shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from bookctl.commands._options import app_context
+
+KeyOpt = Annotated[Optional[str], typer.Option(
+    "--idempotency-key", help="Retrying with the same key and arguments returns the first result and moves no money.",
+    show_default=False)]
+
+
+def run_money(store: Path | None, command: str, arguments: dict[str, Any], key: str | None,
+              action: Callable[..., Any]) -> Any:
+    """Run a money-moving service under the store lock, commit what it recorded (failed attempts
+    included), then raise the error it reported, if any; returns what to print."""
+    from bookctl.services.payments import idempotent
+
+    ctx = app_context(store)
+    with ctx.store().write() as uow:
+        now = ctx.clock()
+        outcome = idempotent(uow, key, command, arguments, lambda: action(uow, now))
+        uow.commit()
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.view

@@ -1,0 +1,123 @@
+"""`invoice` and `quote`: documents for a contact, numbered per store (INV-0001, Q-0001)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from bookctl.commands._money import KeyOpt, run_money
+from bookctl.commands._options import FormatOpt, StoreOpt, app_context
+from bookctl.output import Format, emit, emit_rows
+
+invoice_app = typer.Typer(no_args_is_help=True, help="Invoices: create, list, show, pay, void.")
+quote_app = typer.Typer(no_args_is_help=True, help="Quotes: create, list, show, accept (makes an invoice).")
+
+ContactOpt = Annotated[str, typer.Option("--contact", help="Contact id.")]
+ItemOpt = Annotated[Optional[list[str]], typer.Option("--item", help='A line "TEXT=AMOUNT" (repeatable).', show_default=False)]
+IdArg = Annotated[str, typer.Argument(help="INV-0001 / Q-0001.")]
+_LIST_COLUMNS = ("id", "contact_id", "booking_id", "total", "status", "due", "created_at")
+
+
+def _write(store, action):  # noqa: ANN001, ANN202
+    ctx = app_context(store)
+    with ctx.store().write() as uow:
+        view = action(uow, ctx.clock())
+        uow.commit()
+    return view
+
+
+def _read(store, action):  # noqa: ANN001, ANN202
+    with app_context(store).store().read() as uow:
+        return action(uow)
+
+
+@invoice_app.command("create")
+def invoice_create(
+    contact: ContactOpt,
+    booking: Annotated[Optional[str], typer.Option("--booking", help="Invoice this booking (default: what it has due).", show_default=False)] = None,
+    item: ItemOpt = None,
+    due: Annotated[Optional[str], typer.Option("--due", help="Due date, YYYY-MM-DD.", show_default=False)] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Create an open invoice from line items, or for a booking."""
+    from bookctl.services.invoices import create_invoice
+
+    emit(_write(store, lambda uow, now: create_invoice(uow, now, contact, booking, item or [], due)), fmt)
+
+
+@invoice_app.command("list")
+def invoice_list(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Every invoice, by number."""
+    from bookctl.services.invoices import list_invoices
+
+    emit_rows(_read(store, list_invoices), fmt, columns=_LIST_COLUMNS if fmt is Format.table else None)
+
+
+@invoice_app.command("show")
+def invoice_show(record_id: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """One invoice with its lines."""
+    from bookctl.services.invoices import invoice_view
+
+    emit(_read(store, lambda uow: invoice_view(uow.get_invoice(record_id), uow)), fmt)
+
+
+@invoice_app.command("pay")
+def invoice_pay(
+    record_id: IdArg,
+    method: Annotated[Optional[str], typer.Option("--method", help="How it was paid (e.g. bank-transfer).", show_default=False)] = None,
+    idempotency_key: KeyOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record that an open invoice was paid; a booking's invoice settles the booking."""
+    from bookctl.services.invoices import pay_invoice
+    from bookctl.services.payments import Outcome
+
+    def action(uow, now):  # noqa: ANN001, ANN202
+        return Outcome(*pay_invoice(uow, now, record_id, method, idempotency_key))
+
+    emit(run_money(store, "invoice pay", {"invoice": record_id.upper(), "method": method}, idempotency_key, action), fmt)
+
+
+@invoice_app.command("void")
+def invoice_void(record_id: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Cancel an open invoice."""
+    from bookctl.services.invoices import void_invoice
+
+    emit(_write(store, lambda uow, now: void_invoice(uow, now, record_id)), fmt)
+
+
+@quote_app.command("create")
+def quote_create(contact: ContactOpt, item: ItemOpt = None, store: StoreOpt = None,
+                 fmt: FormatOpt = Format.table) -> None:
+    """Create a quote from line items."""
+    from bookctl.services.invoices import create_quote
+
+    emit(_write(store, lambda uow, now: create_quote(uow, now, contact, item or [])), fmt)
+
+
+@quote_app.command("list")
+def quote_list(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Every quote, by number."""
+    from bookctl.services.invoices import list_quotes
+
+    emit_rows(_read(store, list_quotes), fmt,
+              columns=("id", "contact_id", "total", "status", "invoice_id", "created_at") if fmt is Format.table else None)
+
+
+@quote_app.command("show")
+def quote_show(record_id: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """One quote with its lines."""
+    from bookctl.services.invoices import quote_view
+
+    emit(_read(store, lambda uow: quote_view(uow.get_quote(record_id), uow)), fmt)
+
+
+@quote_app.command("accept")
+def quote_accept(record_id: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Accept a quote: it becomes an open invoice, which is printed."""
+    from bookctl.services.invoices import accept_quote
+
+    emit(_write(store, lambda uow, now: accept_quote(uow, now, record_id)), fmt)

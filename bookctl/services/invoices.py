@@ -1,0 +1,158 @@
+"""Invoices and quotes (seed 001: charge by invoice; the contact card: create an invoice or quote).
+
+An invoice for a booking is also a `pending` ledger entry on the booking (payment_status
+invoiced); paying it adds a `succeeded` entry, voiding it a `voided` one. The invoice document
+keeps its own status (open, paid, void).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bookctl.domain.invoices import Invoice, LineItem, Quote, parse_items
+from bookctl.domain.models import Booking, Session
+from bookctl.domain.money import Money
+from bookctl.domain.payments import summarize
+from bookctl.errors import BookctlError, ProviderError, RuleError, UsageError
+from bookctl.providers.base import ChargeRequest
+from bookctl.services.calendar import resolve_booking, zone_of
+from bookctl.storage.base import UnitOfWork
+from bookctl.timeutil import iso, parse_date
+
+
+def _document_view(record: Invoice | Quote, uow: UnitOfWork) -> dict[str, Any]:
+    zone = zone_of(uow)
+    data = record.model_dump(mode="json")
+    data["total"] = record.total.to_json()
+    data["items"] = [{"text": i.text, "amount": i.amount.to_json()} for i in record.items]
+    for key in ("created_at", "paid_at", "voided_at", "accepted_at"):
+        value = getattr(record, key, None)
+        if key in data:
+            data[key] = None if value is None else iso(value, zone)
+    return data
+
+
+def invoice_view(invoice: Invoice, uow: UnitOfWork) -> dict[str, Any]:
+    """An invoice with its line items and exact total."""
+    return _document_view(invoice, uow)
+
+
+def quote_view(quote: Quote, uow: UnitOfWork) -> dict[str, Any]:
+    """A quote with its line items and exact total."""
+    return _document_view(quote, uow)
+
+
+def invoice_booking(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, amount: Money,
+                    items: list[LineItem] | None = None, due: Any = None) -> Invoice:
+    """Invoice `amount` of a booking: the invoice and the booking's `pending` ledger entry."""
+    summary = summarize(booking)
+    if summary.open_invoices:
+        raise RuleError(f"booking {booking.id} already has open invoice {summary.open_invoices[0]}; "
+                        f"pay or void it first")
+    if amount.minor == 0 or amount > summary.due:
+        raise RuleError(f"booking {booking.id} has {summary.due} due; cannot invoice {amount}")
+    if items is None:
+        service = uow.settings.services.get(session.service_id)
+        when = session.start.astimezone(zone_of(uow))
+        items = [LineItem(text=f"{service.name if service else session.service_id} {when:%Y-%m-%d %H:%M}",
+                          amount=amount)]
+    invoice = uow.add_invoice(contact_id=booking.contact_id, booking_id=booking.id, items=items, total=amount,
+                              due=due, created_at=now)
+    uow.add_ledger_entry(booking, kind="charge", method="invoice", provider="invoice", amount=amount,
+                         status="pending", reference=invoice.id, invoice_id=invoice.id, created_at=now)
+    return invoice
+
+
+def create_invoice(uow: UnitOfWork, now: datetime, contact_id: str, booking_ref: str | None,
+                   item_pairs: list[str], due_text: str | None) -> dict[str, Any]:
+    """An invoice from a contact with line items, or for a booking (its amount due by default)."""
+    contact = uow.get_contact(contact_id)
+    currency = uow.settings.business.currency
+    due = parse_date(due_text, "--due") if due_text else None
+    if booking_ref is None:
+        items, total = parse_items(item_pairs, currency)
+        return invoice_view(uow.add_invoice(contact_id=contact.id, items=items, total=total, due=due,
+                                            created_at=now), uow)
+    booking, session = resolve_booking(uow, booking_ref)
+    if booking.contact_id != contact.id:
+        raise RuleError(f"booking {booking.id} belongs to contact {booking.contact_id}, not {contact.id}")
+    items, total = parse_items(item_pairs, currency) if item_pairs else (None, summarize(booking).due)
+    return invoice_view(invoice_booking(uow, now, booking, session, total, items, due), uow)
+
+
+def list_invoices(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every invoice, by number."""
+    return [invoice_view(i, uow) for i in uow.iter_invoices()]
+
+
+def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | None,
+                key: str | None = None) -> tuple[dict[str, Any], BookctlError | None]:
+    """Settle an open invoice; for a booking, the payment joins the booking's ledger."""
+    from bookctl.services.payments import provider_for
+
+    invoice = uow.get_invoice(record_id)
+    if invoice.status != "open":
+        raise RuleError(f"invoice {invoice.id} is {invoice.status}; only an open invoice can be paid")
+    if method is not None and not method.strip():
+        raise UsageError("--method must not be empty")
+    provider = provider_for(uow, "invoice")
+    booking = None
+    if invoice.booking_id is not None:
+        booking, _ = resolve_booking(uow, invoice.booking_id)
+        summary = summarize(booking)
+        if invoice.total > summary.due:
+            raise RuleError(f"booking {booking.id} has {summary.due} due, less than invoice {invoice.id}'s "
+                            f"{invoice.total}; void the invoice instead")
+    try:
+        result = provider.charge(ChargeRequest(amount=invoice.total, idempotency_key=key or f"{invoice.id}:pay",
+                                               description=f"invoice {invoice.id}"))
+    except ProviderError as exc:
+        return invoice_view(invoice, uow), exc
+    invoice.status, invoice.paid_at, invoice.method, invoice.reference = "paid", now, method or "invoice", result.reference
+    uow.save_invoice(invoice)
+    paid = {"kind": "charge", "method": "invoice", "provider": "invoice", "amount": invoice.total,
+            "status": "succeeded", "reference": invoice.id, "created_at": now}
+    if booking is not None:
+        uow.add_ledger_entry(booking, invoice_id=invoice.id, **paid)
+    else:
+        uow.add_invoice_entry(invoice, **paid)
+    return invoice_view(invoice, uow), None
+
+
+def void_invoice(uow: UnitOfWork, now: datetime, record_id: str) -> dict[str, Any]:
+    """Cancel an open invoice; its booking is no longer invoiced."""
+    invoice = uow.get_invoice(record_id)
+    if invoice.status != "open":
+        raise RuleError(f"invoice {invoice.id} is {invoice.status}; only an open invoice can be voided")
+    invoice.status, invoice.voided_at = "void", now
+    uow.save_invoice(invoice)
+    if invoice.booking_id is not None:
+        booking, _ = resolve_booking(uow, invoice.booking_id)
+        uow.add_ledger_entry(booking, kind="charge", method="invoice", provider="invoice", amount=invoice.total,
+                             status="voided", reference=invoice.id, invoice_id=invoice.id, created_at=now)
+    return invoice_view(invoice, uow)
+
+
+def create_quote(uow: UnitOfWork, now: datetime, contact_id: str, item_pairs: list[str]) -> dict[str, Any]:
+    """A quote for a contact with line items."""
+    contact = uow.get_contact(contact_id)
+    items, total = parse_items(item_pairs, uow.settings.business.currency)
+    return quote_view(uow.add_quote(contact_id=contact.id, items=items, total=total, created_at=now), uow)
+
+
+def list_quotes(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every quote, by number."""
+    return [quote_view(q, uow) for q in uow.iter_quotes()]
+
+
+def accept_quote(uow: UnitOfWork, now: datetime, record_id: str) -> dict[str, Any]:
+    """Accepting a quote turns it into an open invoice with the same lines."""
+    quote = uow.get_quote(record_id)
+    if quote.status != "open":
+        raise RuleError(f"quote {quote.id} was already accepted as invoice {quote.invoice_id}")
+    invoice = uow.add_invoice(contact_id=quote.contact_id, items=list(quote.items), total=quote.total,
+                              quote_id=quote.id, created_at=now)
+    quote.status, quote.invoice_id, quote.accepted_at = "accepted", invoice.id, now
+    uow.save_quote(quote)
+    return invoice_view(invoice, uow)

@@ -1,0 +1,86 @@
+"""Fixtures the payment tests share (imported by name into each test module)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer.testing
+
+from bookctl.providers import manager
+
+TOMORROW = "2026-11-24"
+
+_real_get_command = typer.testing._get_command
+_built: dict[int, object] = {}
+
+
+def _get_command_once(typer_app):  # noqa: ANN001, ANN202
+    if id(typer_app) not in _built:
+        _built[id(typer_app)] = _real_get_command(typer_app)
+    return _built[id(typer_app)]
+
+
+@pytest.fixture(autouse=True)
+def _cli_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Build Typer's click tree once (CliRunner rebuilds it on every call; it is stateless)."""
+    monkeypatch.setattr(typer.testing, "_get_command", _get_command_once)
+
+
+@pytest.fixture(autouse=True)
+def _builtin_providers_only(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+    """Only the built-in providers, and a fresh plugin manager for every test."""
+    monkeypatch.setenv("BOOKCTL_LOAD_PLUGINS", "")
+    manager.reset()
+    yield
+    manager.reset()
+
+
+@pytest.fixture
+def run(bookctl, store: Path):  # noqa: ANN001, ANN201
+    """run(...) with --store and --format json appended."""
+    def invoke(*args: str, input: str | None = None):  # noqa: ANN202
+        return bookctl(*args, "--store", store, "--format", "json", input=input)
+
+    return invoke
+
+
+@pytest.fixture
+def ok(run):  # noqa: ANN001, ANN201
+    """ok(...) -> the JSON of a command that must succeed."""
+    def invoke(*args: str):  # noqa: ANN202
+        result = run(*args)
+        assert result.exit_code == 0, result.stderr
+        return result.json()
+
+    return invoke
+
+
+@pytest.fixture
+def contact(ok):  # noqa: ANN001, ANN201
+    """contact("Ada") -> a new contact's id."""
+    return lambda name: ok("contact", "add", "--first-name", name)["id"]
+
+
+@pytest.fixture
+def booking(ok, contact):  # noqa: ANN001, ANN201
+    """booking(start=...) -> a physiotherapy booking id (price 65, deposit 20, fees 25/30, 24 h window)."""
+    def make(start: str = f"{TOMORROW} 10:00", who: str = "Ada", *extra: str) -> str:
+        return ok("session", "book", "--service", "physiotherapy", "--contact", contact(who), "--start", start,
+                  *extra)["id"]
+
+    return make
+
+
+def figures(ok, booking_id: str) -> tuple[str, str, str, str]:  # noqa: ANN001
+    """(payment_status, paid, refunded, due) of a booking, amounts as decimal strings."""
+    shown = ok("session", "show", booking_id)
+    return shown["payment_status"], shown["paid"]["amount"], shown["refunded"]["amount"], shown["due"]["amount"]
+
+
+def one_error_line(stderr: str) -> str:
+    """The single `error: ...` line a refused command prints."""
+    assert stderr.startswith("error: "), stderr
+    assert stderr.endswith("\n") and stderr.count("\n") == 1, stderr
+    assert "Traceback" not in stderr
+    return stderr
