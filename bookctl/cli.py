@@ -119,13 +119,15 @@ def root(
 
 
 def _register() -> None:
-    from bookctl.commands import calendar, contact, demo, setup
+    from bookctl.commands import calendar, contact, contact_card, demo, setup
 
     app.command("init")(setup.init)
     app.add_typer(setup.config_app, name="config")
     app.add_typer(setup.service_app, name="service")
     app.add_typer(setup.staff_app, name="staff")
     app.add_typer(contact.app, name="contact")
+    app.add_typer(contact_card.label_app, name="label")
+    app.add_typer(contact_card.field_app, name="field")
     app.add_typer(calendar.app, name="session")
     app.add_typer(demo.app, name="demo")
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from bookctl.domain.models import Booking, Contact, Session
+from bookctl.domain.models import Booking, Card, Contact, Session
 from bookctl.domain.settings import Settings
 
 
@@ -92,6 +92,39 @@ class UnitOfWork(ABC):
     @abstractmethod
     def iter_contacts(self) -> Iterator[Contact]:
         """Every contact, in id order."""
+
+    # --- cards: notes, tasks, attachments --------------------------------------------------
+    @abstractmethod
+    def get_card(self, contact_id: str) -> Card:
+        """The notes, tasks and attachments of `contact_id` (empty if none); the caller checks the contact."""
+
+    @abstractmethod
+    def save_card(self, contact_id: str) -> None:
+        """Write the contact's changed card back at commit."""
+
+    @abstractmethod
+    def card_index(self) -> Any:
+        """The store-wide index: task id -> contact, assignee, due, done; attachment id -> contact."""
+
+    @abstractmethod
+    def save_card_index(self) -> None:
+        """Write the changed index back at commit."""
+
+    @abstractmethod
+    def mint(self, kind: str) -> str:
+        """A new id: `n-N` (note), `t-N` (task) or `a-N` (attachment)."""
+
+    @abstractmethod
+    def put_blob(self, attachment_id: str, data: bytes) -> None:
+        """Keep an attachment's bytes, written at commit with everything else."""
+
+    @abstractmethod
+    def read_blob(self, attachment_id: str) -> bytes:
+        """An attachment's stored bytes."""
+
+    @abstractmethod
+    def delete_blob(self, attachment_id: str) -> None:
+        """Remove an attachment's bytes at commit."""
 
     # --- the unit of work -----------------------------------------------------------------
     @abstractmethod

@@ -4,7 +4,8 @@ Layout (every JSON file carries `schema_version`):
     bookctl.toml                      business, policy, services, staff
     data/days/YYYY/YYYY-MM-DD.json    the sessions starting that UTC day, with their bookings
     data/contacts/NNNNN.json          contacts c-(N*256) .. c-(N*256+255)
-    data/counters.json                the last contact number handed out
+    data/counters.json                the last contact, note, task and attachment numbers handed out
+    data/cards/..., data/attachments/...   notes, tasks and attachments (see storage/cards.py)
 A command touching one booking opens its day file and its contact's shard: a bounded set of
 files, whatever the size of the store.
 """
@@ -27,6 +28,7 @@ from bookctl.domain.settings import Settings
 from bookctl.errors import NotFoundError, StoreError
 from bookctl.storage import journal
 from bookctl.storage.base import UnitOfWork
+from bookctl.storage.cards import CardFiles
 from bookctl.storage.files import (
     check_schema_version,
     decode_utf8,
@@ -77,6 +79,9 @@ class Counters(BaseModel):
 
     schema_version: int = DATA_SCHEMA_VERSION
     contacts: int = Field(default=0, ge=0)
+    notes: int = Field(default=0, ge=0)
+    tasks: int = Field(default=0, ge=0)
+    attachments: int = Field(default=0, ge=0)
 
 
 def read_settings(path: Path) -> Settings:
@@ -149,7 +154,7 @@ class FileStore:
         return read_settings(self.root / SETTINGS_NAME).store.lock_timeout_seconds
 
 
-class FileUnitOfWork(UnitOfWork):
+class FileUnitOfWork(CardFiles, UnitOfWork):
     """Loads files on demand, keeps what it changed, and commits it through the journal."""
 
     def __init__(self, store: FileStore, lock: Any) -> None:
@@ -164,6 +169,7 @@ class FileUnitOfWork(UnitOfWork):
         self._dirty_shards: set[int] = set()
         self._counters: Counters | None = None
         self._spilled: set[date] = set()
+        self._init_cards()
 
     # --- files ------------------------------------------------------------------------------
     def _day_path(self, day: date) -> Path:
@@ -444,6 +450,7 @@ class FileUnitOfWork(UnitOfWork):
             assert shard is not None
             path = self._shard_path(shard_no)
             self._journal.stage(path, dump_json(shard.model_dump(mode="json", exclude_none=True)) if shard.contacts else None)
+        self._stage_cards()
         if self._settings_dirty and self._settings is not None:
             self._journal.stage(self.root / SETTINGS_NAME, settings_bytes(self._settings))
         self._dirty_days.clear()
