@@ -152,6 +152,7 @@ def contact_delete(
 
 
 app.command("add-field")(card_commands.contact_add_field)
+app.command("remove-field")(card_commands.contact_remove_field)
 app.command("label")(card_commands.contact_label)
 app.command("unlabel")(card_commands.contact_unlabel)
 app.add_typer(card_commands.note_app, name="note")

@@ -51,6 +51,23 @@ def contact_add_field(
         _contact_emit(contact, uow, fmt)
 
 
+def contact_remove_field(
+    contact_id: ContactArg,
+    field: Annotated[str, typer.Argument(help="email, phone, address (one of the extra ones), company, position, "
+                                              "language, tax-id, birthday, or a custom field's name.")],
+    value: Annotated[Optional[str], typer.Argument(help="Which extra email/phone/address, when there are several.", show_default=False)] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Take a field off the card (the primary email, phone and address change with `contact edit`)."""
+    from bookctl.services.contact_fields import remove_field
+
+    with app_context(store).store().write() as uow:
+        contact = remove_field(uow, contact_id, field, value)
+        uow.commit()
+        _contact_emit(contact, uow, fmt)
+
+
 def contact_label(contact_id: ContactArg, labels: Annotated[list[str], typer.Argument(help="One or more labels.")],
                   store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Add labels to a contact."""

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from bookctl.domain.models import FIELD_TYPES, Contact
-from bookctl.errors import UsageError
+from bookctl.errors import RuleError, UsageError
 from bookctl.storage.base import UnitOfWork
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
@@ -156,9 +156,11 @@ def _custom_name(uow: UnitOfWork, raw: str, kind: str | None) -> tuple[str, str]
 def add_field(uow: UnitOfWork, today: date, contact_id: str, field: str, value: str,
               kind: str | None = None) -> Contact:
     """Set a field on the card: another email/phone/address, a built-in detail, or a custom field."""
+    from bookctl.services.contacts import live_contact
+
     if kind is not None and kind not in FIELD_TYPES:
         raise UsageError(f"--type {kind!r} is not one of {', '.join(FIELD_TYPES)}")
-    contact = uow.get_contact(contact_id)
+    contact = live_contact(uow, contact_id)
     key = field.strip().casefold().replace("_", "-")
     if key in BUILTIN_FIELDS:
         if kind is not None:
@@ -177,6 +179,37 @@ def add_field(uow: UnitOfWork, today: date, contact_id: str, field: str, value: 
         if name not in uow.settings.fields:
             uow.settings.fields[name] = field_type  # type: ignore[assignment]
             uow.save_settings()
+    uow.save_contact(contact)
+    return contact
+
+
+def remove_field(uow: UnitOfWork, contact_id: str, field: str, value: str | None = None) -> Contact:
+    """Take a field off the card: one of the extra emails/phones/addresses (VALUE says which when
+    there are several), a built-in detail, or a custom field's value (its definition stays)."""
+    from bookctl.services.contacts import live_contact
+
+    contact = live_contact(uow, contact_id)
+    key = field.strip().casefold().replace("_", "-")
+    if key in BUILTIN_FIELDS:
+        current = getattr(contact, BUILTIN_FIELDS[key])
+        if isinstance(current, list):
+            chosen = [v for v in current if value is None or v.casefold() == value.strip().casefold()]
+            if not chosen:
+                raise RuleError(f"contact {contact.id} has no other {key} {value!r}" if value else
+                                f"contact {contact.id} has no other {key}")
+            if len(chosen) > 1:
+                raise UsageError(f"contact {contact.id} has {len(chosen)} other {key}s ({', '.join(chosen)}); "
+                                 "give the VALUE to remove")
+            current.remove(chosen[0])
+        elif current is None:
+            raise RuleError(f"contact {contact.id} has no {key}")
+        else:
+            setattr(contact, BUILTIN_FIELDS[key], None)
+    else:
+        name = next((k for k in contact.custom_fields if k.casefold() == field.strip().casefold()), None)
+        if name is None:
+            raise RuleError(f"contact {contact.id} has no field {field.strip()!r}")
+        del contact.custom_fields[name]
     uow.save_contact(contact)
     return contact
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +29,7 @@ CARD_SHARD_SIZE = 256
 BLOB_DIR_SIZE = 256
 CardKind = Literal["n", "t", "a"]
 _CARD_ID = re.compile(r"([nta])-([1-9]\d{0,8})")
+ContactId = Annotated[str, Field(pattern=r"^c-[1-9]\d{0,8}$")]
 
 
 def card_number(record_id: str, kind: CardKind) -> int | None:
@@ -51,7 +52,7 @@ class TaskRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contact_id: str
+    contact_id: ContactId
     assignee: str | None = None
     due: date | None = None
     done: bool = False
@@ -64,7 +65,7 @@ class CardIndex(BaseModel):
 
     schema_version: int = CARDS_SCHEMA_VERSION
     tasks: dict[str, TaskRef] = Field(default_factory=dict)
-    attachments: dict[str, str] = Field(default_factory=dict)
+    attachments: dict[str, ContactId] = Field(default_factory=dict)
 
 
 class CardFiles:
@@ -128,9 +129,10 @@ class CardFiles:
                 self._card_index = validate(CardIndex, load_json(path, CARDS_SCHEMA_VERSION), path)
             except FileNotFoundError:
                 self._card_index = CardIndex()
-            for key in (*self._card_index.tasks, *self._card_index.attachments):
-                if card_number(key, "t" if key.startswith("t") else "a") is None:
-                    raise StoreError(f"{path}: field {key}: is not a task or attachment id; the file is damaged")
+            for section, kind in (("tasks", "t"), ("attachments", "a")):
+                for key in getattr(self._card_index, section):
+                    if card_number(key, kind) is None:  # type: ignore[arg-type]
+                        raise StoreError(f"{path}: field {section}.{key}: is not a valid id; the file is damaged")
         return self._card_index
 
     def save_card_index(self) -> None:

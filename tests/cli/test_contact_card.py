@@ -101,6 +101,21 @@ def test_contact_add_and_edit_take_the_extra_details_too(bookctl, store):
     refused(bookctl, store, 2, "contact", "edit", zoe["id"], "--birthday", "2030-01-01")
 
 
+def test_remove_field_takes_a_value_off_the_card(bookctl, store):
+    zoe = add_contact(bookctl, store, "Zoë", "--company", "Acme")
+    for value in ("a@example.com", "b@example.com"):
+        ok(bookctl, "contact", "add-field", zoe["id"], "email", value, "--store", store)
+    ok(bookctl, "contact", "add-field", zoe["id"], "Dog", "Rex", "--type", "text", "--store", store)
+    refused(bookctl, store, 2, "contact", "remove-field", zoe["id"], "email")  # which one?
+    card = ok(bookctl, "contact", "remove-field", zoe["id"], "email", "B@example.com", "--store", store)
+    assert card["emails"] == ["a@example.com"]
+    assert ok(bookctl, "contact", "remove-field", zoe["id"], "company", "--store", store)["company"] is None
+    assert ok(bookctl, "contact", "remove-field", zoe["id"], "dog", "--store", store)["custom_fields"] == {}
+    refused(bookctl, store, 1, "contact", "remove-field", zoe["id"], "company")
+    refused(bookctl, store, 1, "contact", "remove-field", zoe["id"], "Dog")
+    assert ok(bookctl, "field", "list", "--store", store) == [{"name": "Dog", "type": "text"}]
+
+
 # --- custom fields ------------------------------------------------------------------------------------
 
 

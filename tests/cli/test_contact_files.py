@@ -146,6 +146,30 @@ def test_damaged_card_file_is_exit_4_naming_the_file_and_field(bookctl, store, z
     assert result.stderr.startswith(f"error: {path}: field cards.{zoe}.notes.0.type:")
 
 
+def test_damaged_card_index_is_exit_4_naming_the_file_and_field(bookctl, store, zoe):
+    ok(bookctl, "contact", "task", "add", zoe, "Call", "--store", store)
+    path = store / "data" / "cards" / "index.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["tasks"]["t-1"]["contact_id"] = "../c-1"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    before = tree_digest(store)
+    result = bookctl("contact", "task", "done", "t-1", "--store", store)
+    assert result.exit_code == 4
+    assert result.stderr.startswith(f"error: {path}: field tasks.t-1.contact_id:")
+    assert tree_digest(store) == before
+
+
+def test_card_file_from_a_newer_bookctl_is_refused(bookctl, store, zoe):
+    ok(bookctl, "contact", "note", "add", zoe, "Hello", "--store", store)
+    path = store / "data" / "cards" / "00000.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["schema_version"] = 99
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = bookctl("contact", "note", "list", zoe, "--store", store)
+    assert result.exit_code == 4
+    assert "schema_version 99 is newer than this bookctl understands" in result.stderr
+
+
 def test_attach_to_an_unknown_contact_is_exit_3(bookctl, store, waiver):
     refused(bookctl, store, 3, "contact", "attach", "c-7", waiver)
 
@@ -239,6 +263,8 @@ def test_erased_contact_takes_no_new_data_and_cannot_be_erased_twice(bookctl, st
     refused(bookctl, store, 1, "contact", "delete", cid, "--erase", "--yes")
     refused(bookctl, store, 1, "contact", "note", "add", cid, "again")
     refused(bookctl, store, 1, "contact", "edit", cid, "--first-name", "Back")
+    refused(bookctl, store, 1, "contact", "add-field", cid, "company", "Back Inc")
+    refused(bookctl, store, 1, "contact", "label", cid, "VIP")
     refused(bookctl, store, 1, "session", "book", "--service", "physiotherapy", "--contact", cid,
             "--start", "2026-12-01 10:00")
 
