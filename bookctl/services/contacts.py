@@ -89,7 +89,8 @@ def edit_contact(uow: UnitOfWork, today: date, contact_id: str, allow_duplicate:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form for matching ('Zoë' -> 'zoe')."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Compatibility forms first ('𝐀' -> 'A'), so that casefold sees the letter; decompose again after.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
