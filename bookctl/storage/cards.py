@@ -12,7 +12,6 @@ by id); the bytes of an attachment are only read by `contact attachment get`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -169,11 +168,6 @@ class CardFiles:
             raise StoreError(f"{path}: missing; the attachment's bytes are lost") from None
         except OSError as exc:
             raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
-
-    def iter_cards(self, contact_ids: list[str]) -> Iterator[tuple[str, Card]]:
-        """The cards of `contact_ids`, opening each shard once."""
-        for contact_id in contact_ids:
-            yield contact_id, self.get_card(contact_id)
 
     def _stage_cards(self) -> None:
         for shard_no in sorted(self._dirty_cards):
