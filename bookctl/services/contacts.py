@@ -31,8 +31,21 @@ def live_contact(uow: UnitOfWork, contact_id: str) -> Contact:
 
 def _check_unique_email(uow: UnitOfWork, email: str, except_id: str | None) -> None:
     """Two contacts with one primary email are usually one client entered twice."""
+    from bookctl.errors import NotFoundError
+
     wanted = email.casefold()
-    for other in uow.iter_contacts():
+    indexed = uow.contacts_with_email(email)
+    candidates: Iterator[Contact] | list[Contact]
+    if indexed is None:
+        candidates = uow.iter_contacts()
+    else:
+        candidates = []
+        for contact_id in indexed:
+            try:
+                candidates.append(uow.get_contact(contact_id))
+            except NotFoundError:
+                continue  # a stale entry; the index heals when that email changes
+    for other in candidates:
         if other.id != except_id and other.email is not None and other.email.casefold() == wanted:
             raise RuleError(f"contact {other.id} ({other.display_name}) already has the email {other.email}; "
                             "pass --allow-duplicate to keep both")

@@ -93,6 +93,11 @@ class UnitOfWork(ABC):
     def iter_contacts(self) -> Iterator[Contact]:
         """Every contact, in id order."""
 
+    @abstractmethod
+    def contacts_with_email(self, email: str) -> list[str] | None:
+        """Ids of contacts whose primary email may be `email` (verify each), or None when the store
+        keeps no index and the caller must look through every contact."""
+
     # --- cards: notes, tasks, attachments --------------------------------------------------
     @abstractmethod
     def get_card(self, contact_id: str) -> Card:

@@ -6,6 +6,7 @@ Layout (every JSON file carries `schema_version`):
     data/contacts/NNNNN.json          contacts c-(N*256) .. c-(N*256+255)
     data/counters.json                the last contact, note, task and attachment numbers handed out
     data/cards/..., data/attachments/...   notes, tasks and attachments (see storage/cards.py)
+    data/emails/...                   the primary-email index (see storage/emails.py)
 A command touching one booking opens its day file and its contact's shard: a bounded set of
 files, whatever the size of the store.
 """
@@ -29,6 +30,7 @@ from bookctl.errors import NotFoundError, StoreError
 from bookctl.storage import journal
 from bookctl.storage.base import UnitOfWork
 from bookctl.storage.cards import CardFiles
+from bookctl.storage.emails import EmailIndexFiles
 from bookctl.storage.files import (
     check_schema_version,
     decode_utf8,
@@ -154,7 +156,7 @@ class FileStore:
         return read_settings(self.root / SETTINGS_NAME).store.lock_timeout_seconds
 
 
-class FileUnitOfWork(CardFiles, UnitOfWork):
+class FileUnitOfWork(CardFiles, EmailIndexFiles, UnitOfWork):
     """Loads files on demand, keeps what it changed, and commits it through the journal."""
 
     def __init__(self, store: FileStore, lock: Any) -> None:
@@ -170,6 +172,7 @@ class FileUnitOfWork(CardFiles, UnitOfWork):
         self._counters: Counters | None = None
         self._spilled: set[date] = set()
         self._init_cards()
+        self._init_emails()
 
     # --- files ------------------------------------------------------------------------------
     def _day_path(self, day: date) -> Path:
@@ -209,6 +212,7 @@ class FileUnitOfWork(CardFiles, UnitOfWork):
                 for key, contact in self._shards[shard].contacts.items():  # type: ignore[union-attr]
                     if key != contact.id or contact_number(key) is None or contact_number(key) // SHARD_SIZE != shard:
                         raise StoreError(f"{path}: field contacts.{key}: does not belong in this file")
+            self._note_loaded_contacts(shard, self._shards[shard])
         found = self._shards[shard]
         if found is None and create:
             found = self._shards[shard] = ContactShard()
@@ -440,6 +444,7 @@ class FileUnitOfWork(CardFiles, UnitOfWork):
         self._days.clear()
 
     def _stage_dirty(self) -> None:
+        self._stage_emails(self._dirty_shards)
         for day in sorted(self._dirty_days):
             day_file = self._days[day]
             assert day_file is not None

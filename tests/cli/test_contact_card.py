@@ -226,6 +226,37 @@ def test_edit_to_another_contacts_email_is_refused_unless_allowed(bookctl, store
     ok(bookctl, "contact", "edit", marco["id"], "--email", "zoe@example.com", "--allow-duplicate", "--store", store)
 
 
+def test_duplicate_check_opens_only_the_email_index_and_the_matching_contacts(bookctl, store):
+    zoe = add_contact(bookctl, store, "Zoë", "--email", "zoe@example.com")
+    shard = store / "data" / "contacts" / "00001.json"
+    shard.parent.mkdir(parents=True, exist_ok=True)
+    shard.write_text("{ damaged", encoding="utf-8")  # a shard a scan of every contact would trip over
+    refused(bookctl, store, 1, "contact", "add", "--first-name", "Zoe", "--email", "Zoe@Example.com")
+    assert add_contact(bookctl, store, "Marco", "--email", "marco@example.com")["id"] == "c-2"
+    assert zoe["id"] == "c-1"
+
+
+def test_store_without_an_email_index_still_refuses_duplicates_and_gets_one(bookctl, store):
+    import shutil
+
+    add_contact(bookctl, store, "Zoë", "--email", "zoe@example.com")
+    add_contact(bookctl, store, "Marco", "--email", "marco@example.com")
+    shutil.rmtree(store / "data" / "emails")  # as a store written before the index existed
+    refused(bookctl, store, 1, "contact", "add", "--first-name", "Zoe", "--email", "zoe@example.com")
+    add_contact(bookctl, store, "Noa", "--email", "noa@example.com")  # indexes the whole store
+    assert (store / "data" / "emails" / "index.json").is_file()
+    refused(bookctl, store, 1, "contact", "edit", "c-3", "--email", "MARCO@example.com")
+
+
+def test_email_index_follows_edits_and_deletes(bookctl, store):
+    zoe = add_contact(bookctl, store, "Zoë", "--email", "zoe@example.com")
+    ok(bookctl, "contact", "edit", zoe["id"], "--email", "zoe.new@example.com", "--store", store)
+    add_contact(bookctl, store, "Other", "--email", "zoe@example.com")  # the old address is free again
+    refused(bookctl, store, 1, "contact", "add", "--first-name", "Z", "--email", "zoe.new@example.com")
+    ok(bookctl, "contact", "delete", zoe["id"], "--yes", "--store", store)
+    add_contact(bookctl, store, "Z", "--email", "zoe.new@example.com")
+
+
 # --- labels and search --------------------------------------------------------------------------------
 
 
