@@ -130,14 +130,16 @@ def contact_delete(
 ) -> None:
     """Delete a contact who has no bookings, or --erase one who has (irreversible)."""
     from bookctl.services.calendar import zone_of
-    from bookctl.services.erase import check_deletable, delete_contact, erase_contact
+    from bookctl.services.erase import check_deletable, check_erasable, delete_contact, erase_contact
     from bookctl.services.views import contact_view
 
     ctx = app_context(store)
     target = ctx.store()
     with target.read() as uow:  # check before asking, and ask without holding the lock
         contact = uow.get_contact(contact_id)
-        if not erase:
+        if erase:
+            check_erasable(contact)
+        else:
             check_deletable(contact)
     if erase:
         confirm_irreversible(f"Erase {contact.display_name} ({contact.id})? Their details, notes, attachments "

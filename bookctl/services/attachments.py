@@ -118,6 +118,9 @@ def save_attachment(uow: UnitOfWork, attachment_id: str, output: Path) -> dict[s
     data = uow.read_blob(attachment.id)
     if len(data) != attachment.size or hashlib.sha256(data).hexdigest() != attachment.sha256:
         raise StoreError(f"{uow.blob_path(attachment.id)}: does not match its sha256; the file is damaged")  # type: ignore[attr-defined]
+    root = getattr(uow, "root", None)  # a store kept in files: writing into it would bypass the journal
+    if root is not None and output.resolve().is_relative_to(Path(root).resolve()):
+        raise UsageError(f"--output {str(output)!r} is inside the store; write the attachment somewhere else")
     if output.is_dir():
         raise UsageError(f"--output {str(output)!r} is a directory; name the file to write")
     if not output.parent.is_dir():

@@ -28,6 +28,12 @@ def check_deletable(contact: Contact) -> None:
                         "and keep the bookings")
 
 
+def check_erasable(contact: Contact) -> None:
+    """An erased contact has nothing left to erase."""
+    if contact.erased_at is not None:
+        raise RuleError(f"contact {contact.id} was already erased")
+
+
 def _drop_attachments(uow: UnitOfWork, card: Card) -> None:
     index = uow.card_index()
     for attachment in card.attachments:
@@ -57,8 +63,7 @@ def delete_contact(uow: UnitOfWork, contact_id: str) -> Contact:
 def erase_contact(uow: UnitOfWork, now: datetime, contact_id: str) -> Contact:
     """Anonymise the contact in place; bookings and their figures stay, pointing at the same id."""
     contact = uow.get_contact(contact_id)
-    if contact.erased_at is not None:
-        raise RuleError(f"contact {contact.id} was already erased")
+    check_erasable(contact)
     card = uow.get_card(contact.id)
     _drop_attachments(uow, card)
     card.notes.clear()

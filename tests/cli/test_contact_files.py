@@ -84,6 +84,13 @@ def test_attachment_get_replaces_an_existing_output_file(bookctl, store, zoe, wa
     assert out.read_bytes() == waiver.read_bytes()
 
 
+def test_attachment_get_refuses_to_write_inside_the_store(bookctl, store, zoe, waiver):
+    ok(bookctl, "contact", "attach", zoe, waiver, "--store", store)
+    target = store / "data" / "contacts" / "00000.json"
+    error = refused(bookctl, store, 2, "contact", "attachment", "get", "a-1", "--output", target)
+    assert error == f"error: --output {str(target)!r} is inside the store; write the attachment somewhere else\n"
+
+
 def test_attach_refuses_a_symlink(bookctl, store, zoe, waiver, tmp_path):
     link = tmp_path / "link.pdf"
     link.symlink_to(waiver)
@@ -260,7 +267,7 @@ def test_erase_keeps_the_bookings_with_attendance_and_price(bookctl, store, full
 def test_erased_contact_takes_no_new_data_and_cannot_be_erased_twice(bookctl, store, full_card):
     cid, *_ = full_card
     ok(bookctl, "contact", "delete", cid, "--erase", "--yes", "--store", store)
-    refused(bookctl, store, 1, "contact", "delete", cid, "--erase", "--yes")
+    assert refused(bookctl, store, 1, "contact", "delete", cid, "--erase") == f"error: contact {cid} was already erased\n"
     refused(bookctl, store, 1, "contact", "note", "add", cid, "again")
     refused(bookctl, store, 1, "contact", "edit", cid, "--first-name", "Back")
     refused(bookctl, store, 1, "contact", "add-field", cid, "company", "Back Inc")
