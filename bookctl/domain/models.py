@@ -105,50 +105,8 @@ class Contact(Record):
         return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
 
 
-NoteType = Literal["note", "meeting-summary", "call-summary"]
-NOTE_TYPES: tuple[str, ...] = ("note", "meeting-summary", "call-summary")
 FieldType = Literal["text", "number", "date", "url"]
 FIELD_TYPES: tuple[str, ...] = ("text", "number", "date", "url")
-
-
-class Note(Record):
-    """Something staff wrote down about a client (seed 004: note, meeting or call summary)."""
-
-    id: str
-    text: str
-    type: NoteType = "note"
-    author: str | None = None
-    created_at: AwareDatetime
-
-
-class Task(Record):
-    """A to-do for a member of staff about a client, due on a day in the store's time zone."""
-
-    id: str
-    text: str
-    assignee: str | None = None
-    due: date | None = None
-    created_at: AwareDatetime
-    done_at: AwareDatetime | None = None
-
-
-class Attachment(Record):
-    """A file kept with the card. The bytes live under a name made from the id, never the original name."""
-
-    id: str
-    name: str
-    size: int = Field(ge=0)
-    media_type: str
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    created_at: AwareDatetime
-
-
-class Card(Record):
-    """What the card holds beyond the contact's own fields: notes, tasks and attachments."""
-
-    notes: list[Note] = Field(default_factory=list)
-    tasks: list[Task] = Field(default_factory=list)
-    attachments: list[Attachment] = Field(default_factory=list)
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bookctl.domain.models import Attachment
+from bookctl.domain.cards import Attachment
 from bookctl.errors import NotFoundError, RuleError, StoreError, UsageError
 from bookctl.services.contacts import live_contact
 from bookctl.storage.base import UnitOfWork

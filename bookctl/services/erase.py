@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bookctl.domain.models import Card, Contact
+from bookctl.domain.cards import Card
+from bookctl.domain.models import Contact
 from bookctl.errors import RuleError
 from bookctl.storage.base import UnitOfWork
 

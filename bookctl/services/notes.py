@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bookctl.domain.models import NOTE_TYPES, Note
+from bookctl.domain.cards import NOTE_TYPES, Note
 from bookctl.errors import UsageError
 from bookctl.services.contacts import live_contact
 from bookctl.services.setup import find_staff

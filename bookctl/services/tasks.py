@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from bookctl.domain.models import Task
+from bookctl.domain.cards import Task
 from bookctl.errors import NotFoundError, RuleError
 from bookctl.services.contacts import live_contact
 from bookctl.services.setup import find_staff
 from bookctl.storage.base import UnitOfWork
-from bookctl.storage.cards import TaskRef, card_number
+from bookctl.storage.card_models import TaskRef
+from bookctl.storage.cards import card_number
 from bookctl.timeutil import load_zone, parse_date
 
 

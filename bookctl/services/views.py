@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import date, tzinfo
 from typing import Any
 
-from bookctl.domain.models import Attachment, Booking, Contact, Note, Service, Session, Staff, Task
+from typing import TYPE_CHECKING
+
+from bookctl.domain.models import Booking, Contact, Service, Session, Staff
 from bookctl.domain.money import Money
 from bookctl.domain.payments import summarize
 from bookctl.timeutil import iso
+
+if TYPE_CHECKING:
+    from bookctl.domain.cards import Attachment, Note, Task
 
 
 def money(value: Money | None) -> dict[str, str] | None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bookctl.domain.models import Booking, Card, Contact, Session
+from bookctl.domain.models import Booking, Contact, Session
 from bookctl.domain.settings import Settings
+
+if TYPE_CHECKING:
+    from bookctl.domain.cards import Card
 
 
 class UnitOfWork(ABC):

@@ -12,59 +12,27 @@ by id); the bytes of an attachment are only read by `contact attachment get`.
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING, Literal
 
 from bookctl.domain.ids import contact_number
-from bookctl.domain.models import Card
 from bookctl.errors import StoreError
 from bookctl.storage.files import dump_json, load_json, validate
 
-CARDS_SCHEMA_VERSION = 1
+if TYPE_CHECKING:
+    from bookctl.domain.cards import Card
+    from bookctl.storage.card_models import CardIndex, CardShard
+
 CARD_SHARD_SIZE = 256
 BLOB_DIR_SIZE = 256
 CardKind = Literal["n", "t", "a"]
 _CARD_ID = re.compile(r"([nta])-([1-9]\d{0,8})")
-ContactId = Annotated[str, Field(pattern=r"^c-[1-9]\d{0,8}$")]
 
 
 def card_number(record_id: str, kind: CardKind) -> int | None:
     """12 for `t-12` when kind is `t`; None if `record_id` is not such an id."""
     match = _CARD_ID.fullmatch(record_id)
     return int(match.group(2)) if match and match.group(1) == kind else None
-
-
-class CardShard(BaseModel):
-    """The cards of up to CARD_SHARD_SIZE contacts, by contact id."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    schema_version: int = CARDS_SCHEMA_VERSION
-    cards: dict[str, Card] = Field(default_factory=dict)
-
-
-class TaskRef(BaseModel):
-    """What `task list` across contacts filters on, so it opens only the cards it shows."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    contact_id: ContactId
-    assignee: str | None = None
-    due: date | None = None
-    done: bool = False
-
-
-class CardIndex(BaseModel):
-    """Where each task and attachment lives: ids are store-wide, cards are per contact."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    schema_version: int = CARDS_SCHEMA_VERSION
-    tasks: dict[str, TaskRef] = Field(default_factory=dict)
-    attachments: dict[str, ContactId] = Field(default_factory=dict)
 
 
 class CardFiles:
@@ -93,6 +61,8 @@ class CardFiles:
         return self.root / "data" / "attachments" / f"{number // BLOB_DIR_SIZE:05d}" / f"{attachment_id}.bin"
 
     def _load_card_shard(self, shard: int) -> CardShard:
+        from bookctl.storage.card_models import CARDS_SCHEMA_VERSION, CardShard
+
         if shard not in self._cards:
             path = self._card_path(shard)
             try:
@@ -108,6 +78,8 @@ class CardFiles:
 
     def get_card(self, contact_id: str) -> Card:
         """The card of `contact_id` (an empty one if it has none yet); the caller checks the contact."""
+        from bookctl.domain.cards import Card
+
         number = contact_number(contact_id)
         assert number is not None, contact_id
         shard = self._load_card_shard(number // CARD_SHARD_SIZE)
@@ -122,6 +94,8 @@ class CardFiles:
 
     def card_index(self) -> CardIndex:
         """Task and attachment ids with the contact each belongs to."""
+        from bookctl.storage.card_models import CARDS_SCHEMA_VERSION, CardIndex
+
         if self._card_index is None:
             path = self._index_path()
             try:
@@ -170,6 +144,10 @@ class CardFiles:
             raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
 
     def _stage_cards(self) -> None:
+        if not self._dirty_cards and not self._card_index_dirty:
+            return
+        from bookctl.storage.card_models import CardShard
+
         for shard_no in sorted(self._dirty_cards):
             shard = self._cards[shard_no]
             assert shard is not None

@@ -13,13 +13,12 @@ hand-edited shard can at worst make a duplicate go unnoticed, never refuse a uni
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from bookctl.storage.cards import ContactId
 from bookctl.storage.files import dump_json, load_json, validate
 
-EMAILS_SCHEMA_VERSION = 1
+if TYPE_CHECKING:
+    from bookctl.storage.email_models import EmailBucket
 
 
 def email_key(email: str | None) -> str | None:
@@ -32,24 +31,6 @@ def bucket_of(key: str) -> int:
     import hashlib
 
     return hashlib.sha256(key.encode("utf-8")).digest()[0]
-
-
-class EmailBucket(BaseModel):
-    """The emails of one bucket, with the contacts that have each as their primary email."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    schema_version: int = EMAILS_SCHEMA_VERSION
-    emails: dict[str, list[ContactId]] = Field(default_factory=dict)
-
-
-class EmailIndexMeta(BaseModel):
-    """Present once the index covers every contact of the store."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    schema_version: int = EMAILS_SCHEMA_VERSION
-    complete: bool = True
 
 
 class EmailIndexFiles:
@@ -73,6 +54,8 @@ class EmailIndexFiles:
     def _email_index_ready(self) -> bool:
         if self._email_index_built:
             return True
+        from bookctl.storage.email_models import EMAILS_SCHEMA_VERSION, EmailIndexMeta
+
         path = self._emails_dir() / "index.json"
         try:
             validate(EmailIndexMeta, load_json(path, EMAILS_SCHEMA_VERSION), path)
@@ -81,6 +64,8 @@ class EmailIndexFiles:
         return True
 
     def _load_bucket(self, bucket: int) -> EmailBucket:
+        from bookctl.storage.email_models import EMAILS_SCHEMA_VERSION, EmailBucket
+
         if bucket not in self._buckets:
             path = self._emails_dir() / f"{bucket:02x}.json"
             try:
@@ -137,6 +122,8 @@ class EmailIndexFiles:
 
     def _build_email_index(self) -> None:
         """Index every contact of the store (once, for a store from before the index)."""
+        from bookctl.storage.email_models import EmailIndexMeta
+
         for contact in self.iter_contacts():  # type: ignore[attr-defined]
             self._move_email(contact.id, None, email_key(contact.email))
         self._journal.stage(self._emails_dir() / "index.json",  # type: ignore[attr-defined]
