@@ -1,6 +1,6 @@
 """`init`, `config`, `service` and `staff`: setting a business up."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer evals string annotations at every start-up (see contact.py).
 
 from pathlib import Path
 from typing import Annotated, Optional
