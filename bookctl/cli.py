@@ -119,7 +119,8 @@ def root(
 
 
 def _register() -> None:
-    from bookctl.commands import calendar, contact, demo, doctor, invoice, payment, provider, setup
+    from bookctl.commands import (calendar, contact, contact_card, demo, doctor, invoice, payment, provider,
+                                  setup)
 
     app.command("init")(setup.init)
     app.command("doctor")(doctor.doctor)
@@ -127,6 +128,8 @@ def _register() -> None:
     app.add_typer(setup.service_app, name="service")
     app.add_typer(setup.staff_app, name="staff")
     app.add_typer(contact.app, name="contact")
+    app.add_typer(contact_card.label_app, name="label")
+    app.add_typer(contact_card.field_app, name="field")
     app.add_typer(calendar.app, name="session")
     app.add_typer(demo.app, name="demo")
     app.add_typer(payment.app, name="payment")

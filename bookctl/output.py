@@ -100,3 +100,22 @@ def _emit_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
             if _is_money(value):
                 flat.setdefault("currency", value["currency"])
         writer.writerow([_cell(flat.get(k), money_with_currency=False) for k in keys])
+
+
+def emit_sections(sections: Sequence[tuple[str, Any]], out: TextIO | None = None) -> None:
+    """A record too rich for one table (the contact card), as titled sections: a dict shows as
+    field/value lines, a list of dicts as a table, text as itself, anything empty as (none)."""
+    from tabulate import tabulate
+
+    out = out or sys.stdout
+    for n, (title, content) in enumerate(sections):
+        out.write(("\n" if n else "") + f"{title}\n{'-' * len(title)}\n")
+        if not content:
+            out.write("(none)\n")
+        elif isinstance(content, dict):
+            rows = [(key, _cell(value, money_with_currency=True)) for key, value in content.items()]
+            out.write(tabulate(rows, tablefmt="plain") + "\n")
+        elif isinstance(content, list):
+            emit_rows(content, Format.table, out=out)
+        else:
+            out.write(f"{content}\n")

@@ -1,6 +1,6 @@
 """`session`: the calendar, bookings and attendance."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer evals string annotations at every start-up (see contact.py).
 
 from typing import Annotated, Optional
 

@@ -1,6 +1,6 @@
 """`demo seed`: fill an empty store with a realistic studio for demos, fixtures and benchmarks."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer evals string annotations at every start-up (see contact.py).
 
 import sys
 from typing import Annotated, Optional

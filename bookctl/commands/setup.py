@@ -1,6 +1,6 @@
 """`init`, `config`, `service` and `staff`: setting a business up."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer evals string annotations at every start-up (see contact.py).
 
 from pathlib import Path
 from typing import Annotated, Optional
@@ -40,7 +40,7 @@ def config_show(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
 
 @config_app.command("set")
 def config_set(
-    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds")],
+    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds, contacts.attachment_max_bytes")],
     value: Annotated[str, typer.Argument()],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,

@@ -114,11 +114,17 @@ class Contact(Record):
     booking_ids: list[str] = Field(default_factory=list)
     # The card on file for no-show fees (`payment collect --save-card`). Internal, like booking_ids.
     saved_card: SavedCard | None = None
+    # Set when the contact was erased: the id stays (bookings point at it), the personal data is gone.
+    erased_at: AwareDatetime | None = None
 
     @property
     def display_name(self) -> str:
         """First and last name as one would address the client."""
         return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
+
+
+FieldType = Literal["text", "number", "date", "url"]
+FIELD_TYPES: tuple[str, ...] = ("text", "number", "date", "url")
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from bookctl.domain.models import Service, Staff
+from bookctl.domain.models import FieldType, Service, Staff
 from bookctl.domain.money import KNOWN_CURRENCIES, Money
 
 SCHEMA_VERSION = 1
@@ -57,6 +57,14 @@ class StoreOptions(BaseModel):
     lock_timeout_seconds: int = Field(default=10, ge=0, le=3600)
 
 
+class ContactOptions(BaseModel):
+    """How contact cards behave."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
+
+
 class Settings(BaseModel):
     """The whole of `bookctl.toml`. Money is written there as decimals in the business currency."""
 
@@ -69,6 +77,9 @@ class Settings(BaseModel):
     services: dict[str, Service] = Field(default_factory=dict)
     staff: dict[str, Staff] = Field(default_factory=dict)
     providers: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # Custom contact fields, defined on first use: name -> text|number|date|url.
+    fields: dict[str, FieldType] = Field(default_factory=dict)
+    contacts: ContactOptions = Field(default_factory=ContactOptions)
 
     @field_validator("services", mode="before")
     @classmethod

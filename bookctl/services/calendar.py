@@ -116,6 +116,8 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
                                       capacity=service.capacity, created_at=now)
     _not_in_past(session.start, now, allow_past, zone)
     contact = uow.get_contact(contact_id)
+    if contact.erased_at is not None:
+        raise RuleError(f"contact {contact.id} was erased and cannot be booked")
     bookings = uow.session_bookings(session)
     if any(b.contact_id == contact.id and b.status == "confirmed" for b in bookings):
         raise RuleError(f"{contact.display_name} is already booked in session {session.id}")

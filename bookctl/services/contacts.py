@@ -1,74 +1,101 @@
-"""Contacts: the clients a business books."""
+"""Contacts: the clients a business books, their details, and the card that shows all of it."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterator
-from datetime import datetime
+from functools import lru_cache
+from datetime import date, datetime
 from typing import Any
 
 from bookctl.domain.models import Contact
-from bookctl.errors import RuleError, UsageError
+from bookctl.errors import RuleError
+from bookctl.services.contact_fields import check_builtin, check_email, check_phone, check_text
 from bookctl.storage.base import UnitOfWork
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-_PHONE = re.compile(r"^\+?[0-9 ()./-]{5,25}$")
+__all__ = ["check_email", "check_phone", "add_contact", "edit_contact", "list_contacts", "live_contact",
+           "fold", "contact_card"]
+
+# Options of `contact add|edit` beyond name, email, phone and address -> the built-in field they set.
+DETAIL_OPTIONS = {"company": "company", "position": "position", "language": "language", "tax_id": "tax-id",
+                  "birthday": "birthday"}
 
 
-def check_email(value: str, field: str = "--email") -> str:
-    """A plausible address (name@domain.tld), trimmed."""
-    cleaned = value.strip()
-    if not _EMAIL.fullmatch(cleaned):
-        raise UsageError(f"{field} {value!r} is not an email address")
-    return cleaned
-
-
-def check_phone(value: str, field: str = "--phone") -> str:
-    """Digits with the usual separators and an optional leading +."""
-    cleaned = value.strip()
-    if not _PHONE.fullmatch(cleaned) or sum(ch.isdigit() for ch in cleaned) < 5:
-        raise UsageError(f"{field} {value!r} is not a phone number")
-    return cleaned
-
-
-def _text(value: str | None, field: str) -> str | None:
-    if value is None:
-        return None
-    cleaned = value.strip()
-    if not cleaned:
-        raise UsageError(f"{field} must not be empty")
-    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
-        raise UsageError(f"{field} must not contain control characters")
-    return cleaned
-
-
-def add_contact(uow: UnitOfWork, now: datetime, first_name: str, last_name: str | None = None,
-                email: str | None = None, phone: str | None = None, address: str | None = None) -> Contact:
-    """Create a contact card."""
-    return uow.add_contact(
-        first_name=_text(first_name, "--first-name"),
-        last_name=_text(last_name, "--last-name"),
-        email=None if email is None else check_email(email),
-        phone=None if phone is None else check_phone(phone),
-        address=_text(address, "--address"),
-        created_at=now,
-    )
-
-
-def edit_contact(uow: UnitOfWork, contact_id: str, **changes: str | None) -> Contact:
-    """Change the contact's details; options left out stay as they are."""
+def live_contact(uow: UnitOfWork, contact_id: str) -> Contact:
+    """The contact, refusing one that was erased (its card takes no new personal data)."""
     contact = uow.get_contact(contact_id)
+    if contact.erased_at is not None:
+        raise RuleError(f"contact {contact.id} was erased; its card cannot change")
+    return contact
+
+
+def _check_unique_email(uow: UnitOfWork, email: str, except_id: str | None) -> None:
+    """Two contacts with one primary email are usually one client entered twice."""
+    from bookctl.errors import NotFoundError
+
+    wanted = email.casefold()
+    indexed = uow.contacts_with_email(email)
+    candidates: Iterator[Contact] | list[Contact]
+    if indexed is None:
+        candidates = uow.iter_contacts()
+    else:
+        candidates = []
+        for contact_id in indexed:
+            try:
+                candidates.append(uow.get_contact(contact_id))
+            except NotFoundError:
+                continue  # a stale entry; the index heals when that email changes
+    for other in candidates:
+        if other.id != except_id and other.email is not None and other.email.casefold() == wanted:
+            raise RuleError(f"contact {other.id} ({other.display_name}) already has the email {other.email}; "
+                            "pass --allow-duplicate to keep both")
+
+
+def _checked_details(today: date, details: dict[str, str | None]) -> dict[str, Any]:
+    checked: dict[str, Any] = {}
+    for attribute, value in details.items():
+        if value is not None:
+            field = DETAIL_OPTIONS[attribute]
+            checked[attribute] = check_builtin(field, value, today, "--" + field)
+    return checked
+
+
+def add_contact(uow: UnitOfWork, now: datetime, today: date, first_name: str, last_name: str | None = None,
+                email: str | None = None, phone: str | None = None, address: str | None = None, *,
+                allow_duplicate: bool = False, **details: str | None) -> Contact:
+    """Create a contact card; a second card with the same primary email needs `allow_duplicate`."""
+    fields = {
+        "first_name": check_text(first_name, "--first-name"),
+        "last_name": check_text(last_name, "--last-name"),
+        "email": None if email is None else check_email(email),
+        "phone": None if phone is None else check_phone(phone),
+        "address": check_text(address, "--address"),
+        **_checked_details(today, details),
+    }
+    if fields["email"] is not None and not allow_duplicate:
+        _check_unique_email(uow, fields["email"], None)
+    return uow.add_contact(**fields, created_at=now)
+
+
+def edit_contact(uow: UnitOfWork, today: date, contact_id: str, allow_duplicate: bool = False,
+                 **changes: str | None) -> Contact:
+    """Change the contact's details; options left out stay as they are."""
+    contact = live_contact(uow, contact_id)
+    details = {k: changes.pop(k) for k in list(changes) if k in DETAIL_OPTIONS}
+    checked = _checked_details(today, details)
     for field, value in changes.items():
         if value is None:
             continue
         option = "--" + field.replace("_", "-")
         if field == "email":
-            value = check_email(value)
+            checked[field] = check_email(value)
         elif field == "phone":
-            value = check_phone(value)
+            checked[field] = check_phone(value)
         else:
-            value = _text(value, option)
+            checked[field] = check_text(value, option)
+    if checked.get("email") is not None and not allow_duplicate and checked["email"].casefold() != (contact.email or "").casefold():
+        _check_unique_email(uow, checked["email"], contact.id)
+    for field, value in checked.items():
         setattr(contact, field, value)
     uow.save_contact(contact)
     return contact
@@ -76,55 +103,103 @@ def edit_contact(uow: UnitOfWork, contact_id: str, **changes: str | None) -> Con
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form for matching ('Zoë' -> 'zoe')."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    if text.isascii():  # nothing to decompose: the common case, and ten times faster
+        return text.lower()
+    # Compatibility forms first ('𝐀' -> 'A'), so that casefold sees the letter; decompose again after.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_fold_label = lru_cache(maxsize=4096)(fold)  # a store has few distinct labels and many contacts
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def matches(contact: Contact, needle: str) -> bool:
+    """Whether folded `needle` is in the contact's name, emails, phones or company; a needle of
+    digits also matches a phone written with other separators ('0612' finds '+33 6 12')."""
+    phones = [p for p in (contact.phone, *contact.phones) if p]
+    haystack = " ".join(filter(None, [contact.first_name, contact.last_name, contact.email, contact.phone,
+                                      contact.company, *contact.emails, *contact.phones]))
+    if needle in fold(haystack):
+        return True
+    digits = _digits(needle)
+    return len(digits) >= 3 and not needle.strip("+()./- 0123456789") and any(digits in _digits(p) for p in phones)
 
 
 def list_contacts(uow: UnitOfWork, labels: list[str] | None = None, search: str | None = None) -> Iterator[Contact]:
     """Contacts having every label in `labels` and matching `search` in name, email, phone or company."""
-    wanted = [fold(label) for label in labels or []]
+    wanted = [fold(label.strip()) for label in labels or []]
     needle = fold(search.strip()) if search else None
     for contact in uow.iter_contacts():
         if wanted:
-            have = {fold(label) for label in contact.labels}
+            have = {_fold_label(label) for label in contact.labels}
             if not all(label in have for label in wanted):
                 continue
-        if needle:
-            haystack = " ".join(filter(None, [contact.first_name, contact.last_name, contact.email, contact.phone,
-                                              contact.company, *contact.emails, *contact.phones]))
-            if needle not in fold(haystack):
-                continue
+        if needle and not matches(contact, needle):
+            continue
         yield contact
 
 
-def check_deletable(contact: Contact) -> None:
-    """A contact with bookings keeps the calendar's history whole, so it cannot be deleted."""
-    if contact.booking_ids:
-        count = len(contact.booking_ids)
-        raise RuleError(f"contact {contact.id} has {count} booking{'s' if count != 1 else ''}; "
-                        "a contact with bookings cannot be deleted")
-
-
-def delete_contact(uow: UnitOfWork, contact_id: str) -> Contact:
-    """Delete a contact who has no bookings."""
-    contact = uow.get_contact(contact_id)
-    check_deletable(contact)
-    uow.delete_contact(contact)
-    return contact
-
-
-def contact_card(uow: UnitOfWork, contact_id: str) -> dict[str, Any]:
-    """The contact's details with their bookings, newest first."""
-    from bookctl.services.views import booking_view, contact_view
+def contact_card(uow: UnitOfWork, now: datetime, contact_id: str) -> dict[str, Any]:
+    """The whole card: the contact's JSON keys, then `notes`, `tasks`, `attachments`, `bookings`
+    (newest first) and `form_responses`. Reads the contact's shard, its card shard and the day files
+    of its own bookings, never the rest of the calendar."""
+    from bookctl.services.contact_history import booking_rows, form_response_rows
+    from bookctl.services.views import attachment_view, contact_view, note_view, task_view
     from bookctl.timeutil import load_zone
 
     zone = load_zone(uow.settings.business.timezone)
     contact = uow.get_contact(contact_id)
-    card = contact_view(contact, zone)
-    rows = []
-    for booking_id in contact.booking_ids:
-        booking = uow.get_booking(booking_id)
-        session = uow.get_session(booking.session_id)
-        rows.append(((session.start, booking.id), booking_view(booking, session, zone)))
-    card["bookings"] = [row for _, row in sorted(rows, key=lambda pair: pair[0], reverse=True)]
-    return card
+    card = uow.get_card(contact.id)
+    today = now.astimezone(zone).date()
+    view = contact_view(contact, zone)
+    view["notes"] = [note_view(n, zone) for n in reversed(card.notes)]
+    view["tasks"] = [task_view(t, contact.id, zone, today) for t in card.tasks]
+    view["attachments"] = [attachment_view(a, contact.id, zone) for a in card.attachments]
+    view["bookings"] = booking_rows(uow, contact, now, "all", newest_first=True)
+    view["form_responses"] = form_response_rows(view["bookings"])
+    # Payments, invoices and quotes (#4) join the card here, read through the contact's ledger index.
+    return view
+
+
+def card_sections(uow: UnitOfWork, card: dict[str, Any], now: datetime) -> list[tuple[str, Any]]:
+    """The card as a person reads it: titled sections with names beside ids, upcoming bookings
+    apart from past ones."""
+    from bookctl.services.calendar import display_rows
+
+    staff = uow.settings.staff
+    name_of = lambda staff_id: staff[staff_id].name if staff_id in staff else (staff_id or "")  # noqa: E731
+    details = {key: card[key] for key in ("id", "first_name", "last_name", "email", "phone", "address", "created_at")}
+    if card["erased_at"]:
+        details["erased_at"] = card["erased_at"]
+    extra = {key: card[key] for key in ("emails", "phones", "addresses", "company", "position", "language", "tax_id",
+                                        "birthday") if card[key]}
+    types = uow.settings.fields
+    custom = [{"field": k, "type": types.get(k, "text"), "value": v} for k, v in card["custom_fields"].items()]
+    notes = [{"id": n["id"], "written": _short(n["created_at"]), "type": n["type"], "author": name_of(n["author"]),
+              "text": n["text"]} for n in card["notes"]]
+    tasks = [{"id": t["id"], "due": t["due"], "assignee": name_of(t["assignee"]),
+              "state": "overdue" if t["overdue"] else "open" if t["open"] else "done", "text": t["text"]}
+             for t in card["tasks"]]
+    files = [{k: a[k] for k in ("id", "name", "size", "media_type")} | {"added": _short(a["created_at"])}
+             for a in card["attachments"]]
+    moment = now.isoformat()
+    upcoming = [row for row in card["bookings"] if _after(row["start"], moment)]
+    past = [row for row in card["bookings"] if not _after(row["start"], moment)]
+    answers = [{"booking": r["booking_id"], "start": _short(r["start"]), "question": r["key"], "answer": r["value"]}
+               for r in card["form_responses"]]
+    return [("Details", details), ("Extra fields", extra), ("Custom fields", custom),
+            ("Labels", ", ".join(card["labels"])), ("Notes", notes), ("Tasks", tasks), ("Attachments", files),
+            ("Upcoming bookings", display_rows(uow, list(reversed(upcoming)))),
+            ("Past bookings", display_rows(uow, past)), ("Form responses", answers)]
+
+
+def _short(stamp: str) -> str:
+    return stamp[:16].replace("T", " ")
+
+
+def _after(start: str, moment: str) -> bool:
+    return datetime.fromisoformat(start) >= datetime.fromisoformat(moment)

@@ -35,7 +35,7 @@ def config_view(settings: Settings) -> dict[str, Any]:
     data = settings.to_toml_dict()
     flat: dict[str, Any] = {"schema_version": data.pop("schema_version")}
     for section, values in data.items():
-        if section in ("services", "staff"):
+        if section in ("services", "staff", "fields"):  # each has its own listing command
             continue
         for key, value in values.items():
             flat[f"{section}.{key}"] = value
@@ -72,6 +72,8 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
         settings.policy.cancellation_window_hours = _parse_int(value, key, 0, 24 * 365)
     elif key == "store.lock_timeout_seconds":
         settings.store.lock_timeout_seconds = _parse_int(value, key, 0, 3600)
+    elif key == "contacts.attachment_max_bytes":
+        settings.contacts.attachment_max_bytes = _parse_int(value, key, 1, 1024 * 1024 * 1024)
     else:
         known = ", ".join(SETTABLE_KEYS)
         raise UsageError(f"unknown setting {key!r}; settable keys: {known}")
@@ -80,7 +82,7 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
 
 
 SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
-                 "policy.cancellation_window_hours", "store.lock_timeout_seconds")
+                 "policy.cancellation_window_hours", "store.lock_timeout_seconds", "contacts.attachment_max_bytes")
 
 
 def find_service(settings: Settings, ref: str) -> Service:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import date, tzinfo
 from typing import Any
+
+from typing import TYPE_CHECKING
 
 from bookctl.domain.models import Booking, Contact, Service, Session, Staff
 from bookctl.domain.money import Money
 from bookctl.domain.payments import summarize
 from bookctl.timeutil import iso
+
+if TYPE_CHECKING:
+    from bookctl.domain.cards import Attachment, Note, Task
 
 
 def money(value: Money | None) -> dict[str, str] | None:
@@ -33,6 +38,7 @@ def contact_view(contact: Contact, zone: tzinfo) -> dict[str, Any]:
     """The contact's JSON keys; the booking index and the saved card stay internal."""
     data = contact.model_dump(mode="json", exclude={"booking_ids", "saved_card"})
     data["created_at"] = iso(contact.created_at, zone)
+    data["erased_at"] = None if contact.erased_at is None else iso(contact.erased_at, zone)
     return data
 
 
@@ -74,3 +80,26 @@ def session_view(session: Session, bookings: list[Booking], zone: tzinfo) -> dic
         "created_at": iso(session.created_at, zone),
         "bookings": [booking_view(b, session, zone) for b in bookings],
     }
+
+
+def note_view(note: Note, zone: tzinfo) -> dict[str, Any]:
+    """A note on a contact's card."""
+    return {"id": note.id, "type": note.type, "author": note.author, "text": note.text,
+            "created_at": iso(note.created_at, zone)}
+
+
+def task_view(task: Task, contact_id: str, zone: tzinfo, today: date) -> dict[str, Any]:
+    """A task with `open` and `overdue` worked out for `today` (the store's calendar day)."""
+    is_open = task.done_at is None
+    return {"id": task.id, "contact_id": contact_id, "text": task.text, "assignee": task.assignee,
+            "due": None if task.due is None else task.due.isoformat(), "open": is_open,
+            "overdue": is_open and task.due is not None and task.due < today,
+            "created_at": iso(task.created_at, zone),
+            "done_at": None if task.done_at is None else iso(task.done_at, zone)}
+
+
+def attachment_view(attachment: Attachment, contact_id: str, zone: tzinfo) -> dict[str, Any]:
+    """An attachment's metadata (its bytes stay in the store)."""
+    return {"id": attachment.id, "contact_id": contact_id, "name": attachment.name, "size": attachment.size,
+            "media_type": attachment.media_type, "sha256": attachment.sha256,
+            "created_at": iso(attachment.created_at, zone)}

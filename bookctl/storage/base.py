@@ -9,12 +9,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bookctl.domain.invoices import Invoice, Quote
 from bookctl.domain.models import Booking, Contact, Session
 from bookctl.domain.payments import LedgerEntry
 from bookctl.domain.settings import Settings
+
+if TYPE_CHECKING:
+    from bookctl.domain.cards import Card
 
 
 class UnitOfWork(ABC):
@@ -152,6 +155,44 @@ class UnitOfWork(ABC):
     @abstractmethod
     def remember_result(self, key: str, arguments: str, result: Any) -> None:
         """Keep a money-moving command's first answer under its idempotency key."""
+
+    @abstractmethod
+    def contacts_with_email(self, email: str) -> list[str] | None:
+        """Ids of contacts whose primary email may be `email` (verify each), or None when the store
+        keeps no index and the caller must look through every contact."""
+
+    # --- cards: notes, tasks, attachments --------------------------------------------------
+    @abstractmethod
+    def get_card(self, contact_id: str) -> Card:
+        """The notes, tasks and attachments of `contact_id` (empty if none); the caller checks the contact."""
+
+    @abstractmethod
+    def save_card(self, contact_id: str) -> None:
+        """Write the contact's changed card back at commit."""
+
+    @abstractmethod
+    def card_index(self) -> Any:
+        """The store-wide index: task id -> contact, assignee, due, done; attachment id -> contact."""
+
+    @abstractmethod
+    def save_card_index(self) -> None:
+        """Write the changed index back at commit."""
+
+    @abstractmethod
+    def mint(self, kind: str) -> str:
+        """A new id: `n-N` (note), `t-N` (task) or `a-N` (attachment)."""
+
+    @abstractmethod
+    def put_blob(self, attachment_id: str, data: bytes) -> None:
+        """Keep an attachment's bytes, written at commit with everything else."""
+
+    @abstractmethod
+    def read_blob(self, attachment_id: str) -> bytes:
+        """An attachment's stored bytes."""
+
+    @abstractmethod
+    def delete_blob(self, attachment_id: str) -> None:
+        """Remove an attachment's bytes at commit."""
 
     # --- integrity ------------------------------------------------------------------------
     def damaged_files(self) -> Iterator[tuple[str, str]]:

@@ -4,8 +4,10 @@ Layout (every JSON file carries `schema_version`):
     bookctl.toml                      business, policy, services, staff
     data/days/YYYY/YYYY-MM-DD.json    the sessions starting that UTC day, with their bookings
     data/contacts/NNNNN.json          contacts c-(N*256) .. c-(N*256+255)
-    data/counters.json                the last contact, invoice and quote numbers handed out
+    data/counters.json                the last contact, invoice, quote, note, task, attachment numbers
     data/ledger, invoices, quotes, idempotency: see storage/payment_files.py
+    data/cards/..., data/attachments/...   notes, tasks and attachments (see storage/cards.py)
+    data/emails/...                   the primary-email index (see storage/emails.py)
 A command touching one booking opens its day file and its contact's shard: a bounded set of
 files, whatever the size of the store.
 """
@@ -30,6 +32,8 @@ from bookctl.errors import NotFoundError, StoreError
 from bookctl.storage import journal
 from bookctl.storage.base import UnitOfWork
 from bookctl.storage.payment_files import PaymentFiles, attach_ledger
+from bookctl.storage.cards import CardFiles
+from bookctl.storage.emails import EmailIndexFiles
 from bookctl.storage.files import (
     check_schema_version,
     decode_utf8,
@@ -83,6 +87,9 @@ class Counters(BaseModel):
     contacts: int = Field(default=0, ge=0)
     invoices: int = Field(default=0, ge=0)
     quotes: int = Field(default=0, ge=0)
+    notes: int = Field(default=0, ge=0)
+    tasks: int = Field(default=0, ge=0)
+    attachments: int = Field(default=0, ge=0)
 
 
 def read_settings(path: Path) -> Settings:
@@ -155,7 +162,7 @@ class FileStore:
         return read_settings(self.root / SETTINGS_NAME).store.lock_timeout_seconds
 
 
-class FileUnitOfWork(PaymentFiles, UnitOfWork):
+class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, UnitOfWork):
     """Loads files on demand, keeps what it changed, and commits it through the journal."""
 
     def __init__(self, store: FileStore, lock: Any) -> None:
@@ -171,6 +178,8 @@ class FileUnitOfWork(PaymentFiles, UnitOfWork):
         self._counters: Counters | None = None
         self._spilled: set[date] = set()
         self._init_payment_files()
+        self._init_cards()
+        self._init_emails()
 
     # --- files ------------------------------------------------------------------------------
     def _day_path(self, day: date) -> Path:
@@ -211,6 +220,7 @@ class FileUnitOfWork(PaymentFiles, UnitOfWork):
                 for key, contact in self._shards[shard].contacts.items():  # type: ignore[union-attr]
                     if key != contact.id or contact_number(key) is None or contact_number(key) // SHARD_SIZE != shard:
                         raise StoreError(f"{path}: field contacts.{key}: does not belong in this file")
+            self._note_loaded_contacts(shard, self._shards[shard])
         found = self._shards[shard]
         if found is None and create:
             found = self._shards[shard] = ContactShard()
@@ -474,12 +484,14 @@ class FileUnitOfWork(PaymentFiles, UnitOfWork):
 
     def _stage_dirty(self) -> None:
         self._stage_days()
+        self._stage_emails(self._dirty_shards)
         for shard_no in sorted(self._dirty_shards):
             shard = self._shards[shard_no]
             assert shard is not None
             path = self._shard_path(shard_no)
             self._journal.stage(path, dump_json(shard.model_dump(mode="json", exclude_none=True)) if shard.contacts else None)
         self._stage_payment_files()
+        self._stage_cards()
         if self._settings_dirty and self._settings is not None:
             self._journal.stage(self.root / SETTINGS_NAME, settings_bytes(self._settings))
         self._dirty_shards.clear()

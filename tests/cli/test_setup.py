@@ -52,6 +52,7 @@ def test_init_creates_bookctl_toml_with_the_business(bookctl, tmp_path):
         "business.timezone": "Europe/Rome",
         "policy.cancellation_window_hours": 24,
         "store.lock_timeout_seconds": 10,
+        "contacts.attachment_max_bytes": 26214400,
     }
     settings = read_toml(root)
     assert settings["schema_version"] == 1
@@ -130,6 +131,7 @@ def test_config_show_lists_every_setting(bookctl, store):
         "business.timezone": "Europe/Rome",
         "policy.cancellation_window_hours": 24,
         "store.lock_timeout_seconds": 10,
+        "contacts.attachment_max_bytes": 26214400,
     }
 
 
@@ -138,6 +140,7 @@ def test_config_show_lists_every_setting(bookctl, store):
     ("business.timezone", "Europe/Amsterdam", "Europe/Amsterdam"),
     ("policy.cancellation_window_hours", "48", 48),
     ("store.lock_timeout_seconds", "30", 30),
+    ("contacts.attachment_max_bytes", "1024", 1024),
 ])
 def test_config_set_changes_the_setting_and_saves_it(bookctl, store, key, value, expected):
     result = bookctl("config", "set", key, value, "--store", store, "--format", "json")
@@ -172,7 +175,7 @@ def test_config_set_unknown_key_is_exit_2_and_names_the_settable_keys(bookctl, s
     assert result.exit_code == 2
     assert result.stderr == ("error: unknown setting 'business.colour'; settable keys: business.name, "
                              "business.timezone, business.currency, policy.cancellation_window_hours, "
-                             "store.lock_timeout_seconds\n")
+                             "store.lock_timeout_seconds, contacts.attachment_max_bytes\n")
     assert tree_digest(store) == before
 
 

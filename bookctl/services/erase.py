@@ -1,0 +1,90 @@
+"""Deleting a contact, and erasing one whose bookings must stay (the right to be forgotten).
+
+Erasing keeps the contact's id, which is not personal, so bookings (with their attendance and
+price) and, once #4 lands, ledger entries still add up; everything personal goes: the contact's
+fields, notes, attachment bytes and metadata, task texts and the form answers on its bookings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bookctl.domain.cards import Card
+from bookctl.domain.models import Contact
+from bookctl.errors import RuleError
+from bookctl.storage.base import UnitOfWork
+
+ERASED_NAME = "(erased)"
+ERASED_TEXT = "(erased)"
+# Fields an erased contact keeps: none of them says who the person was.
+_KEPT = ("id", "created_at", "booking_ids", "erased_at")
+
+
+def check_deletable(contact: Contact) -> None:
+    """A contact with bookings keeps the calendar's history whole, so it can only be erased."""
+    if contact.booking_ids:
+        count = len(contact.booking_ids)
+        raise RuleError(f"contact {contact.id} has {count} booking{'s' if count != 1 else ''}; "
+                        "a contact with bookings cannot be deleted; use --erase to remove their personal data "
+                        "and keep the bookings")
+
+
+def check_erasable(contact: Contact) -> None:
+    """An erased contact has nothing left to erase."""
+    if contact.erased_at is not None:
+        raise RuleError(f"contact {contact.id} was already erased")
+
+
+def _drop_attachments(uow: UnitOfWork, card: Card) -> None:
+    index = uow.card_index()
+    for attachment in card.attachments:
+        uow.delete_blob(attachment.id)
+        index.attachments.pop(attachment.id, None)
+    card.attachments.clear()
+    uow.save_card_index()
+
+
+def delete_contact(uow: UnitOfWork, contact_id: str) -> Contact:
+    """Delete a contact who has no bookings, with their notes, tasks and attachments."""
+    contact = uow.get_contact(contact_id)
+    check_deletable(contact)
+    card = uow.get_card(contact.id)
+    if card.notes or card.tasks or card.attachments:
+        _drop_attachments(uow, card)
+        index = uow.card_index()
+        for task in card.tasks:
+            index.tasks.pop(task.id, None)
+        card.notes.clear()
+        card.tasks.clear()
+        uow.save_card(contact.id)
+    uow.delete_contact(contact)
+    return contact
+
+
+def erase_contact(uow: UnitOfWork, now: datetime, contact_id: str) -> Contact:
+    """Anonymise the contact in place; bookings and their figures stay, pointing at the same id."""
+    contact = uow.get_contact(contact_id)
+    check_erasable(contact)
+    card = uow.get_card(contact.id)
+    _drop_attachments(uow, card)
+    card.notes.clear()
+    index = uow.card_index()
+    for task in card.tasks:  # kept so staff workload history adds up; the text may name the client
+        task.text = ERASED_TEXT
+        if task.done_at is None:
+            task.done_at = now
+        if task.id in index.tasks:
+            index.tasks[task.id].done = True
+    uow.save_card(contact.id)
+    for booking_id in contact.booking_ids:
+        booking = uow.get_booking(booking_id)
+        if booking.form_responses:
+            booking.form_responses = {}
+            uow.save_booking(booking)
+    for name, info in Contact.model_fields.items():
+        if name not in _KEPT and not info.is_required():
+            setattr(contact, name, info.get_default(call_default_factory=True))
+    contact.first_name = ERASED_NAME
+    contact.erased_at = now
+    uow.save_contact(contact)
+    return contact

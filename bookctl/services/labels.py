@@ -1,0 +1,57 @@
+"""Labels: groups of contacts (seed 004). Booking a service adds its name as a label (services/calendar)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bookctl.domain.models import Contact
+from bookctl.errors import RuleError, UsageError
+from bookctl.services.contact_fields import check_text
+from bookctl.services.contacts import fold, live_contact
+from bookctl.storage.base import UnitOfWork
+
+
+def _checked(labels: list[str]) -> list[str]:
+    checked = []
+    for label in labels:
+        text = check_text(label, "LABEL")
+        assert text is not None
+        if len(text) > 60:
+            raise UsageError(f"label {text!r} is longer than 60 characters")
+        checked.append(text)
+    return checked
+
+
+def label_contact(uow: UnitOfWork, contact_id: str, labels: list[str]) -> Contact:
+    """Add labels; one the contact has already (in any case or accent) is kept as it is."""
+    contact = live_contact(uow, contact_id)
+    for label in _checked(labels):
+        if fold(label) not in {fold(have) for have in contact.labels}:
+            contact.labels.append(label)
+    uow.save_contact(contact)
+    return contact
+
+
+def unlabel_contact(uow: UnitOfWork, contact_id: str, labels: list[str]) -> Contact:
+    """Remove labels; naming one the contact does not have changes nothing and is exit 1."""
+    contact = live_contact(uow, contact_id)
+    wanted = {fold(label) for label in _checked(labels)}
+    missing = wanted - {fold(have) for have in contact.labels}
+    if missing:
+        names = ", ".join(repr(label) for label in labels if fold(label.strip()) in missing)
+        have = ", ".join(contact.labels) or "none"
+        raise RuleError(f"contact {contact.id} has no label {names} (its labels: {have})")
+    contact.labels = [have for have in contact.labels if fold(have) not in wanted]
+    uow.save_contact(contact)
+    return contact
+
+
+def label_counts(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every label in use with how many contacts have it, by name; labels differing only in case
+    or accents count as one, shown as first seen."""
+    counts: dict[str, list[Any]] = {}
+    for contact in uow.iter_contacts():
+        for label in contact.labels:
+            entry = counts.setdefault(fold(label), [label, 0])
+            entry[1] += 1
+    return [{"label": name, "contacts": n} for name, n in sorted(counts.values(), key=lambda e: fold(e[0]))]

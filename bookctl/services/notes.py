@@ -1,0 +1,47 @@
+"""Notes on a contact's card (seed 004: a note, a meeting summary or a call summary)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bookctl.domain.cards import NOTE_TYPES, Note
+from bookctl.errors import UsageError
+from bookctl.services.contacts import live_contact
+from bookctl.services.setup import find_staff
+from bookctl.storage.base import UnitOfWork
+
+
+def add_note(uow: UnitOfWork, now: datetime, contact_id: str, text: str, kind: str = "note",
+             author: str | None = None) -> Note:
+    """Write a note on the card; `author` is a member of staff (id or unique name)."""
+    if kind not in NOTE_TYPES:
+        raise UsageError(f"--type {kind!r} is not one of {', '.join(NOTE_TYPES)}")
+    body = check_body(text, "note")
+    contact = live_contact(uow, contact_id)
+    author_id = find_staff(uow.settings, author).id if author else None
+    note = Note(id=uow.mint("n"), text=body, type=kind, author=author_id, created_at=now)  # type: ignore[arg-type]
+    uow.get_card(contact.id).notes.append(note)
+    uow.save_card(contact.id)
+    return note
+
+
+def check_body(text: str, what: str) -> str:
+    """The text of a note or task: it may run over several lines; other control characters are refused."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise UsageError(f"the {what} text must not be empty")
+    if any((ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in cleaned):
+        raise UsageError(f"the {what} text must not contain control characters")
+    return cleaned
+
+
+def list_notes(uow: UnitOfWork, contact_id: str) -> list[dict[str, Any]]:
+    """The card's notes, newest first."""
+    from bookctl.services.views import note_view
+    from bookctl.timeutil import load_zone
+
+    contact = uow.get_contact(contact_id)
+    zone = load_zone(uow.settings.business.timezone)
+    return [note_view(n, zone) for n in reversed(uow.get_card(contact.id).notes)]
+
