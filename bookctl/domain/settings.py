@@ -68,6 +68,7 @@ class Settings(BaseModel):
     store: StoreOptions = Field(default_factory=StoreOptions)
     services: dict[str, Service] = Field(default_factory=dict)
     staff: dict[str, Staff] = Field(default_factory=dict)
+    providers: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @field_validator("services", mode="before")
     @classmethod
