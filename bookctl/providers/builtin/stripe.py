@@ -220,6 +220,8 @@ class _stripe_errors:
                                       "is not recorded; retry with the same idempotency key") from None
         if isinstance(error, (stripe.AuthenticationError, stripe.PermissionError)):
             raise ProviderUnavailable(f"Stripe refused the API key in {API_KEY_VARIABLE}") from None
+        if isinstance(error, stripe.IdempotencyError):  # real Stripe only; localstripe ignores the keys
+            raise UsageError(f"Stripe already saw this idempotency key with other arguments: {message}") from None
         if isinstance(error, stripe.InvalidRequestError) and self.action == "charge":
             raise UsageError(f"Stripe refused the charge: {message}") from None
         status = f"HTTP {error.http_status}" if error.http_status else type(error).__name__
