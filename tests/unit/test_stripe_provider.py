@@ -238,6 +238,19 @@ def test_save_card_for_a_known_customer_reuses_it(provider):
     assert second.saved_method != first.saved_method
 
 
+def test_save_card_with_a_card_that_attaches_but_fails_to_charge_is_declined(provider):
+    with pytest.raises(CardDeclined, match="^card declined: Your card was declined"):
+        provider.charge(charge_request(6500, token="pm_card_chargeCustomerFail", save_card=True))
+
+
+def test_off_session_charge_of_a_saved_card_that_now_fails_is_declined(provider, localstripe):
+    client = localstripe.client()
+    customer = client.v1.customers.create()
+    method = client.v1.payment_methods.attach("pm_card_chargeCustomerFail", params={"customer": customer.id})
+    with pytest.raises(CardDeclined):
+        provider.charge(charge_request(3000, token=method.id, customer_reference=customer.id))
+
+
 # --- Stripe unreachable or refusing ---------------------------------------------------------------------
 
 
