@@ -40,7 +40,7 @@ def config_show(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
 
 @config_app.command("set")
 def config_set(
-    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds, contacts.attachment_max_bytes")],
+    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds, contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency")],
     value: Annotated[str, typer.Argument()],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,

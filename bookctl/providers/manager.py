@@ -21,6 +21,7 @@ BUILTIN_PLUGINS = (
     "bookctl.providers.builtin.manual",
     "bookctl.providers.builtin.invoice",
     "bookctl.providers.builtin.sandbox",
+    "bookctl.providers.builtin.stripe",
 )
 ENTRY_POINT_GROUP = "bookctl"
 

@@ -31,14 +31,20 @@ def init_store(root: Path, business: str, currency: str, timezone: str) -> Setti
 
 
 def config_view(settings: Settings) -> dict[str, Any]:
-    """Every setting as `section.key: value` (services and staff have their own commands)."""
+    """Every setting as `section.key: value` (services and staff have their own commands).
+
+    Provider options are one level deeper: `providers.NAME.key`.
+    """
     data = settings.to_toml_dict()
     flat: dict[str, Any] = {"schema_version": data.pop("schema_version")}
     for section, values in data.items():
         if section in ("services", "staff", "fields"):  # each has its own listing command
             continue
         for key, value in values.items():
-            flat[f"{section}.{key}"] = value
+            if section == "providers":
+                flat.update({f"providers.{key}.{option}": text for option, text in value.items()})
+            else:
+                flat[f"{section}.{key}"] = value
     return flat
 
 
@@ -74,6 +80,8 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
         settings.store.lock_timeout_seconds = _parse_int(value, key, 0, 3600)
     elif key == "contacts.attachment_max_bytes":
         settings.contacts.attachment_max_bytes = _parse_int(value, key, 1, 1024 * 1024 * 1024)
+    elif key.startswith("providers."):
+        _set_provider_option(settings, key, value)
     else:
         known = ", ".join(SETTABLE_KEYS)
         raise UsageError(f"unknown setting {key!r}; settable keys: {known}")
@@ -82,7 +90,32 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
 
 
 SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
-                 "policy.cancellation_window_hours", "store.lock_timeout_seconds", "contacts.attachment_max_bytes")
+                 "policy.cancellation_window_hours", "store.lock_timeout_seconds", "contacts.attachment_max_bytes",
+                 "providers.NAME.api_base", "providers.NAME.currency")
+PROVIDER_OPTIONS = ("api_base", "currency")
+
+
+def _set_provider_option(settings: Settings, key: str, value: str) -> None:
+    """`providers.NAME.OPTION`: a provider's `[providers.NAME]` option; an empty value removes it."""
+    from bookctl.providers.builtin.stripe import check_api_base
+    from bookctl.providers.manager import providers
+
+    parts = key.split(".")
+    if len(parts) != 3 or parts[2] not in PROVIDER_OPTIONS:
+        raise UsageError(f"unknown setting {key!r}; a provider takes {', '.join(PROVIDER_OPTIONS)} "
+                         "(e.g. providers.stripe.api_base)")
+    _, name, option = parts
+    if name not in providers():
+        raise UsageError(f"unknown setting {key!r}: no payment provider {name!r}; installed: {', '.join(providers())}")
+    options = settings.providers.setdefault(name, {})
+    if not value.strip():
+        options.pop(option, None)
+    elif option == "api_base":
+        options[option] = check_api_base(value, key)
+    else:
+        options[option] = check_currency(value)
+    if not options:
+        del settings.providers[name]
 
 
 def find_service(settings: Settings, ref: str) -> Service:

@@ -175,7 +175,7 @@ def test_config_set_unknown_key_is_exit_2_and_names_the_settable_keys(bookctl, s
     assert result.exit_code == 2
     assert result.stderr == ("error: unknown setting 'business.colour'; settable keys: business.name, "
                              "business.timezone, business.currency, policy.cancellation_window_hours, "
-                             "store.lock_timeout_seconds, contacts.attachment_max_bytes\n")
+                             "store.lock_timeout_seconds, contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency\n")
     assert tree_digest(store) == before
 
 
