@@ -148,7 +148,10 @@ def session_cancel(
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Cancel a booking and free its place."""
+    """Cancel a booking and free its place. --notify emails the client (queued in the outbox; sent
+    right away when email.mode is smtp: if the server fails, the booking stays cancelled, the
+    message stays queued for 'bookctl outbox send', and the exit code is 5)."""
+    from bookctl.errors import ProviderError
     from bookctl.services.calendar import cancel
 
     wanted = [flag for flag, on in (("--refund", refund), ("--amount", amount is not None),
@@ -156,9 +159,22 @@ def session_cancel(
     if wanted:
         raise RuleError(f"{', '.join(wanted)} need payments, which this version of bookctl does not have yet; "
                         "nothing was cancelled")
+    ctx = app_context(store)
+    file_store = ctx.store()
+    with file_store.write() as uow:
+        view = cancel(uow, ctx.clock(), booking, notify=notify)
+        email_settings = uow.settings.email
+        uow.commit()
+    failure = None
     if notify:
-        raise RuleError("--notify needs email, which this version of bookctl does not have yet; nothing was cancelled")
-    emit(_mutate(store, lambda uow, now: cancel(uow, now, booking)), fmt)
+        from bookctl.services.delivery import send_after_commit
+
+        failure = send_after_commit(file_store, email_settings, view["email"])
+    emit(view, fmt)
+    if failure:
+        raise ProviderError(f"booking {view['id']} is cancelled, but the cancellation email could not be sent "
+                            f"({failure}); it stays in the outbox as {view['email']['message']}: "
+                            "'bookctl outbox send' retries")
 
 
 @app.command("reschedule")

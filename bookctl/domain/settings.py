@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -57,6 +57,22 @@ class StoreOptions(BaseModel):
     lock_timeout_seconds: int = Field(default=10, ge=0, le=3600)
 
 
+class EmailSettings(BaseModel):
+    """How messages to clients leave: into the store's outbox/ only, or on through an SMTP server.
+
+    The password is never here: it comes only from BOOKCTL_SMTP_PASSWORD."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["outbox", "smtp"] = "outbox"
+    host: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    sender: str | None = None
+    language: str = "en"
+
+
 class Settings(BaseModel):
     """The whole of `bookctl.toml`. Money is written there as decimals in the business currency."""
 
@@ -68,6 +84,7 @@ class Settings(BaseModel):
     store: StoreOptions = Field(default_factory=StoreOptions)
     services: dict[str, Service] = Field(default_factory=dict)
     staff: dict[str, Staff] = Field(default_factory=dict)
+    email: EmailSettings = Field(default_factory=EmailSettings)
 
     @field_validator("services", mode="before")
     @classmethod

@@ -93,6 +93,27 @@ class UnitOfWork(ABC):
     def iter_contacts(self) -> Iterator[Contact]:
         """Every contact, in id order."""
 
+    # --- outbox ---------------------------------------------------------------------------
+    @abstractmethod
+    def queue_message(self, created: datetime, data: bytes) -> str:
+        """Put an RFC 5322 message in the outbox at commit; returns its id (minted here)."""
+
+    @abstractmethod
+    def remove_message(self, message_id: str) -> None:
+        """Take a message out of the outbox at commit (a message already gone is fine)."""
+
+    @abstractmethod
+    def outbox_ids(self) -> list[str]:
+        """The ids of the queued messages, oldest first."""
+
+    @abstractmethod
+    def read_message(self, message_id: str) -> bytes:
+        """The queued message's bytes, or NotFoundError."""
+
+    @abstractmethod
+    def template_override(self, language: str, name: str) -> str | None:
+        """The store's own `templates/LANGUAGE/NAME`, if it has one, else None."""
+
     # --- the unit of work -----------------------------------------------------------------
     @abstractmethod
     def commit(self) -> None:

@@ -743,7 +743,7 @@ def test_cancelled_bookings_still_show_in_the_list(ok, contact):
     assert [(row["id"], row["status"]) for row in rows] == [(booking["id"], "cancelled")]
 
 
-@pytest.mark.parametrize("flags", [["--refund"], ["--charge-fee"], ["--notify"], ["--refund-email"],
+@pytest.mark.parametrize("flags", [["--refund"], ["--charge-fee"], ["--refund-email"], ["--refund", "--notify"],
                                    ["--refund", "--amount", "10"]])
 def test_cancel_with_money_or_mail_options_is_refused_and_changes_nothing(ok, run, contact, store, flags):
     booking = appointment(ok, contact("Ada"), f"{TOMORROW} 10:00")
