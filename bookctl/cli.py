@@ -119,7 +119,7 @@ def root(
 
 
 def _register() -> None:
-    from bookctl.commands import calendar, contact, demo, outbox, setup
+    from bookctl.commands import calendar, contact, demo, export, outbox, setup
 
     app.command("init")(setup.init)
     app.add_typer(setup.config_app, name="config")
@@ -128,6 +128,7 @@ def _register() -> None:
     app.add_typer(contact.app, name="contact")
     app.add_typer(calendar.app, name="session")
     app.add_typer(demo.app, name="demo")
+    app.add_typer(export.app, name="export")
     app.add_typer(outbox.app, name="outbox")
 
 
