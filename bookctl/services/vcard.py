@@ -20,17 +20,18 @@ def escape(value: str) -> str:
 
 def fold(line: str) -> str:
     """One content line folded into CRLF-ended lines of at most 75 octets, never inside a UTF-8 character."""
-    out, current, size = [], [], 0
-    for ch in line:
-        width = len(ch.encode("utf-8"))
-        limit = 75 if not out else 74  # continuation lines start with one space
-        if size + width > limit:
-            out.append("".join(current))
-            current, size = [], 0
-        current.append(ch)
-        size += width
-    out.append("".join(current))
-    return "\r\n ".join(out) + "\r\n"
+    raw = line.encode("utf-8")
+    if len(raw) <= 75:
+        return line + "\r\n"
+    parts, start, limit = [], 0, 75
+    while len(raw) - start > limit:
+        cut = start + limit
+        while raw[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back off to the character's start
+            cut -= 1
+        parts.append(raw[start:cut])
+        start, limit = cut, 74  # continuation lines begin with one space
+    parts.append(raw[start:])
+    return b"\r\n ".join(parts).decode("utf-8") + "\r\n"
 
 
 def _param(value: str) -> str:
