@@ -47,6 +47,8 @@ def _write(output: Path | None, write) -> None:  # noqa: ANN001 - write(out) -> 
     if output is None:
         write(sys.stdout)
         sys.stdout.flush()
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")  # end the progress line
         return
     with AtomicTextOutput(output) as out:
         count = write(out)

@@ -320,3 +320,29 @@ def test_an_export_killed_midway_leaves_the_previous_file_intact(bookctl, store,
     result = bookctl("export", "bookings", "--format", "ics", "--output", target, "--store", store)
     assert result.exit_code == 0, result.stderr
     assert target.read_text(encoding="utf-8").count("BEGIN:VEVENT") == 400
+
+
+def test_progress_goes_to_stderr_only_when_it_is_a_terminal(store, bookctl, tmp_path):
+    assert bookctl("demo", "seed", "--contacts", "10", "--bookings", "40", "--days", "6", "--start", "2026-11-23",
+                   "--store", store).exit_code == 0
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKCTL_")}
+    env["BOOKCTL_NOW"] = NOW
+    try:
+        child = subprocess.run([sys.executable, "-m", "bookctl", "export", "bookings", "--store", str(store)],
+                               stdout=subprocess.PIPE, stderr=slave, env=env, timeout=60)
+        os.close(slave)
+        terminal = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the terminal has no writer left
+                break
+            if not chunk:
+                break
+            terminal += chunk
+    finally:
+        os.close(master)
+    assert child.returncode == 0
+    assert b"exporting: 40 bookings" in terminal
+    assert len(child.stdout.decode().splitlines()) == 41  # the header and the rows, nothing else
