@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
@@ -85,3 +86,28 @@ def mail_server(_running_server: MailServer) -> MailServer:
     _running_server.logins.clear()
     _running_server.refuse = False
     return _running_server
+
+
+DATA = Path(__file__).parent / "data"
+# A self-signed certificate for localhost and 127.0.0.1, valid until 2126, made for these tests only.
+CERT, KEY = DATA / "localhost-test-cert.pem", DATA / "localhost-test-key.pem"
+
+
+@pytest.fixture(params=["starttls", "tls"])
+def tls_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, MailServer]]:
+    """(security, server): a server that insists on STARTTLS, or one that speaks TLS from the start."""
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(CERT, KEY)
+    state = MailServer(port=free_port())
+    if request.param == "starttls":
+        controller = Controller(_Handler(state), hostname="127.0.0.1", port=state.port, tls_context=context,
+                                require_starttls=True)
+    else:
+        controller = Controller(_Handler(state), hostname="127.0.0.1", port=state.port, ssl_context=context)
+    controller.start()
+    try:
+        yield request.param, state
+    finally:
+        controller.stop()

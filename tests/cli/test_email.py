@@ -16,7 +16,7 @@ from bookctl.domain.money import Money
 from bookctl.storage.filestore import FileStore
 from tests.cli.test_calendar import _cli_built_once  # noqa: F401 - the autouse fixture that keeps the CLI fast
 from tests.conftest import tree_digest
-from tests.smtp_server import _running_server, free_port, mail_server  # noqa: F401 - fixtures
+from tests.smtp_server import _running_server, free_port, mail_server, tls_server  # noqa: F401 - fixtures
 
 TOMORROW = "2026-11-24"
 
@@ -323,3 +323,26 @@ def test_the_refund_email_without_a_fee_says_none_was_kept(ok, client, store, ma
     assert message["Subject"] == "Your refund for Physiotherapy on 2026-11-24"
     assert "we have refunded 65.00 EUR" in message.get_body(("plain",)).get_content()
     assert "No fee was kept." in message.get_body(("plain",)).get_content()
+
+
+# --- TLS ------------------------------------------------------------------------------------------
+
+def test_starttls_and_implicit_tls_deliver_when_the_certificate_is_trusted(ok, client, store, tls_server):
+    from tests.smtp_server import CERT
+
+    security, server = tls_server
+    smtp_mode(ok, server.port, ("email.security", security))
+    cancelled = ok("session", "cancel", client()["id"], "--notify", extra_env={"SSL_CERT_FILE": str(CERT)})
+    assert cancelled["email"]["status"] == "sent"
+    assert [r.rcpt_tos for r in server.received] == [["ada@example.com"]]
+    assert outbox_files(store) == []
+
+
+def test_an_untrusted_certificate_is_refused_and_the_message_kept(run, ok, client, store, tls_server):
+    security, server = tls_server
+    smtp_mode(ok, server.port, ("email.security", security))
+    result = run("session", "cancel", client()["id"], "--notify", extra_env={"SSL_CERT_FILE": "/nonexistent"})
+    assert result.exit_code == 5
+    assert "CERTIFICATE_VERIFY_FAILED" in result.stderr or "certificate verify failed" in result.stderr
+    assert server.received == []
+    assert len(outbox_files(store)) == 1
