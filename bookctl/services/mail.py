@@ -104,10 +104,18 @@ def _transfer_encoding(text: str) -> str:
     return "base64" if non_ascii * 3 > len(text) else "quoted-printable"
 
 
-def _queue(uow: UnitOfWork, now: datetime, message: Any) -> str:
+def message_bytes(message: Any) -> bytes:
+    """RFC 5322 bytes with CRLF line ends. The stdlib folds a long header leaving a space before
+    the fold, so readers would unfold it to two spaces ("2026-11-24  è"): drop that space."""
     from email.policy import SMTP
 
-    return uow.queue_message(now, message.as_bytes(policy=SMTP))
+    raw = message.as_bytes(policy=SMTP)
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    return head.replace(b" \r\n ", b"\r\n ").replace(b" \r\n\t", b"\r\n\t") + sep + body
+
+
+def _queue(uow: UnitOfWork, now: datetime, message: Any) -> str:
+    return uow.queue_message(now, message_bytes(message))
 
 
 def queue_cancellation_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session) -> str:
