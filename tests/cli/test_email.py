@@ -350,9 +350,9 @@ def test_an_untrusted_certificate_is_refused_and_the_message_kept(run, ok, clien
 
 def test_a_long_subject_folds_without_gaining_spaces(ok, client, mail_server):
     smtp_mode(ok, mail_server.port)
-    ok("service", "edit", "physiotherapy", "--name", "Physiotherapy and Sports Rehabilitation")
+    ok("service", "edit", "physiotherapy", "--name", "Prenatal Yoga Course")
     ok("session", "cancel", client(language="it")["id"], "--notify")
     received = mail_server.received[0]
     assert max(len(line) for line in received.raw.split(b"\r\n")) <= 78
-    assert received.message["Subject"] == ("La tua prenotazione per Physiotherapy and Sports Rehabilitation del "
+    assert received.message["Subject"] == ("La tua prenotazione per Prenatal Yoga Course del "
                                            "2026-11-24 è stata cancellata")
