@@ -88,7 +88,7 @@ def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None =
             result.failures.append(reason)
             return result
         try:
-            for message_id, data in messages:
+            for n, (message_id, data) in enumerate(messages):
                 row = message_summary(message_id, data)
                 recipients = [a.addr_spec for a in parse_message(data)["To"].addresses]
                 try:
@@ -97,7 +97,9 @@ def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None =
                     result.failures.append(f"{message_id} to {row['to']}: {_reason(exc)}")
                     result.rows.append({**row, "status": "kept"})
                     if isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
-                        break  # the connection is gone; the rest stay queued untried
+                        # The connection is gone: the rest stay queued, untried.
+                        result.rows.extend({**message_summary(m, d), "status": "kept"} for m, d in messages[n + 1:])
+                        break
                     continue
                 with store.write() as uow:
                     uow.remove_message(message_id)

@@ -356,3 +356,11 @@ def test_a_long_subject_folds_without_gaining_spaces(ok, client, mail_server):
     assert max(len(line) for line in received.raw.split(b"\r\n")) <= 78
     assert received.message["Subject"] == ("La tua prenotazione per Prenatal Yoga Course del "
                                            "2026-11-24 è stata cancellata")
+
+
+def test_outbox_show_raw_prints_the_stored_message_byte_for_byte(bookctl, ok, client, store):
+    message_id = ok("session", "cancel", client()["id"], "--notify")["email"]["message"]
+    result = bookctl("outbox", "show", message_id, "--raw", "--store", store)
+    assert result.exit_code == 0
+    stored = (store / "outbox" / f"{message_id}.eml").read_bytes()
+    assert result.stdout == stored.decode("ascii").replace("\r\n", "\n")  # CliRunner reports CRLF as LF
