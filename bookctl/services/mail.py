@@ -84,7 +84,7 @@ def build_message(uow: UnitOfWork, now: datetime, contact: Contact, kind: str, v
     message["From"] = formataddr((settings.business.name, settings.email.sender or PLACEHOLDER_SENDER))
     message["To"] = formataddr((contact.display_name, contact.email or ""))
     message["Subject"] = rendered.subject
-    message["Date"] = format_datetime(now)
+    message["Date"] = format_datetime(now.astimezone(load_zone(settings.business.timezone)))  # the studio's local time
     sender_domain = (settings.email.sender or PLACEHOLDER_SENDER).rpartition("@")[2]
     message["Message-ID"] = make_msgid(idstring=booking_id, domain=sender_domain)
     message["X-Bookctl-Kind"] = kind
