@@ -119,8 +119,8 @@ def root(
 
 
 def _register() -> None:
-    from bookctl.commands import (calendar, contact, contact_card, demo, doctor, invoice, payment, provider,
-                                  setup)
+    from bookctl.commands import (calendar, contact, contact_card, demo, doctor, export, invoice, outbox,
+                                  payment, provider, setup)
 
     app.command("init")(setup.init)
     app.command("doctor")(doctor.doctor)
@@ -136,6 +136,8 @@ def _register() -> None:
     app.add_typer(invoice.invoice_app, name="invoice")
     app.add_typer(invoice.quote_app, name="quote")
     app.add_typer(provider.app, name="provider")
+    app.add_typer(export.app, name="export")
+    app.add_typer(outbox.app, name="outbox")
 
 
 _register()

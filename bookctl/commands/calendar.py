@@ -153,17 +153,24 @@ def session_cancel(
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Cancel a booking and free its place; optionally keep the fee and refund the rest."""
+    """Cancel a booking and free its place; optionally keep the fee and refund the rest. --notify and
+    --refund-email queue the emails with the change and, when email.mode is smtp, send them right after:
+    if the server fails, the cancellation and refund stand, the messages stay in the outbox for
+    'bookctl outbox send', and the exit code is 5."""
+    from bookctl.commands._mail import send_queued
     from bookctl.services.fees import cancel
 
-    if refund_email:
-        raise RuleError("--refund-email needs email, which this version of bookctl does not have yet; "
-                        "nothing was cancelled")
-    if notify:
-        raise RuleError("--notify needs email, which this version of bookctl does not have yet; nothing was cancelled")
-    arguments = {"booking": booking, "refund": refund, "amount": amount, "charge_fee": charge_fee}
-    emit(run_money(store, "session cancel", arguments, idempotency_key,
-                   lambda uow, now: cancel(uow, now, booking, refund, amount, charge_fee, idempotency_key)), fmt)
+    arguments = {"booking": booking, "refund": refund, "amount": amount, "charge_fee": charge_fee,
+                 "notify": notify, "refund_email": refund_email}
+    view = run_money(store, "session cancel", arguments, idempotency_key,
+                     lambda uow, now: cancel(uow, now, booking, refund, amount, charge_fee, idempotency_key,
+                                             notify=notify, refund_email=refund_email))
+    try:
+        send_queued(store, [(what, view[key]) for key, what in (("email", "cancellation email"),
+                                                                 ("refund_email", "refund email")) if key in view],
+                    f"booking {view['id']} is cancelled")
+    finally:
+        emit(view, fmt)
 
 
 @app.command("reschedule")

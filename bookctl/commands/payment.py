@@ -55,14 +55,20 @@ def payment_refund(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Give money back through the provider that took it: all of it by default, part with --amount."""
-    from bookctl.errors import RuleError
+    from bookctl.commands._mail import send_queued
     from bookctl.services.payments import refund
 
-    if notify:
-        raise RuleError("--notify needs email, which this version of bookctl does not have yet; nothing was refunded")
-    arguments = {"booking": booking, "amount": amount, "reason": reason, "manual": manual}
-    emit_rows(run_money(store, "payment refund", arguments, idempotency_key,
-                        lambda uow, now: refund(uow, now, booking, amount, reason, manual, idempotency_key)), fmt)
+    arguments = {"booking": booking, "amount": amount, "reason": reason, "manual": manual, "notify": notify}
+    rows = run_money(store, "payment refund", arguments, idempotency_key,
+                     lambda uow, now: refund(uow, now, booking, amount, reason, manual, idempotency_key, notify))
+    email = rows[-1].get("email") if rows else None
+    try:
+        send_queued(store, [("refund email", email)] if email else [], f"booking {booking} is refunded")
+    finally:
+        for row in rows:  # every row shows the one message's final status
+            if "email" in row:
+                row["email"] = email
+        emit_rows(rows, fmt)
 
 
 @app.command("list")

@@ -40,7 +40,7 @@ def config_show(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
 
 @config_app.command("set")
 def config_set(
-    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds, contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency")],
+    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds, contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency, email.mode (outbox|smtp), email.host, email.port, email.security (starttls|tls|none), email.username, email.sender, email.language. The SMTP password is read only from BOOKCTL_SMTP_PASSWORD.")],
     value: Annotated[str, typer.Argument()],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -65,6 +65,22 @@ class ContactOptions(BaseModel):
     attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
 
 
+class EmailSettings(BaseModel):
+    """How messages to clients leave: into the store's outbox/ only, or on through an SMTP server.
+
+    The password is never here: it comes only from BOOKCTL_SMTP_PASSWORD."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["outbox", "smtp"] = "outbox"
+    host: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    sender: str | None = None
+    language: str = "en"
+
+
 class Settings(BaseModel):
     """The whole of `bookctl.toml`. Money is written there as decimals in the business currency."""
 
@@ -80,6 +96,7 @@ class Settings(BaseModel):
     # Custom contact fields, defined on first use: name -> text|number|date|url.
     fields: dict[str, FieldType] = Field(default_factory=dict)
     contacts: ContactOptions = Field(default_factory=ContactOptions)
+    email: EmailSettings = Field(default_factory=EmailSettings)
 
     @field_validator("services", mode="before")
     @classmethod

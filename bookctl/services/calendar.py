@@ -172,12 +172,20 @@ def set_attendance(uow: UnitOfWork, now: datetime, ref: str, to: str) -> dict[st
     return booking_view(booking, session, zone)
 
 
-def cancel(uow: UnitOfWork, now: datetime, ref: str) -> dict[str, Any]:
-    """Cancel a booking and free its place; an appointment's session is cancelled with it."""
+def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False) -> dict[str, Any]:
+    """Cancel a booking and free its place; an appointment's session is cancelled with it.
+
+    With `notify`, the cancellation email is queued in the outbox in this same unit of work; the
+    view then carries `email: {message, to, status: queued}`."""
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
     if booking.status == "cancelled":
         raise RuleError(f"booking {booking.id} is already cancelled")
+    address = None
+    if notify:
+        from bookctl.services.mail import check_can_email
+
+        address = check_can_email(uow, uow.get_contact(booking.contact_id))  # refuse before changing anything
     booking.status = "cancelled"
     booking.cancelled_at = now
     service = uow.settings.services.get(session.service_id)
@@ -185,7 +193,13 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str) -> dict[str, Any]:
     if (service is None or service.kind == "appointment") and not others:
         session.status = "cancelled"  # frees the staff member's time
     uow.save_booking(booking)
-    return booking_view(booking, session, zone)
+    view = booking_view(booking, session, zone)
+    if notify:
+        from bookctl.services.mail import queue_cancellation_email
+
+        message_id = queue_cancellation_email(uow, now, booking, session)
+        view["email"] = {"message": message_id, "to": address, "status": "queued"}
+    return view
 
 
 def reschedule(uow: UnitOfWork, now: datetime, ref: str, start_text: str, allow_past: bool = False) -> dict[str, Any]:

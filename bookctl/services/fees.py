@@ -15,6 +15,7 @@ from bookctl.domain.payments import LedgerEntry, summarize
 from bookctl.errors import BookctlError, ProviderError, RuleError, UsageError
 from bookctl.providers.base import CardDeclined, ChargeRequest
 from bookctl.services import calendar
+from bookctl.services.mail import check_can_email, queue_refund_email
 from bookctl.services.payments import (
     Outcome,
     execute_refund,
@@ -71,14 +72,20 @@ def _has_fee(entries: list[LedgerEntry], kind: str) -> bool:
 
 
 def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amount_text: str | None = None,
-           charge_fee: bool = False, key: str | None = None) -> Outcome:
+           charge_fee: bool = False, key: str | None = None, notify: bool = False,
+           refund_email: bool = False) -> Outcome:
     """Cancel a booking; with --charge-fee keep the cancellation fee, with --refund give back the rest.
+    `notify` queues the cancellation email, `refund_email` the refund email (seed 002), both in this
+    unit of work; the view then carries `email` and `refund_email` records for sending after commit.
 
     Everything that can be refused is checked before the booking changes. If the provider then
-    fails the refund, the booking stays cancelled and the failure is reported after commit.
+    fails the refund, the booking stays cancelled, no refund email is queued, and the failure is
+    reported after commit.
     """
     if amount_text is not None and not refund:
         raise UsageError("--amount goes with --refund")
+    if refund_email and not refund:
+        raise UsageError("--refund-email goes with --refund")
     booking, session = calendar.resolve_booking(uow, ref)
     if booking.status == "cancelled":
         raise RuleError(f"booking {booking.id} is already cancelled")
@@ -102,16 +109,26 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amoun
             raise RuleError(f"booking {booking.id} has {summary.paid} paid and {refundable} refundable{kept}; "
                             f"cannot refund {amount}; nothing was cancelled")
         plan = plan_refund(uow, booking, amount) if amount.minor > 0 else []
-    calendar.cancel(uow, now, ref)
+    address = check_can_email(uow, uow.get_contact(booking.contact_id)) if refund_email else None
+    cancelled = calendar.cancel(uow, now, ref, notify=notify)  # refuses a contact it cannot email first
     error = apply_fee(uow, now, booking, "cancellation_fee", fee, key) if fee is not None else None
     if error is not None:
         return Outcome(None, _after_cancel(error, booking, "the cancellation fee could not be charged "
                                                        "and is recorded as due"))
+    refunded = Money.zero(booking.price.currency)
     if plan:
-        _, error = execute_refund(uow, now, booking, plan, "cancelled", key)
+        done, error = execute_refund(uow, now, booking, plan, "cancelled", key)
         if error is not None:
             return Outcome(None, _after_cancel(error, booking, "the refund failed; nothing was refunded"))
-    return Outcome(view_booking(uow, booking, session))
+        for entry in done:
+            refunded = refunded + entry.amount
+    view = view_booking(uow, booking, session)
+    if "email" in cancelled:
+        view["email"] = cancelled["email"]
+    if refund_email:
+        message_id = queue_refund_email(uow, now, booking, session, refunded=refunded, fee_kept=fee)
+        view["refund_email"] = {"message": message_id, "to": address, "status": "queued"}
+    return Outcome(view)
 
 
 def _after_cancel(error: BookctlError, booking: Booking, what: str) -> BookctlError:

@@ -230,10 +230,11 @@ def execute_refund(uow: UnitOfWork, now: datetime, booking: Booking, plan: list[
 
 
 def refund(uow: UnitOfWork, now: datetime, ref: str, amount_text: str | None = None, reason: str | None = None,
-           manual: bool = False, key: str | None = None) -> Outcome:
-    """Give money back: all that is refundable by default, part of it with --amount."""
+           manual: bool = False, key: str | None = None, notify: bool = False) -> Outcome:
+    """Give money back: all that is refundable by default, part of it with --amount. `notify` queues
+    the refund email once the money is back; each printed entry then carries its `email` record."""
     zone = zone_of(uow)
-    booking, _ = resolve_booking(uow, ref)
+    booking, session = resolve_booking(uow, ref)
     summary = summarize(booking)
     refundable = summary.refundable
     if refundable.minor <= 0:
@@ -244,12 +245,25 @@ def refund(uow: UnitOfWork, now: datetime, ref: str, amount_text: str | None = N
     if amount > refundable:
         raise RuleError(f"booking {booking.id} has {summary.paid} paid and {refundable} refundable; "
                         f"cannot refund {amount}")
+    address = None
+    if notify:
+        from bookctl.services.mail import check_can_email
+
+        address = check_can_email(uow, uow.get_contact(booking.contact_id))  # before any money moves
     if manual:
-        entry = uow.add_ledger_entry(booking, kind="refund", method="in_person", provider="manual", amount=amount,
-                                     status="succeeded", reason=reason, created_at=now)
-        return Outcome([entry_view(entry, zone)])
-    entries, error = execute_refund(uow, now, booking, plan_refund(uow, booking, amount), reason, key)
-    return Outcome([entry_view(e, zone) for e in entries], error)
+        entries = [uow.add_ledger_entry(booking, kind="refund", method="in_person", provider="manual",
+                                        amount=amount, status="succeeded", reason=reason, created_at=now)]
+        error = None
+    else:
+        entries, error = execute_refund(uow, now, booking, plan_refund(uow, booking, amount), reason, key)
+    rows = [entry_view(e, zone) for e in entries]
+    if notify and error is None:
+        from bookctl.services.mail import queue_refund_email
+
+        message_id = queue_refund_email(uow, now, booking, session, refunded=amount, fee_kept=None)
+        for row in rows:
+            row["email"] = {"message": message_id, "to": address, "status": "queued"}
+    return Outcome(rows, error)
 
 
 # --- the ledger listing ---------------------------------------------------------------------

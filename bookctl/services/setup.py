@@ -82,6 +82,8 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
         settings.contacts.attachment_max_bytes = _parse_int(value, key, 1, 1024 * 1024 * 1024)
     elif key.startswith("providers."):
         _set_provider_option(settings, key, value)
+    elif key.startswith("email."):
+        _set_email(settings, key, value)
     else:
         known = ", ".join(SETTABLE_KEYS)
         raise UsageError(f"unknown setting {key!r}; settable keys: {known}")
@@ -91,7 +93,9 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
 
 SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
                  "policy.cancellation_window_hours", "store.lock_timeout_seconds", "contacts.attachment_max_bytes",
-                 "providers.NAME.api_base", "providers.NAME.currency")
+                 "providers.NAME.api_base", "providers.NAME.currency",
+                 "email.mode", "email.host", "email.port", "email.security", "email.username",
+                 "email.sender", "email.language")
 PROVIDER_OPTIONS = ("api_base", "currency")
 
 
@@ -116,6 +120,37 @@ def _set_provider_option(settings: Settings, key: str, value: str) -> None:
         options[option] = check_currency(value)
     if not options:
         del settings.providers[name]
+
+
+_EMAIL_CHOICES = {"email.mode": ("outbox", "smtp"), "email.security": ("starttls", "tls", "none")}
+
+
+def _set_email(settings: Settings, key: str, value: str) -> None:
+    """An `email.*` setting. An empty host, port, username or sender clears it."""
+    import re
+
+    from bookctl.services.contacts import check_email
+
+    name = key.split(".", 1)[1]
+    cleaned = value.strip()
+    if key in _EMAIL_CHOICES:
+        if cleaned not in _EMAIL_CHOICES[key]:
+            raise UsageError(f"{key} must be one of {', '.join(_EMAIL_CHOICES[key])}, not {value!r}")
+        setattr(settings.email, name, cleaned)
+    elif key == "email.port":
+        settings.email.port = _parse_int(cleaned, key, 1, 65535) if cleaned else None
+    elif key == "email.sender":
+        settings.email.sender = check_email(cleaned, key) if cleaned else None
+    elif key == "email.language":
+        if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", cleaned):
+            raise UsageError(f"{key} {value!r} is not a language tag such as en, it or nl-BE")
+        settings.email.language = cleaned
+    elif key in ("email.host", "email.username"):
+        if any(ch.isspace() for ch in cleaned):
+            raise UsageError(f"{key} must not contain spaces")
+        setattr(settings.email, name, cleaned or None)
+    else:
+        raise UsageError(f"unknown setting {key!r}; settable keys: {', '.join(SETTABLE_KEYS)}")
 
 
 def find_service(settings: Settings, ref: str) -> Service:

@@ -194,6 +194,27 @@ class UnitOfWork(ABC):
     def delete_blob(self, attachment_id: str) -> None:
         """Remove an attachment's bytes at commit."""
 
+    # --- outbox ---------------------------------------------------------------------------
+    @abstractmethod
+    def queue_message(self, created: datetime, data: bytes) -> str:
+        """Put an RFC 5322 message in the outbox at commit; returns its id (minted here)."""
+
+    @abstractmethod
+    def remove_message(self, message_id: str) -> None:
+        """Take a message out of the outbox at commit (a message already gone is fine)."""
+
+    @abstractmethod
+    def outbox_ids(self) -> list[str]:
+        """The ids of the queued messages, oldest first."""
+
+    @abstractmethod
+    def read_message(self, message_id: str) -> bytes:
+        """The queued message's bytes, or NotFoundError."""
+
+    @abstractmethod
+    def template_override(self, language: str, name: str) -> str | None:
+        """The store's own `templates/LANGUAGE/NAME`, if it has one, else None."""
+
     # --- integrity ------------------------------------------------------------------------
     def damaged_files(self) -> Iterator[tuple[str, str]]:
         """(file, problem) for every part of the store that does not load; `doctor` reports them."""

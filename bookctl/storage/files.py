@@ -106,3 +106,41 @@ def write_atomic(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+class AtomicTextOutput:
+    """A text file written in full beside `path` and renamed over it only when the writer finished.
+
+    Used as `with AtomicTextOutput(path) as out: ...`: a reader sees the old file or the new one,
+    never half; an exception (or a kill) leaves the old file as it was."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        self._file = None
+
+    def __enter__(self):  # noqa: ANN204 - a TextIO
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a directory; give a file name to --output")
+        try:
+            self._file = open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise StoreError(f"cannot write {self.path}: {exc.strerror}") from None
+        return self._file
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+        assert self._file is not None
+        try:
+            if exc_type is None:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            self._file.close()
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+                fsync_dir(self.path.parent)
+        except OSError as exc_os:
+            self.tmp.unlink(missing_ok=True)
+            raise StoreError(f"cannot write {self.path}: {exc_os.strerror}") from None
+        finally:
+            if exc_type is not None:
+                self.tmp.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ Layout (every JSON file carries `schema_version`):
     data/ledger, invoices, quotes, idempotency: see storage/payment_files.py
     data/cards/..., data/attachments/...   notes, tasks and attachments (see storage/cards.py)
     data/emails/...                   the primary-email index (see storage/emails.py)
+    outbox/m-YYYYMMDD-HHMMSS-N.eml    queued email, RFC 5322 with CRLF line ends, until a server takes it
 A command touching one booking opens its day file and its contact's shard: a bounded set of
 files, whatever the size of the store.
 """
@@ -15,6 +16,7 @@ files, whatever the size of the store.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -47,6 +49,9 @@ SETTINGS_NAME = "bookctl.toml"
 LOCK_NAME = ".bookctl.lock"
 DATA_SCHEMA_VERSION = 1
 SHARD_SIZE = 256
+OUTBOX_DIR = "outbox"
+OUTBOX_LOCK_NAME = ".outbox.lock"
+_MESSAGE_ID = re.compile(r"m-\d{8}-\d{6}-\d+")
 
 
 class DayFile(BaseModel):
@@ -126,7 +131,7 @@ class FileStore:
         (root / "data").mkdir(exist_ok=True)
         gitignore = root / ".gitignore"
         if not gitignore.exists():
-            write_atomic(gitignore, f"{LOCK_NAME}\n{journal.TMP_DIR_NAME}/\n".encode())
+            write_atomic(gitignore, f"{LOCK_NAME}\n{OUTBOX_LOCK_NAME}\n{journal.TMP_DIR_NAME}/\n".encode())
         write_atomic(root / SETTINGS_NAME, settings_bytes(settings))
         return cls(root)
 
@@ -151,6 +156,19 @@ class FileStore:
             lock.release()
             raise
         return FileUnitOfWork(self, lock=lock)
+
+    def sending(self):  # noqa: ANN201 - a filelock.FileLock, imported lazily
+        """Held while the outbox is being sent, so two senders never send one message twice.
+
+        Separate from the store lock: a slow mail server must not block the calendar."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.root / OUTBOX_LOCK_NAME), timeout=self._lock_timeout())
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError("another bookctl is sending the outbox; retry") from None
+        return lock
 
     def _lock_timeout(self) -> float:
         env = os.environ.get("BOOKCTL_LOCK_TIMEOUT")
@@ -464,6 +482,53 @@ class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, UnitOfWork):
         from bookctl.storage.check import damaged_files
 
         return damaged_files(self)
+
+    # --- outbox ----------------------------------------------------------------------------
+    def _outbox_path(self, message_id: str) -> Path:
+        if not _MESSAGE_ID.fullmatch(message_id):
+            raise NotFoundError(f"no message {message_id!r} in the outbox; see 'bookctl outbox list'")
+        return self.root / OUTBOX_DIR / f"{message_id}.eml"
+
+    def queue_message(self, created: datetime, data: bytes) -> str:
+        self._writable()
+        stem = f"m-{created.astimezone(UTC):%Y%m%d-%H%M%S}"
+        taken = set(self.outbox_ids()) | {p.stem for p in self._journal.staged if p.parent.name == OUTBOX_DIR}
+        seq = 1
+        while f"{stem}-{seq}" in taken:
+            seq += 1
+        message_id = f"{stem}-{seq}"
+        self._journal.stage(self._outbox_path(message_id), data)
+        return message_id
+
+    def remove_message(self, message_id: str) -> None:
+        self._writable()
+        self._journal.stage(self._outbox_path(message_id), None)
+
+    def outbox_ids(self) -> list[str]:
+        directory = self.root / OUTBOX_DIR
+        if not directory.is_dir():
+            return []
+        found = [p.stem for p in directory.glob("m-*.eml") if _MESSAGE_ID.fullmatch(p.stem)]
+        return sorted(found, key=lambda m: (m.rsplit("-", 1)[0], int(m.rsplit("-", 1)[1])))
+
+    def read_message(self, message_id: str) -> bytes:
+        path = self._outbox_path(message_id)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(f"no message {message_id!r} in the outbox; see 'bookctl outbox list'") from None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+
+    def template_override(self, language: str, name: str) -> str | None:
+        path = self.root / "templates" / language / name
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+        return decode_utf8(raw, path)
 
     # --- the unit of work -------------------------------------------------------------------
     def spill(self) -> None:

@@ -734,14 +734,22 @@ def test_cancelled_bookings_still_show_in_the_list(ok, contact):
     assert [(row["id"], row["status"]) for row in rows] == [(booking["id"], "cancelled")]
 
 
-@pytest.mark.parametrize("flags", [["--notify"], ["--refund-email"], ["--refund", "--refund-email"]])
-def test_cancel_with_mail_options_is_refused_and_changes_nothing(ok, run, contact, store, flags):
+def test_refund_email_without_refund_is_exit_2_and_changes_nothing(ok, run, contact, store):
     booking = appointment(ok, contact("Ada"), f"{TOMORROW} 10:00")
+    before = tree_digest(store)
+    result = run("session", "cancel", booking["id"], "--refund-email")
+    assert result.exit_code == 2
+    assert "--refund-email goes with --refund" in one_error_line(result.stderr)
+    assert tree_digest(store) == before
+
+
+@pytest.mark.parametrize("flags", [["--notify"], ["--refund", "--refund-email"]])
+def test_mail_to_a_contact_without_an_address_is_refused_before_cancelling(ok, run, contact, store, flags):
+    booking = appointment(ok, contact("Ada"), f"{TOMORROW} 10:00")  # Ada has no email address
     before = tree_digest(store)
     result = run("session", "cancel", booking["id"], *flags)
     assert result.exit_code == 1
-    assert flags[-1] in one_error_line(result.stderr)
-    assert "nothing was cancelled" in result.stderr
+    assert "email" in one_error_line(result.stderr)
     assert tree_digest(store) == before
     assert ok("session", "show", booking["id"])["status"] == "confirmed"
 

@@ -53,6 +53,9 @@ def test_init_creates_bookctl_toml_with_the_business(bookctl, tmp_path):
         "policy.cancellation_window_hours": 24,
         "store.lock_timeout_seconds": 10,
         "contacts.attachment_max_bytes": 26214400,
+        "email.mode": "outbox",
+        "email.security": "starttls",
+        "email.language": "en",
     }
     settings = read_toml(root)
     assert settings["schema_version"] == 1
@@ -132,6 +135,9 @@ def test_config_show_lists_every_setting(bookctl, store):
         "policy.cancellation_window_hours": 24,
         "store.lock_timeout_seconds": 10,
         "contacts.attachment_max_bytes": 26214400,
+        "email.mode": "outbox",
+        "email.security": "starttls",
+        "email.language": "en",
     }
 
 
@@ -175,7 +181,9 @@ def test_config_set_unknown_key_is_exit_2_and_names_the_settable_keys(bookctl, s
     assert result.exit_code == 2
     assert result.stderr == ("error: unknown setting 'business.colour'; settable keys: business.name, "
                              "business.timezone, business.currency, policy.cancellation_window_hours, "
-                             "store.lock_timeout_seconds, contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency\n")
+                             "store.lock_timeout_seconds, contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency, "
+                             "email.mode, email.host, email.port, email.security, email.username, email.sender, "
+                             "email.language\n")
     assert tree_digest(store) == before
 
 

@@ -1,0 +1,165 @@
+"""`export`: bookings of a period and contacts, for spreadsheets, calendars and cron."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from bookctl.commands._options import StoreOpt, app_context
+
+app = typer.Typer(no_args_is_help=True, help="Export bookings or contacts (nothing but data on stdout).")
+
+
+class BookingFormat(str, Enum):
+    """What `export bookings` writes."""
+
+    csv = "csv"
+    json = "json"
+    ndjson = "ndjson"
+    ics = "ics"
+
+
+class ContactFormat(str, Enum):
+    """What `export contacts` writes."""
+
+    csv = "csv"
+    json = "json"
+    ndjson = "ndjson"
+    vcf = "vcf"
+
+
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE atomically (a temporary file beside it, fsynced, renamed over it) instead of stdout.", show_default=False)]
+ManyOpt = Annotated[Optional[list[str]], typer.Option(show_default=False)]
+
+
+def _progress(done: int, day) -> None:  # noqa: ANN001
+    sys.stderr.write(f"\rexporting: {done} bookings up to {day}")
+    sys.stderr.flush()
+
+
+def _write(output: Path | None, write) -> None:  # noqa: ANN001 - write(out) -> count
+    from bookctl.storage.files import AtomicTextOutput
+
+    if output is None:
+        write(sys.stdout)
+        sys.stdout.flush()
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")  # end the progress line
+        return
+    with AtomicTextOutput(output) as out:
+        count = write(out)
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\rwrote {count} records to {output}\n")
+
+
+@app.command("bookings")
+def export_bookings(
+    date_from: Annotated[Optional[str], typer.Option("--from", help="First day, YYYY-MM-DD, inclusive, in the store's time zone.", show_default=False)] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive.", show_default=False)] = None,
+    week: Annotated[Optional[str], typer.Option("--week", help="An ISO week, YYYY-Www (Monday to Sunday).", show_default=False)] = None,
+    month: Annotated[Optional[str], typer.Option("--month", help="A month, YYYY-MM.", show_default=False)] = None,
+    attendance: Annotated[Optional[list[str]], typer.Option("--attendance", help="booked, checked_in or no_show (repeatable: any of them).", show_default=False)] = None,
+    status: Annotated[Optional[list[str]], typer.Option("--status", help="confirmed or cancelled (repeatable).", show_default=False)] = None,
+    service: Annotated[Optional[str], typer.Option("--service", help="Service id or name.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False)] = None,
+    contact: Annotated[Optional[str], typer.Option("--contact", help="Contact id.", show_default=False)] = None,
+    label: Annotated[Optional[list[str]], typer.Option("--label", help="Only bookings of contacts with this label (repeatable: all of them).", show_default=False)] = None,
+    fmt: Annotated[BookingFormat, typer.Option("--format", "-f", help="csv, json, ndjson or ics.", case_sensitive=False)] = BookingFormat.csv,
+    output: OutputOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Bookings of a period, one per booking, ordered by start (no period: the whole calendar).
+
+    Give one of --week, --month or --from/--to. An empty period is not an error: csv then holds
+    its header alone.
+
+    csv columns (one line each, RFC 4180, UTF-8, times local to the store):
+    booking_id, date (YYYY-MM-DD), start (HH:MM), end (HH:MM), service, staff, contact_id,
+    contact_name, contact_email, contact_phone, status, attendance, payment_status, price, paid,
+    refunded, due, currency, form_responses (a JSON object).
+
+    json/ndjson: the booking JSON keys plus service, staff, contact_name, contact_email,
+    contact_phone. ics: one VEVENT per booking with the store's VTIMEZONE.
+    """
+    from bookctl.output import Format, emit_rows
+    from bookctl.services.exports import (
+        BOOKING_CSV_COLUMNS,
+        BookingFilter,
+        booking_csv_row,
+        booking_records,
+        period,
+        write_csv,
+    )
+
+    ctx = app_context(store)
+    with ctx.store().read() as uow:
+        days = period(uow, date_from=date_from, date_to=date_to, week=week, month=month)
+        keep = BookingFilter(uow, attendance=attendance, status=status, service=service, staff=staff,
+                             contact=contact, labels=label)
+        records = booking_records(uow, days, keep, progress=_progress if sys.stderr.isatty() else None)
+
+        def write(out):  # noqa: ANN001, ANN202
+            if fmt is BookingFormat.csv:
+                return write_csv(BOOKING_CSV_COLUMNS, (booking_csv_row(r) for r in records), out)
+            if fmt is BookingFormat.ics:
+                from bookctl.services.ics import write_ics
+
+                return write_ics(records, out, zone_name=uow.settings.business.timezone,
+                                 business=uow.settings.business.name, now=ctx.clock(), days=days)
+            counted = _Counter(records)
+            emit_rows(counted, Format(fmt.value), out=out)
+            return counted.count
+
+        _write(output, write)
+
+
+class _Counter:
+    """Passes records through, counting them."""
+
+    def __init__(self, records) -> None:  # noqa: ANN001
+        self.records, self.count = records, 0
+
+    def __iter__(self):  # noqa: ANN204
+        for record in self.records:
+            self.count += 1
+            yield record
+
+
+@app.command("contacts")
+def export_contacts(
+    label: Annotated[Optional[list[str]], typer.Option("--label", help="Only contacts with this label (repeatable: all of them).", show_default=False)] = None,
+    fmt: Annotated[ContactFormat, typer.Option("--format", "-f", help="csv, json, ndjson or vcf (vCard 4.0).", case_sensitive=False)] = ContactFormat.csv,
+    output: OutputOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Contacts in id order.
+
+    csv columns: id, first_name, last_name, email, phone, address, emails, phones, addresses,
+    company, position, language, tax_id, birthday, labels (lists joined with '; '),
+    custom_fields (a JSON object), created_at. json/ndjson: the contact JSON keys. vcf: vCard 4.0
+    with every email, phone and address, company, title, birthday, language, labels as CATEGORIES
+    and custom fields as NOTE.
+    """
+    from bookctl.output import Format, emit_rows
+    from bookctl.services.exports import CONTACT_CSV_COLUMNS, contact_csv_row, contact_records, write_csv
+
+    ctx = app_context(store)
+    with ctx.store().read() as uow:
+        pairs = contact_records(uow, labels=label)
+
+        def write(out):  # noqa: ANN001, ANN202
+            if fmt is ContactFormat.csv:
+                return write_csv(CONTACT_CSV_COLUMNS, (contact_csv_row(view) for _, view in pairs), out)
+            if fmt is ContactFormat.vcf:
+                from bookctl.services.vcard import write_vcards
+
+                return write_vcards((c for c, _ in pairs), out, uow.settings.business.name)
+            counted = _Counter(view for _, view in pairs)
+            emit_rows(counted, Format(fmt.value), out=out)
+            return counted.count
+
+        _write(output, write)

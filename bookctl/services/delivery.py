@@ -1,0 +1,130 @@
+"""Sending queued email over SMTP: each message leaves the outbox only once a server accepted it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bookctl.domain.settings import EmailSettings
+from bookctl.errors import UsageError
+from bookctl.errors import BookctlError
+from bookctl.services.mail import message_summary, parse_message, smtp_password, smtp_problem
+
+TIMEOUT_SECONDS = 30
+
+
+@dataclass
+class Delivery:
+    """What a send did: one row per message tried, and why the failed ones failed."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Every message tried was accepted."""
+        return not self.failures
+
+
+def _connect(settings: EmailSettings, password: str | None) -> Any:
+    import smtplib
+    import socket
+    import ssl
+
+    local = socket.gethostname()  # not getfqdn(): a DNS lookup could stall every send
+    if settings.security == "tls":
+        conn = smtplib.SMTP_SSL(settings.host, settings.port or 465, local_hostname=local,
+                                timeout=TIMEOUT_SECONDS, context=ssl.create_default_context())
+    else:
+        conn = smtplib.SMTP(settings.host, settings.port or (587 if settings.security == "starttls" else 25),
+                            local_hostname=local, timeout=TIMEOUT_SECONDS)
+        if settings.security == "starttls":
+            conn.starttls(context=ssl.create_default_context())
+    if settings.username:
+        conn.login(settings.username, password or "")
+    return conn
+
+
+def _reason(exc: BaseException) -> str:
+    import smtplib
+
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{rcpt} refused ({code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg})"
+                         for rcpt, (code, msg) in exc.recipients.items())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"the server answered {exc.smtp_code} {text}"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    return str(exc) or type(exc).__name__
+
+
+def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None = None) -> Delivery:
+    """Send the queued messages (all of them, or `message_ids`) and remove each one the server took.
+
+    `store` is the FileStore: every removal is its own unit of work, committed right after the
+    server's acceptance, so an interruption can at worst send one message twice, never lose one."""
+    import smtplib
+
+    password = smtp_password()
+    problem = smtp_problem(settings, password)
+    if problem:
+        raise UsageError(problem)
+    result = Delivery()
+    lock = store.sending()
+    try:
+        with store.read() as uow:
+            queued = uow.outbox_ids()
+            wanted = queued if message_ids is None else [m for m in message_ids if m in queued]
+            messages = [(m, uow.read_message(m)) for m in wanted]
+        if not messages:
+            return result
+        try:
+            conn = _connect(settings, password)
+        except (OSError, smtplib.SMTPException) as exc:
+            reason = f"cannot reach the mail server {settings.host}:{settings.port or 'default port'}: {_reason(exc)}"
+            for message_id, data in messages:
+                result.rows.append({**message_summary(message_id, data), "status": "kept"})
+            result.failures.append(reason)
+            return result
+        try:
+            for n, (message_id, data) in enumerate(messages):
+                row = message_summary(message_id, data)
+                recipients = [a.addr_spec for a in parse_message(data)["To"].addresses]
+                try:
+                    conn.sendmail(settings.sender, recipients, data)
+                except (OSError, smtplib.SMTPException) as exc:
+                    result.failures.append(f"{message_id} to {row['to']}: {_reason(exc)}")
+                    result.rows.append({**row, "status": "kept"})
+                    if isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
+                        # The connection is gone: the rest stay queued, untried.
+                        result.rows.extend({**message_summary(m, d), "status": "kept"} for m, d in messages[n + 1:])
+                        break
+                    continue
+                with store.write() as uow:
+                    uow.remove_message(message_id)
+                    uow.commit()
+                result.rows.append({**row, "status": "sent"})
+        finally:
+            try:
+                conn.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+        return result
+    finally:
+        lock.release()
+
+
+def send_after_commit(store: Any, settings: EmailSettings, email: dict[str, Any]) -> str | None:
+    """In smtp mode, send the message a command just queued (`email` is the view's `email` record,
+    updated to status sent or kept). Returns why it failed, or None. Nothing to do in outbox mode."""
+    if settings.mode != "smtp":
+        return None
+    try:
+        result = deliver(store, settings, [email["message"]])
+    except BookctlError as exc:
+        failure: str | None = str(exc)
+    else:
+        failure = None if result.ok and result.rows else ("; ".join(result.failures) or "it was not found in the outbox")
+    email["status"] = "kept" if failure else "sent"
+    return failure

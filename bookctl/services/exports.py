@@ -1,0 +1,217 @@
+"""Exports for spreadsheets, calendars and cron (seed 004): bookings of a period, and contacts.
+
+Bookings stream one UTC day file at a time (`sessions_starting`), sorted within the day, so a year
+of 100k bookings exports in memory that does not grow with the row count. Contact shards are
+cached by the unit of work while streaming: bounded by the number of contacts, not of bookings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TextIO
+
+from bookctl.domain.models import ATTENDANCE_VALUES, Contact
+from bookctl.errors import NotFoundError, UsageError
+from bookctl.services.contacts import fold, list_contacts
+from bookctl.services.setup import find_service, find_staff
+from bookctl.services.views import booking_view, contact_view
+from bookctl.storage.base import UnitOfWork
+from bookctl.timeutil import day_bounds, load_zone, parse_date
+
+# The CSV columns of `export bookings`, in order (documented in the command's help).
+BOOKING_CSV_COLUMNS = (
+    "booking_id", "date", "start", "end", "service", "staff", "contact_id", "contact_name", "contact_email",
+    "contact_phone", "status", "attendance", "payment_status", "price", "paid", "refunded", "due", "currency",
+    "form_responses",
+)
+CONTACT_CSV_COLUMNS = (
+    "id", "first_name", "last_name", "email", "phone", "address", "emails", "phones", "addresses", "company",
+    "position", "language", "tax_id", "birthday", "labels", "custom_fields", "created_at",
+)
+STATUS_VALUES = ("confirmed", "cancelled")
+
+
+def period(uow: UnitOfWork, *, date_from: str | None = None, date_to: str | None = None, week: str | None = None,
+           month: str | None = None) -> tuple[date, date] | None:
+    """The inclusive local days to export: --week, --month or --from/--to (one of them); the whole
+    calendar when none is given; None when the calendar is empty."""
+    given = [name for name, on in (("--week", week), ("--month", month), ("--from/--to", date_from or date_to)) if on]
+    if len(given) > 1:
+        raise UsageError(f"give only one of {', '.join(given)}")
+    if week:
+        match = re.fullmatch(r"(\d{4})-W(\d{2})", week.strip())
+        try:
+            if not match:
+                raise ValueError
+            first = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+        except ValueError:
+            raise UsageError(f"--week {week!r} is not an ISO week; use YYYY-Www, such as 2026-W48") from None
+        return first, first + timedelta(days=6)
+    if month:
+        match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise UsageError(f"--month {month!r} is not a month; use YYYY-MM, such as 2026-11")
+        first = date(int(match.group(1)), int(match.group(2)), 1)
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return first, following - timedelta(days=1)
+    first = parse_date(date_from, "--from") if date_from else None
+    last = parse_date(date_to, "--to") if date_to else None
+    if first and last and last < first:
+        raise UsageError(f"--to {last} is before --from {first}")
+    if first and last:
+        return first, last
+    span = uow.calendar_span()
+    if span is None:
+        return (first, last) if first and last else None
+    # UTC days of the span; a local day can straddle two UTC days, so widen by one.
+    return first or span[0] - timedelta(days=1), last or span[1] + timedelta(days=1)
+
+
+class BookingFilter:
+    """Which bookings an export keeps: attendance, status, service, staff, contact, contact label."""
+
+    def __init__(self, uow: UnitOfWork, *, attendance: list[str] | None = None, status: list[str] | None = None,
+                 service: str | None = None, staff: str | None = None, contact: str | None = None,
+                 labels: list[str] | None = None) -> None:
+        self.attendance = {_choice(a, ATTENDANCE_VALUES, "--attendance") for a in attendance or []}
+        self.status = {_choice(s, STATUS_VALUES, "--status") for s in status or []}
+        self.service_id = find_service(uow.settings, service).id if service else None
+        self.staff_id = find_staff(uow.settings, staff).id if staff else None
+        self.contact_id = uow.get_contact(contact).id if contact else None
+        self.labels = [fold(label) for label in labels or []]
+
+    def keeps(self, view: dict[str, Any], contact: Contact | None) -> bool:
+        """Whether the booking `view` (of `contact`) is exported."""
+        if self.attendance and view["attendance"] not in self.attendance:
+            return False
+        if self.status and view["status"] not in self.status:
+            return False
+        if self.contact_id and view["contact_id"] != self.contact_id:
+            return False
+        if self.labels:
+            have = {fold(label) for label in contact.labels} if contact else set()
+            return all(label in have for label in self.labels)
+        return True
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
+    normalized = value.strip().replace("-", "_").lower()
+    if normalized not in allowed:
+        raise UsageError(f"{option} {value!r} is not one of {', '.join(allowed)}")
+    return normalized
+
+
+def booking_records(uow: UnitOfWork, days: tuple[date, date] | None, keep: BookingFilter,
+                    progress: Callable[[int, date], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Export records (booking JSON keys plus service, staff and contact details), ordered by start."""
+    if days is None:
+        return
+    zone = load_zone(uow.settings.business.timezone)
+    start, end = day_bounds(days[0], zone)[0], day_bounds(days[1], zone)[1]
+    buffered: list[tuple[datetime, str, dict[str, Any]]] = []
+    current: date | None = None
+    done = 0
+    for session, bookings in uow.sessions_starting(start, end):
+        if keep.service_id and session.service_id != keep.service_id or keep.staff_id and session.staff_id != keep.staff_id:
+            continue
+        utc_day = _utc_day(session.start)  # the generator reads one UTC day file after another
+        if current is not None and utc_day != current:
+            yield from _flush(buffered)
+            done += len(buffered)
+            buffered.clear()
+            if progress:
+                progress(done, current)
+        current = utc_day
+        for booking in bookings:
+            view = booking_view(booking, session, zone)
+            contact = _contact(uow, booking.contact_id)
+            if keep.keeps(view, contact):
+                buffered.append((session.start, booking.id, _record(uow, view, contact)))
+    yield from _flush(buffered)
+    if progress and current is not None:
+        progress(done + len(buffered), current)
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def _flush(buffered: list[tuple[datetime, str, dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    buffered.sort(key=lambda row: (row[0], _id_order(row[1])))
+    for _, _, record in buffered:
+        yield record
+
+
+def _id_order(record_id: str) -> tuple[str, int]:
+    prefix, _, seq = record_id.rpartition("-")
+    return prefix, int(seq) if seq.isdigit() else 0
+
+
+def _contact(uow: UnitOfWork, contact_id: str) -> Contact | None:
+    try:
+        return uow.get_contact(contact_id)
+    except NotFoundError:
+        return None  # an erased contact: the booking is still exported, without a name
+
+
+def _record(uow: UnitOfWork, view: dict[str, Any], contact: Contact | None) -> dict[str, Any]:
+    service = uow.settings.services.get(view["service_id"])
+    staff = uow.settings.staff.get(view["staff_id"] or "")
+    return {
+        **view,
+        "service": service.name if service else view["service_id"],
+        "staff": staff.name if staff else None,
+        "contact_name": contact.display_name if contact else None,
+        "contact_email": contact.email if contact else None,
+        "contact_phone": contact.phone if contact else None,
+    }
+
+
+def booking_csv_row(record: dict[str, Any]) -> list[str]:
+    """A record as the CSV columns: local date, HH:MM times, amounts without currency, forms as JSON."""
+    return [
+        record["id"], record["start"][:10], record["start"][11:16], record["end"][11:16], record["service"],
+        record["staff"] or "", record["contact_id"], record["contact_name"] or "", record["contact_email"] or "",
+        record["contact_phone"] or "", record["status"], record["attendance"], record["payment_status"],
+        record["price"]["amount"], record["paid"]["amount"], record["refunded"]["amount"], record["due"]["amount"],
+        record["price"]["currency"],
+        json.dumps(record["form_responses"], ensure_ascii=False, sort_keys=True) if record["form_responses"] else "",
+    ]
+
+
+def write_csv(header: Iterable[str], rows: Iterable[list[str]], out: TextIO) -> int:
+    """The header, then one line per row (RFC 4180 quoting); returns the row count."""
+    import csv
+
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def contact_records(uow: UnitOfWork, labels: list[str] | None = None) -> Iterator[tuple[Contact, dict[str, Any]]]:
+    """Every contact (having every label in `labels`), in id order, with its JSON."""
+    zone = load_zone(uow.settings.business.timezone)
+    for contact in list_contacts(uow, labels=labels):
+        yield contact, contact_view(contact, zone)
+
+
+def contact_csv_row(record: dict[str, Any]) -> list[str]:
+    """A contact as the CSV columns: lists joined with '; ', custom fields as JSON."""
+    cells = []
+    for column in CONTACT_CSV_COLUMNS:
+        value = record.get(column)
+        if isinstance(value, list):
+            cells.append("; ".join(value))
+        elif isinstance(value, dict):
+            cells.append(json.dumps(value, ensure_ascii=False, sort_keys=True) if value else "")
+        else:
+            cells.append("" if value is None else str(value))
+    return cells
+

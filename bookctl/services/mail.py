@@ -1,0 +1,189 @@
+"""Email to clients (seed 002): cancellation and refund messages, queued in the store's outbox.
+
+A message is built with `email.message.EmailMessage` (plain text with an HTML alternative) and
+queued in the same unit of work as the change it tells about, so the two commit together. Sending
+it over SMTP is `services/delivery.py`'s job, after the commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bookctl.domain.models import Booking, Contact, Session
+from bookctl.domain.money import Money
+from bookctl.domain.settings import EmailSettings
+from bookctl.errors import RuleError, UsageError
+from bookctl.services.templates import choose_language, format_money, phrases, render
+from bookctl.storage.base import UnitOfWork
+from bookctl.timeutil import load_zone
+
+# Used as From while email.sender is unset: RFC 2606 reserves .invalid, so it can never be delivered to.
+PLACEHOLDER_SENDER = "bookings@bookctl.invalid"
+
+
+def smtp_problem(settings: EmailSettings, password: str | None) -> str | None:
+    """What is missing for sending over SMTP, or None when the settings are complete."""
+    if settings.mode != "smtp":
+        return "email.mode is outbox, so messages are only queued; 'bookctl config set email.mode smtp' to send them"
+    if not settings.host:
+        return "email.host is not set; 'bookctl config set email.host smtp.example.com'"
+    if not settings.sender:
+        return "email.sender is not set; 'bookctl config set email.sender studio@example.com'"
+    if settings.username and not password:
+        return f"email.username is {settings.username!r} but BOOKCTL_SMTP_PASSWORD is not set in the environment"
+    return None
+
+
+PASSWORD_ENV = "BOOKCTL_SMTP_PASSWORD"
+
+
+def smtp_password() -> str | None:
+    """The SMTP password; it lives only in the environment, never in the store."""
+    import os
+
+    return os.environ.get(PASSWORD_ENV) or None
+
+
+def check_can_email(uow: UnitOfWork, contact: Contact) -> str:
+    """The contact's address, refusing before anything changes when no message could go out."""
+    if not contact.email:
+        raise RuleError(f"contact {contact.id} ({contact.display_name}) has no email address; add one with "
+                        f"'bookctl contact edit {contact.id} --email ...' or leave out the email option")
+    settings = uow.settings.email
+    if settings.mode == "smtp":
+        problem = smtp_problem(settings, smtp_password())
+        if problem:
+            raise UsageError(problem)
+    return contact.email
+
+
+def _values(uow: UnitOfWork, contact: Contact, booking: Booking, session: Session) -> dict[str, str]:
+    zone = load_zone(uow.settings.business.timezone)
+    start = session.start.astimezone(zone)
+    service = uow.settings.services.get(session.service_id)
+    return {
+        "name": contact.first_name,
+        "business": uow.settings.business.name,
+        "service": service.name if service else session.service_id,
+        "date": f"{start:%Y-%m-%d}",
+        "time": f"{start:%H:%M}",
+        "booking": booking.id,
+    }
+
+
+def build_message(uow: UnitOfWork, now: datetime, contact: Contact, kind: str, values: dict[str, str],
+                  language: str, booking_id: str) -> Any:
+    """An EmailMessage (text plus HTML alternative) for `contact`, rendered from `kind`'s templates."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime, formataddr, make_msgid
+
+    rendered = render(uow, kind, language, values)
+    settings = uow.settings
+    message = EmailMessage()
+    message["From"] = formataddr((settings.business.name, settings.email.sender or PLACEHOLDER_SENDER))
+    message["To"] = formataddr((contact.display_name, contact.email or ""))
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(now.astimezone(load_zone(settings.business.timezone)))  # the studio's local time
+    sender_domain = (settings.email.sender or PLACEHOLDER_SENDER).rpartition("@")[2]
+    message["Message-ID"] = make_msgid(idstring=booking_id, domain=sender_domain)
+    message["X-Bookctl-Kind"] = kind
+    message["X-Bookctl-Booking"] = booking_id
+    message.set_content(rendered.text, cte=_transfer_encoding(rendered.text))
+    message.add_alternative(rendered.html, subtype="html", cte=_transfer_encoding(rendered.html))
+    message["Content-Language"] = rendered.language  # after set_content, which clears Content-* headers
+    return message
+
+
+def _transfer_encoding(text: str) -> str:
+    """7-bit clean on the wire, so no server needs 8BITMIME: quoted-printable for mostly-Latin
+    text (still readable raw), base64 for Hebrew or Cyrillic."""
+    if text.isascii():
+        return "7bit"
+    non_ascii = sum(1 for ch in text if not ch.isascii())
+    return "base64" if non_ascii * 3 > len(text) else "quoted-printable"
+
+
+def message_bytes(message: Any) -> bytes:
+    """RFC 5322 bytes with CRLF line ends. The stdlib folds a long header leaving a space before
+    the fold, so readers would unfold it to two spaces ("2026-11-24  è"): drop that space."""
+    from email.policy import SMTP
+
+    raw = message.as_bytes(policy=SMTP)
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    return head.replace(b" \r\n ", b"\r\n ").replace(b" \r\n\t", b"\r\n\t") + sep + body
+
+
+def _queue(uow: UnitOfWork, now: datetime, message: Any) -> str:
+    return uow.queue_message(now, message_bytes(message))
+
+
+def queue_cancellation_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session) -> str:
+    """Queue the "your booking was cancelled" email to the booking's contact; returns the message id.
+
+    Call it inside the unit of work that cancels, before `commit()`."""
+    contact = uow.get_contact(booking.contact_id)
+    language = choose_language(uow, contact, "cancellation")
+    message = build_message(uow, now, contact, "cancellation", _values(uow, contact, booking, session),
+                            language, booking.id)
+    return _queue(uow, now, message)
+
+
+def queue_refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, refunded: Money,
+                       fee_kept: Money | None = None) -> str:
+    """Queue the refund email: the amount refunded and any fee kept; returns the message id.
+
+    Call it inside the unit of work that records the refund, before `commit()`; check first with
+    `check_can_email` (before changing anything) so a contact with no address is refused cleanly."""
+    contact = uow.get_contact(booking.contact_id)
+    language = choose_language(uow, contact, "refund")
+    words = phrases(uow, language)
+    values = _values(uow, contact, booking, session)
+    values["refunded"] = format_money(refunded, words)
+    if fee_kept is not None and fee_kept.minor > 0:
+        from string import Template
+
+        values["fee_sentence"] = Template(words.get("fee_kept", "")).safe_substitute(fee=format_money(fee_kept, words))
+    else:
+        values["fee_sentence"] = words.get("no_fee_kept", "")
+    message = build_message(uow, now, contact, "refund", values, language, booking.id)
+    return _queue(uow, now, message)
+
+
+def parse_message(data: bytes, headers_only: bool = True) -> Any:
+    """A stored .eml as an EmailMessage."""
+    from email import policy
+    from email.parser import BytesParser
+
+    return BytesParser(policy=policy.default).parsebytes(data, headersonly=headers_only)
+
+
+def message_summary(message_id: str, data: bytes) -> dict[str, Any]:
+    """One outbox row: id, date, to, subject, kind, booking."""
+    message = parse_message(data)
+    return {
+        "id": message_id,
+        "date": str(message.get("Date", "")),
+        "to": ", ".join(a.addr_spec for a in message["To"].addresses) if message["To"] else "",
+        "subject": str(message.get("Subject", "")),
+        "kind": str(message.get("X-Bookctl-Kind", "")),
+        "booking": str(message.get("X-Bookctl-Booking", "")),
+    }
+
+
+def list_outbox(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every queued message, oldest first."""
+    return [message_summary(m, uow.read_message(m)) for m in uow.outbox_ids()]
+
+
+def show_message(uow: UnitOfWork, message_id: str) -> dict[str, Any]:
+    """A queued message's headers, language and plain-text body."""
+    data = uow.read_message(message_id)
+    message = parse_message(data, headers_only=False)
+    body = message.get_body(preferencelist=("plain",))
+    return {
+        **message_summary(message_id, data),
+        "from": str(message.get("From", "")),
+        "language": str(message.get("Content-Language", "")),
+        "text": body.get_content() if body is not None else "",
+    }

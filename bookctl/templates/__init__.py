@@ -1,0 +1,6 @@
+"""Email templates, one folder per language (package data; a store's templates/ overrides any file).
+
+Each folder holds `cancellation.txt`, `cancellation.html`, `refund.txt`, `refund.html` and
+`phrases.toml`. A .txt template starts with a `Subject:` line and a blank line. Placeholders are
+`string.Template` ones: $name $business $service $date $time $booking $refunded $fee_sentence.
+"""
