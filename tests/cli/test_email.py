@@ -364,3 +364,49 @@ def test_outbox_show_raw_prints_the_stored_message_byte_for_byte(bookctl, ok, cl
     assert result.exit_code == 0
     stored = (store / "outbox" / f"{message_id}.eml").read_bytes()
     assert result.stdout == stored.decode("ascii").replace("\r\n", "\n")  # CliRunner reports CRLF as LF
+
+
+# --- the refund email from the commands that move the money ---------------------------------------
+
+def test_cancel_with_fee_refund_and_both_emails_tells_the_client_what_came_back(ok, client, mail_server):
+    smtp_mode(ok, mail_server.port)
+    booking = client()
+    ok("payment", "collect", booking["id"], "--method", "card", "--card", "tok_visa")
+    # Tomorrow 10:00 is inside the 24-hour window: the 25.00 fee is kept, 40.00 of the 65.00 comes back.
+    cancelled = ok("session", "cancel", booking["id"], "--charge-fee", "--refund", "--notify", "--refund-email")
+    assert cancelled["refunded"] == {"amount": "40.00", "currency": "EUR"}
+    assert (cancelled["email"]["status"], cancelled["refund_email"]["status"]) == ("sent", "sent")
+    cancellation, refund = (received.message for received in mail_server.received)
+    assert "cancelled" in cancellation["Subject"]
+    text = refund.get_body(("plain",)).get_content()
+    assert "we have refunded 40.00 EUR" in text and "A cancellation fee of 25.00 EUR was kept." in text
+
+
+def test_payment_refund_notify_sends_the_refund_email_once_the_money_is_back(ok, client, mail_server):
+    smtp_mode(ok, mail_server.port)
+    booking = client()
+    ok("payment", "collect", booking["id"], "--method", "card", "--card", "tok_visa")
+    [entry] = ok("payment", "refund", booking["id"], "--amount", "15", "--notify")
+    assert entry["amount"] == {"amount": "15.00", "currency": "EUR"} and entry["email"]["status"] == "sent"
+    [received] = mail_server.received
+    assert received.rcpt_tos == ["ada@example.com"]
+    assert "we have refunded 15.00 EUR" in received.message.get_body(("plain",)).get_content()
+
+
+def test_a_refund_the_provider_fails_sends_no_refund_email(run, ok, client, store, mail_server):
+    smtp_mode(ok, mail_server.port)
+    booking = client()
+    ok("payment", "collect", booking["id"], "--method", "card", "--card", "tok_refundFail")
+    result = run("session", "cancel", booking["id"], "--refund", "--refund-email")
+    assert result.exit_code == 5
+    assert ok("session", "show", booking["id"])["status"] == "cancelled"
+    assert mail_server.received == [] and outbox_files(store) == []
+
+
+def test_refund_notify_for_a_contact_without_email_is_refused_before_any_money_moves(run, ok, client, store):
+    booking = client(email=None)
+    ok("payment", "collect", booking["id"], "--method", "card", "--card", "tok_visa")
+    before = tree_digest(store)
+    result = run("payment", "refund", booking["id"], "--notify")
+    assert result.exit_code == 1 and "email" in result.stderr
+    assert tree_digest(store) == before
