@@ -55,7 +55,7 @@ def apply_fee(uow: UnitOfWork, now: datetime, booking: Booking, kind: str, fee: 
         uow.add_ledger_entry(booking, status="due", **{k: v for k, v in base.items() if k not in ("method", "provider")})
         return None
     try:
-        result = provider.charge(ChargeRequest(amount=rest, idempotency_key=provider_key(booking, key, kind),
+        result = provider.charge(ChargeRequest(amount=rest, idempotency_key=provider_key(uow, booking, key, kind),
                                                description=f"{kind.replace('_', ' ')} for booking {booking.id}",
                                                token=saved.method))
     except (CardDeclined, ProviderError) as exc:

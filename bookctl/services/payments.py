@@ -75,9 +75,17 @@ def method_of(text: str) -> str:
     return method
 
 
-def provider_key(booking: Booking, key: str | None, step: str) -> str:
-    """The idempotency key sent to a provider: the user's key, else one unique to this ledger state."""
-    return f"{key}:{step}" if key else f"{booking.id}:{len(booking.ledger_entries)}:{step}"
+def provider_key(uow: UnitOfWork, booking: Booking, key: str | None, step: str) -> str:
+    """The idempotency key sent to a provider: the user's key, else one unique to this ledger state;
+    either way behind the store's own id, since a provider keeps keys per account, not per store."""
+    settings = uow.settings
+    if settings.store.id is None:
+        import uuid
+
+        settings.store.id = uuid.uuid4().hex
+        uow.save_settings()
+    scope = f"{key}:{step}" if key else f"{booking.id}:{len(booking.ledger_entries)}:{step}"
+    return f"{settings.store.id}:{scope}"
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -145,7 +153,7 @@ def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_t
         if saved is None or saved.provider != provider.name:
             raise UsageError(f"give --card TOKEN (contact {booking.contact_id} has no card saved with {provider.name})")
         token = saved.method
-    request = ChargeRequest(amount=amount, idempotency_key=provider_key(booking, key, "charge"),
+    request = ChargeRequest(amount=amount, idempotency_key=provider_key(uow, booking, key, "charge"),
                             description=f"booking {booking.id}", token=token, save_card=save_card)
     base = {"kind": "charge", "method": method, "provider": provider.name, "amount": amount, "created_at": now,
             "deposit": deposit}
@@ -219,7 +227,7 @@ def execute_refund(uow: UnitOfWork, now: datetime, booking: Booking, plan: list[
         base = {"kind": "refund", "method": portion.charge.method, "provider": portion.provider.name,
                 "amount": portion.amount, "refund_of": portion.charge.id, "reason": reason, "created_at": now}
         request = RefundRequest(amount=portion.amount, charge_reference=portion.charge.reference or "",
-                                idempotency_key=provider_key(booking, key, f"refund-{n}"), reason=reason)
+                                idempotency_key=provider_key(uow, booking, key, f"refund-{n}"), reason=reason)
         try:
             result = portion.provider.refund(request)
         except ProviderError as exc:
