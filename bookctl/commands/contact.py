@@ -141,7 +141,7 @@ def contact_delete(
         if erase:
             check_erasable(contact)
         else:
-            check_deletable(contact)
+            check_deletable(uow, contact)
     if erase:
         confirm_irreversible(f"Erase {contact.display_name} ({contact.id})? Their details, notes, attachments "
                              "and form answers are removed for good; bookings stay, anonymised.", yes)

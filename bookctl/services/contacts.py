@@ -148,6 +148,8 @@ def contact_card(uow: UnitOfWork, now: datetime, contact_id: str) -> dict[str, A
     (newest first) and `form_responses`. Reads the contact's shard, its card shard and the day files
     of its own bookings, never the rest of the calendar."""
     from bookctl.services.contact_history import booking_rows, form_response_rows
+    from bookctl.services.invoices import invoice_view, quote_view
+    from bookctl.services.payments import list_payments
     from bookctl.services.views import attachment_view, contact_view, note_view, task_view
     from bookctl.timeutil import load_zone
 
@@ -161,7 +163,9 @@ def contact_card(uow: UnitOfWork, now: datetime, contact_id: str) -> dict[str, A
     view["attachments"] = [attachment_view(a, contact.id, zone) for a in card.attachments]
     view["bookings"] = booking_rows(uow, contact, now, "all", newest_first=True)
     view["form_responses"] = form_response_rows(view["bookings"])
-    # Payments, invoices and quotes (#4) join the card here, read through the contact's ledger index.
+    view["payments"] = list_payments(uow, contact_id=contact.id)
+    view["invoices"] = [invoice_view(i, uow) for i in uow.iter_invoices() if i.contact_id == contact.id]
+    view["quotes"] = [quote_view(q, uow) for q in uow.iter_quotes() if q.contact_id == contact.id]
     return view
 
 
@@ -194,7 +198,12 @@ def card_sections(uow: UnitOfWork, card: dict[str, Any], now: datetime) -> list[
     return [("Details", details), ("Extra fields", extra), ("Custom fields", custom),
             ("Labels", ", ".join(card["labels"])), ("Notes", notes), ("Tasks", tasks), ("Attachments", files),
             ("Upcoming bookings", display_rows(uow, list(reversed(upcoming)))),
-            ("Past bookings", display_rows(uow, past)), ("Form responses", answers)]
+            ("Past bookings", display_rows(uow, past)), ("Form responses", answers),
+            ("Payments", [{"id": p["id"], "date": _short(p["created_at"]), "booking": p["booking_id"] or "",
+                           "kind": p["kind"], "method": p["method"] or "", "amount": p["amount"],
+                           "status": p["status"]} for p in card["payments"]]),
+            ("Invoices", [{k: i[k] for k in ("id", "status", "total", "due", "booking_id")} for i in card["invoices"]]),
+            ("Quotes", [{k: q[k] for k in ("id", "status", "total", "invoice_id")} for q in card["quotes"]])]
 
 
 def _short(stamp: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from bookctl.domain.payments import summarize
 from bookctl.errors import NotFoundError
 from bookctl.storage.base import UnitOfWork
 
@@ -48,9 +49,21 @@ def diagnose(uow: UnitOfWork) -> tuple[list[dict[str, str]], dict[str, int]]:
                     uow.get_contact(booking.contact_id)
                 except NotFoundError:
                     problem(f"booking {booking.id}", f"names contact {booking.contact_id}, which does not exist")
+                _check_ledger(booking, problem)
     for booking_id in sorted(set(indexed) - seen):
         problem(f"contact {indexed[booking_id]}", f"lists booking {booking_id}, which is not on the calendar")
     return problems, counts
+
+
+def _check_ledger(booking: Any, problem: Any) -> None:  # noqa: ANN401
+    """The money rules the ledger must keep whatever was edited: refunds within charges, one client."""
+    where = f"booking {booking.id}"
+    summary = summarize(booking)
+    if summary.refunded > summary.charged:
+        problem(where, f"has {summary.refunded} refunded but only {summary.charged} charged")
+    for entry in booking.ledger_entries:
+        if entry.contact_id != booking.contact_id:
+            problem(where, f"ledger entry {entry.id} names contact {entry.contact_id}, not {booking.contact_id}")
 
 
 def _check_session(session: Any, bookings: list[Any], settings: Any, problem: Any) -> None:  # noqa: ANN401

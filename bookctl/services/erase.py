@@ -20,13 +20,20 @@ ERASED_TEXT = "(erased)"
 _KEPT = ("id", "created_at", "booking_ids", "erased_at")
 
 
-def check_deletable(contact: Contact) -> None:
-    """A contact with bookings keeps the calendar's history whole, so it can only be erased."""
+def check_deletable(uow: UnitOfWork, contact: Contact) -> None:
+    """A contact with bookings, invoices or quotes keeps the history and the money whole (their ledger
+    entries point at the contact), so it can only be erased."""
     if contact.booking_ids:
         count = len(contact.booking_ids)
         raise RuleError(f"contact {contact.id} has {count} booking{'s' if count != 1 else ''}; "
                         "a contact with bookings cannot be deleted; use --erase to remove their personal data "
                         "and keep the bookings")
+    documents = sum(1 for i in uow.iter_invoices() if i.contact_id == contact.id) + \
+        sum(1 for q in uow.iter_quotes() if q.contact_id == contact.id)
+    if documents:
+        raise RuleError(f"contact {contact.id} has {documents} invoice{'s' if documents != 1 else ''} or quotes; "
+                        "a contact with invoices cannot be deleted; use --erase to remove their personal data "
+                        "and keep the invoices and payments")
 
 
 def check_erasable(contact: Contact) -> None:
@@ -47,7 +54,7 @@ def _drop_attachments(uow: UnitOfWork, card: Card) -> None:
 def delete_contact(uow: UnitOfWork, contact_id: str) -> Contact:
     """Delete a contact who has no bookings, with their notes, tasks and attachments."""
     contact = uow.get_contact(contact_id)
-    check_deletable(contact)
+    check_deletable(uow, contact)
     card = uow.get_card(contact.id)
     if card.notes or card.tasks or card.attachments:
         _drop_attachments(uow, card)

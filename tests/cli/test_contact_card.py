@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+import json
 from pathlib import Path
 
 import pytest
@@ -495,3 +496,52 @@ def test_contact_show_reads_only_the_contacts_own_day_files(bookctl, store, hist
     day_file.write_text("{ damaged", encoding="utf-8")  # a file contact show must never open for Zoë
     assert len(show(bookctl, store, zoe)["bookings"]) == 3
     assert bookctl("contact", "show", marco["id"], "--store", store).exit_code == 4
+
+
+# --- money on the card ---------------------------------------------------------------------------------
+
+def test_the_card_shows_the_contacts_payments_invoices_and_quotes(bookctl, store):
+    zoe = add_contact(bookctl, store, "Zoë")["id"]
+    booking = ok(bookctl, "session", "book", "--service", "physiotherapy", "--contact", zoe, "--start",
+                 "2026-11-24 10:00", "--store", store)["id"]
+    ok(bookctl, "payment", "collect", booking, "--method", "card", "--card", "tok_visa", "--amount", "20",
+       "--store", store)
+    ok(bookctl, "invoice", "create", "--contact", zoe, "--item", "Knee brace=35", "--store", store)
+    ok(bookctl, "quote", "create", "--contact", zoe, "--item", "Ten sessions=600", "--store", store)
+    card = show(bookctl, store, zoe)
+    assert [(p["booking_id"], p["kind"], p["amount"]["amount"]) for p in card["payments"]] == [(booking, "charge", "20.00")]
+    assert [(i["id"], i["total"]["amount"]) for i in card["invoices"]] == [("INV-0001", "35.00")]
+    assert [(q["id"], q["total"]["amount"]) for q in card["quotes"]] == [("Q-0001", "600.00")]
+    table = bookctl("contact", "show", zoe, "--store", store).stdout
+    assert "Payments" in table and "INV-0001" in table and "Q-0001" in table
+
+
+def test_the_card_of_another_contact_shows_none_of_those(bookctl, store):
+    zoe = add_contact(bookctl, store, "Zoë")["id"]
+    ada = add_contact(bookctl, store, "Ada")["id"]
+    ok(bookctl, "invoice", "create", "--contact", zoe, "--item", "Knee brace=35", "--store", store)
+    card = show(bookctl, store, ada)
+    assert (card["payments"], card["invoices"], card["quotes"]) == ([], [], [])
+
+
+def test_delete_of_a_contact_with_an_invoice_is_refused_suggesting_erase(bookctl, store):
+    zoe = add_contact(bookctl, store, "Zoë")["id"]
+    ok(bookctl, "invoice", "create", "--contact", zoe, "--item", "Knee brace=35", "--store", store)
+    error = refused(bookctl, store, 1, "contact", "delete", zoe, "--yes")
+    assert "1 invoice" in error and "--erase" in error
+
+
+def test_erase_after_a_card_payment_keeps_the_money_whole(bookctl, store):
+    zoe = add_contact(bookctl, store, "Zoë", "--email", "zoe@example.com")["id"]
+    booking = ok(bookctl, "session", "book", "--service", "physiotherapy", "--contact", zoe, "--start",
+                 "2026-11-24 10:00", "--store", store)["id"]
+    ok(bookctl, "payment", "collect", booking, "--method", "card", "--card", "tok_visa", "--save-card",
+       "--store", store)
+    ok(bookctl, "contact", "delete", zoe, "--erase", "--yes", "--store", store)
+    shown = ok(bookctl, "session", "show", booking, "--store", store)
+    assert (shown["payment_status"], shown["paid"]["amount"], shown["contact_id"]) == ("paid", "65.00", zoe)
+    assert [p["contact_id"] for p in ok(bookctl, "payment", "list", "--booking", booking, "--store", store)] == [zoe]
+    for path in store.rglob("*"):
+        assert not path.is_file() or b"zoe@example.com" not in path.read_bytes(), path
+    shard = json.loads((store / "data" / "contacts" / "00000.json").read_text(encoding="utf-8"))
+    assert "saved_card" not in shard["contacts"][zoe]  # the card on file goes with the person

@@ -127,3 +127,31 @@ def test_doctor_in_table_form_lists_file_and_problem(bookctl, studio):
     assert done.exit_code == 4
     assert done.stdout.splitlines()[0].split() == ["file", "problem"]
     assert str(studio / SHARD) in done.stdout
+
+
+def paid_booking(bookctl, studio: Path) -> str:  # noqa: ANN001
+    """Pay the physiotherapy booking by card; its id."""
+    rows = bookctl("session", "list", "--day", "2026-11-24", "--store", studio, "--format", "json").json()
+    booking = next(r["id"] for r in rows if r["service_id"] == "physiotherapy")
+    done = bookctl("payment", "collect", booking, "--method", "card", "--card", "tok_visa", "--store", studio)
+    assert done.exit_code == 0, done.stderr
+    return booking
+
+
+def test_a_store_with_payments_and_refunds_is_ok(bookctl, studio):
+    booking = paid_booking(bookctl, studio)
+    assert bookctl("payment", "refund", booking, "--amount", "15", "--store", studio).exit_code == 0
+    assert doctor(bookctl, studio).exit_code == 0
+
+
+def test_refunds_beyond_the_charges_edited_in_by_hand_are_a_problem(bookctl, studio):
+    booking = paid_booking(bookctl, studio)
+    assert bookctl("payment", "refund", booking, "--amount", "15", "--store", studio).exit_code == 0
+
+    def inflate(data: dict) -> None:
+        for entry in data["ledger"].values():
+            if entry["kind"] == "refund":
+                entry["amount"]["minor"] = 9000
+    edit_json(studio / DAY, inflate)
+    [row] = problems_after(bookctl, studio)
+    assert row == {"file": f"booking {booking}", "problem": "has 90.00 EUR refunded but only 65.00 EUR charged"}
