@@ -5,26 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import typer.testing
 
 from bookctl.providers import manager
 
 TOMORROW = "2026-11-24"
 
-_real_get_command = typer.testing._get_command
-_built: dict[int, object] = {}
-
-
-def _get_command_once(typer_app):  # noqa: ANN001, ANN202
-    if id(typer_app) not in _built:
-        _built[id(typer_app)] = _real_get_command(typer_app)
-    return _built[id(typer_app)]
-
-
-@pytest.fixture(autouse=True)
-def _cli_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Build Typer's click tree once (CliRunner rebuilds it on every call; it is stateless)."""
-    monkeypatch.setattr(typer.testing, "_get_command", _get_command_once)
 
 
 @pytest.fixture(autouse=True)

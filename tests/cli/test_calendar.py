@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-import typer.testing
 
 from tests.conftest import tree_digest
 
@@ -24,21 +23,6 @@ BOOKING_KEYS = {
 
 # --- helpers --------------------------------------------------------------------------------
 
-_real_get_command = typer.testing._get_command
-_built: dict[int, object] = {}
-
-
-def _get_command_once(typer_app):  # noqa: ANN001, ANN202
-    if id(typer_app) not in _built:
-        _built[id(typer_app)] = _real_get_command(typer_app)
-    return _built[id(typer_app)]
-
-
-@pytest.fixture(autouse=True)
-def _cli_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """CliRunner rebuilds Typer's click command tree on every invoke (~45 ms, 90% of a call here);
-    the tree is stateless, so build it once and keep the module well inside the time budget."""
-    monkeypatch.setattr(typer.testing, "_get_command", _get_command_once)
 
 
 @pytest.fixture

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import tomllib
 import json
 from pathlib import Path
 
 import pytest
-import typer.main
-import typer.testing
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import NOW, tree_digest
 
-_command_of = functools.cache(typer.main.get_command)
-
-
-@pytest.fixture(autouse=True)
-def _click_command_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(typer.testing, "_get_command", _command_of)
 
 
 def ok(bookctl, *args):  # noqa: ANN001, ANN201

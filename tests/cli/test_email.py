@@ -14,7 +14,6 @@ import pytest
 
 from bookctl.domain.money import Money
 from bookctl.storage.filestore import FileStore
-from tests.cli.test_calendar import _cli_built_once  # noqa: F401 - the autouse fixture that keeps the CLI fast
 from tests.conftest import tree_digest
 from tests.smtp_server import _running_server, free_port, mail_server, tls_server  # noqa: F401 - fixtures
 

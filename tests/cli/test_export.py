@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from bookctl.storage.filestore import FileStore
-from tests.cli.test_calendar import _cli_built_once  # noqa: F401 - the autouse fixture that keeps the CLI fast
 from tests.conftest import NOW, tree_digest
 
 HEADER = ("booking_id,date,start,end,service,staff,contact_id,contact_name,contact_email,contact_phone,status,"

@@ -11,7 +11,6 @@ from pathlib import Path
 from tests.cli._payment_fixtures import (  # noqa: F401 - fixtures
     TOMORROW,
     _builtin_providers_only,
-    _cli_built_once,
     booking,
     contact,
     figures,

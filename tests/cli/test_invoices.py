@@ -8,7 +8,6 @@ import pytest
 
 from tests.cli._payment_fixtures import (  # noqa: F401 - fixtures
     _builtin_providers_only,
-    _cli_built_once,
     booking,
     contact,
     figures,

@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.cli._payment_fixtures import _builtin_providers_only, _cli_built_once  # noqa: F401 - fixtures
+from tests.cli._payment_fixtures import _builtin_providers_only  # noqa: F401 - fixtures
 
 AMOUNTS = st.one_of(st.none(), st.sampled_from(["0.01", "5", "19.90", "20", "25.50", "40", "65", "70"]))
 OPS = st.one_of(

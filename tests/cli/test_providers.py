@@ -13,7 +13,6 @@ from bookctl.providers.base import Capabilities, ChargeRequest, ChargeResult, Pr
 from bookctl.providers.hookspecs import hookimpl
 from tests.cli._payment_fixtures import (  # noqa: F401 - fixtures
     _builtin_providers_only,
-    _cli_built_once,
     booking,
     contact,
     figures,

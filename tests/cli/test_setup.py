@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import tomllib
 from pathlib import Path
 
 import pytest
-import typer.main
-import typer.testing
 
 from tests.conftest import tree_digest
 
 
-# typer's CliRunner rebuilds the whole click command tree on every invoke (~25 ms, most of a test's
-# time); the tree is the same every time, so build it once. The `bookctl` fixture is otherwise unchanged.
-_command_of = functools.cache(typer.main.get_command)
-
-
-@pytest.fixture(autouse=True)
-def _click_command_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(typer.testing, "_get_command", _command_of)
 
 
 def read_toml(root: Path) -> dict:

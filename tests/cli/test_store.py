@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import re
@@ -12,19 +11,10 @@ from pathlib import Path
 
 import pytest
 import typer.main
-import typer.testing
 
 from tests.conftest import run_process, tree_digest
 
 
-# typer's CliRunner rebuilds the whole click command tree on every invoke (~25 ms, most of a test's
-# time); the tree is the same every time, so build it once. The `bookctl` fixture is otherwise unchanged.
-_command_of = functools.cache(typer.main.get_command)
-
-
-@pytest.fixture(autouse=True)
-def _click_command_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(typer.testing, "_get_command", _command_of)
 
 
 NO_STORE = "error: no bookctl store here; run 'bookctl init'\n"
