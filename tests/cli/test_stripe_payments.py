@@ -151,3 +151,17 @@ def test_stripe_without_the_key_in_the_environment_is_exit_2_naming_the_variable
     result = bookctl("payment", "collect", booking, "--method", "card", "--provider", "stripe", "--card",
                      "pm_card_visa", "--store", stripe_store)
     assert result.exit_code == 2 and "BOOKCTL_STRIPE_API_KEY" in result.stderr
+
+
+def test_a_no_show_fee_is_charged_to_the_card_saved_with_stripe(ok, booking, localstripe):
+    first = pay(ok, booking, "--save-card")
+    contact = ok("session", "show", booking)["contact_id"]
+    missed = ok("session", "book", "--service", "physiotherapy", "--contact", contact, "--start",
+                "2026-11-23 09:00", "--allow-past")["id"]  # this morning, nothing paid for it
+    marked = ok("session", "no-show", missed, "--charge-fee")
+    assert marked["attendance"] == "no_show"
+    [fee] = [e for e in ok("payment", "list", "--booking", missed) if e["kind"] == "no_show_fee"]
+    assert (fee["provider"], fee["status"], fee["amount"]["amount"]) == ("stripe", "succeeded", "30.00")
+    charge = localstripe.client().v1.charges.retrieve(fee["reference"])
+    assert charge.amount == 3000 and charge.customer is not None
+    assert charge.customer == localstripe.client().v1.charges.retrieve(first["reference"]).customer
