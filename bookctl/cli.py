@@ -44,8 +44,57 @@ def exit_code_for(exc: BookctlError) -> int:
     return 1
 
 
+# The sub-commands, in the order `--help` lists them: name -> (module, attribute). A module is
+# imported, and its Typer app turned into click commands, only when its command runs: building the
+# whole tree cost ~80 ms of every run, more than bookctl's own work on one booking.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("bookctl.commands.setup", "init"),
+    "doctor": ("bookctl.commands.doctor", "doctor"),
+    "config": ("bookctl.commands.setup", "config_app"),
+    "service": ("bookctl.commands.setup", "service_app"),
+    "staff": ("bookctl.commands.setup", "staff_app"),
+    "contact": ("bookctl.commands.contact", "app"),
+    "label": ("bookctl.commands.contact_card", "label_app"),
+    "field": ("bookctl.commands.contact_card", "field_app"),
+    "session": ("bookctl.commands.calendar", "app"),
+    "demo": ("bookctl.commands.demo", "app"),
+    "payment": ("bookctl.commands.payment", "app"),
+    "invoice": ("bookctl.commands.invoice", "invoice_app"),
+    "quote": ("bookctl.commands.invoice", "quote_app"),
+    "provider": ("bookctl.commands.provider", "app"),
+    "export": ("bookctl.commands.export", "app"),
+    "outbox": ("bookctl.commands.outbox", "app"),
+}
+
+
+def _load_subcommand(name: str) -> Any:
+    """The click command for one entry of SUBCOMMANDS, built as `add_typer`/`command` would."""
+    import importlib
+
+    import typer.main
+    from typer.models import CommandInfo, TyperInfo
+
+    module, attribute = SUBCOMMANDS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        return typer.main.get_group_from_info(TyperInfo(target, name=name), pretty_exceptions_short=True,
+                                              rich_markup_mode=None, suggest_commands=True)
+    return typer.main.get_command_from_info(CommandInfo(name=name, callback=target), pretty_exceptions_short=True,
+                                            rich_markup_mode=None)
+
+
 class BookctlGroup(TyperGroup):
-    """Runs a command and turns whatever it raises into one `error:` line and an exit code."""
+    """Runs a command and turns whatever it raises into one `error:` line and an exit code.
+
+    Its sub-commands load lazily, from SUBCOMMANDS, when they are looked up."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*SUBCOMMANDS, *(name for name in super().list_commands(ctx) if name not in SUBCOMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in SUBCOMMANDS and cmd_name not in self.commands:
+            self.commands[cmd_name] = _load_subcommand(cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -116,31 +165,6 @@ def root(
 ) -> None:
     """Global options go before or after the command: `bookctl --store DIR session list`."""
     ctx.obj = set_root_context(AppContext(store_option=store))
-
-
-def _register() -> None:
-    from bookctl.commands import (calendar, contact, contact_card, demo, doctor, export, invoice, outbox,
-                                  payment, provider, setup)
-
-    app.command("init")(setup.init)
-    app.command("doctor")(doctor.doctor)
-    app.add_typer(setup.config_app, name="config")
-    app.add_typer(setup.service_app, name="service")
-    app.add_typer(setup.staff_app, name="staff")
-    app.add_typer(contact.app, name="contact")
-    app.add_typer(contact_card.label_app, name="label")
-    app.add_typer(contact_card.field_app, name="field")
-    app.add_typer(calendar.app, name="session")
-    app.add_typer(demo.app, name="demo")
-    app.add_typer(payment.app, name="payment")
-    app.add_typer(invoice.invoice_app, name="invoice")
-    app.add_typer(invoice.quote_app, name="quote")
-    app.add_typer(provider.app, name="provider")
-    app.add_typer(export.app, name="export")
-    app.add_typer(outbox.app, name="outbox")
-
-
-_register()
 
 
 def main() -> None:

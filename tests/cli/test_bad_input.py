@@ -22,10 +22,10 @@ TOMORROW = "2026-11-24"
 
 
 def _leaves(command, path=()):  # noqa: ANN001, ANN202
-    subcommands = getattr(command, "commands", None)
-    if subcommands:
-        for name, sub in sorted(subcommands.items()):
-            yield from _leaves(sub, (*path, name))
+    if hasattr(command, "list_commands"):  # a group, whose sub-commands may load lazily
+        ctx = typer.Context(command)
+        for name in sorted(command.list_commands(ctx)):
+            yield from _leaves(command.get_command(ctx, name), (*path, name))
     else:
         yield path, command
 
