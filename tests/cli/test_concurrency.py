@@ -182,3 +182,63 @@ def test_a_lock_left_by_a_killed_process_does_not_block_the_next_command(bookctl
                          env={"BOOKCTL_LOCK_TIMEOUT": "0"})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["contact_id"] == contact
+
+
+# Runs bookctl in-process, one command at a time (each takes and releases the store lock as the
+# CLI does), and acknowledges each command that exited 0 with its JSON on one line.
+WORKER = """
+import contextlib, io, json, sys
+from bookctl.cli import app
+store, contact, worker = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+def run(*args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(sys.stderr):
+        code = app(args=[*args, "--store", store, "--format", "json"], prog_name="bookctl", standalone_mode=False)
+    if code == 0:
+        print(args[0], args[1], out.getvalue().replace("\\n", " "), flush=True)
+    return code, out.getvalue()
+
+for n in range(100):
+    # ten days of ten classes each, as a studio's fortnight looks; all in the past, as the clock is real
+    start = f"2026-11-{10 + n % 10:02d} {8 + n // 10:02d}:00"
+    code, out = run("session", "book", "--service", "big-class", "--contact", contact, "--start", start,
+                    "--allow-past")
+    if code != 0:
+        continue
+    booking = json.loads(out)["id"]
+    if n % 10 == worker % 10:
+        run("session", "checkin", booking)
+    if n % 10 == (worker + 5) % 10:
+        run("payment", "collect", booking, "--method", "card", "--card", "tok_visa")
+"""
+
+
+def test_eight_processes_making_a_hundred_bookings_each_lose_nothing(bookctl, store, tmp_path):
+    assert bookctl("service", "add", "Big Class", "--kind", "class", "--capacity", "100", "--price", "12",
+                   "--duration", "30", "--store", store).exit_code == 0
+    contacts = add_contacts(bookctl, store, 8)
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(store), contact, str(w)], text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(BOOKCTL_LOCK_TIMEOUT="120"))
+               for w, contact in enumerate(contacts)]
+    acknowledged: dict[str, list[dict]] = {"session book": [], "session checkin": [], "payment collect": []}
+    for worker in workers:
+        out, err = worker.communicate(timeout=600)
+        assert worker.returncode == 0, err
+        for line in out.splitlines():
+            first, second, record = line.split(" ", 2)
+            acknowledged[f"{first} {second}"].append(json.loads(record))
+    booked = acknowledged["session book"]
+    assert len(booked) == 800, "every booking of a free place must have gone through"
+    assert len({b["id"] for b in booked}) == 800, "booking ids must be unique"
+
+    rows = {r["id"]: r for r in bookctl("session", "list", "--from", "2026-11-10", "--to", "2026-11-19", "--store", store,
+                                         "--format", "json").json()}
+    assert set(rows) == {b["id"] for b in booked}
+    assert {c["id"] for c in acknowledged["session checkin"]} == {i for i, r in rows.items()
+                                                                   if r["attendance"] == "checked_in"}
+    paid = {p["booking_id"] for p in acknowledged["payment collect"]}
+    assert len(paid) == 80 and paid == {i for i, r in rows.items() if r["payment_status"] == "paid"}
+    payments = bookctl("payment", "list", "--store", store, "--format", "json").json()
+    assert len({p["id"] for p in payments}) == len(payments) == 80
+    assert bookctl("doctor", "--store", store).exit_code == 0
