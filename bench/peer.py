@@ -17,12 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -96,13 +94,17 @@ def pick_unpaid(runner: Runner, store: Store, need: int) -> list[str]:
     return [r["id"] for r in rows[:need]]
 
 
-def floor_kib() -> int:
+def floor_kib() -> int | None:
     """This script's own peak RSS, KiB: the lowest peak RSS a child can show.
 
     posix_spawn starts the child as a vfork sharing this process's memory, and Linux counts the
     high-water mark of that memory in the child's ru_maxrss when it calls exec. So a child whose
     peak is below this figure (taskwarrior's `done` on a small list) reads as this figure.
     """
+    try:
+        import resource
+    except ImportError:  # Windows: no RSS figures at all there
+        return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // 1024 if sys.platform == "darwin" else peak
 
