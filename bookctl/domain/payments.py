@@ -8,6 +8,7 @@ charge is an entry with status `failed`, a settled invoice is a second entry nam
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -64,13 +65,6 @@ class PaymentSummary:
         return self.paid - self.kept
 
 
-def _sum(entries: Iterable[LedgerEntry], currency: str) -> Money:
-    total = Money.zero(currency)
-    for entry in entries:
-        total = total + entry.amount
-    return total
-
-
 def money_moved_in(entry: LedgerEntry) -> bool:
     """Money reached the business: a succeeded charge or a fee charged to a card."""
     return entry.status == "succeeded" and entry.kind != "refund"
@@ -83,6 +77,19 @@ def open_invoices(entries: list[LedgerEntry]) -> list[str]:
     return [i for i in issued if i not in closed]
 
 
+def _minor_sum(entries: Iterable[LedgerEntry], currency: str) -> int:
+    total = 0
+    for entry in entries:
+        if entry.amount.currency != currency:
+            raise ValueError(f"cannot combine {currency} with {entry.amount.currency}")
+        total += entry.amount.minor
+    return total
+
+
+def _sum(entries: Iterable[LedgerEntry], currency: str) -> Money:
+    return Money(minor=_minor_sum(entries, currency), currency=currency)
+
+
 def summarize(booking: Booking, entries: list[LedgerEntry] | None = None) -> PaymentSummary:
     """The payment figures of `booking` from its ledger entries (the booking's own, by default).
 
@@ -91,34 +98,37 @@ def summarize(booking: Booking, entries: list[LedgerEntry] | None = None) -> Pay
     """
     entries = booking_ledger(booking) if entries is None else entries
     currency = booking.price.currency
-    charged = _sum((e for e in entries if money_moved_in(e)), currency)
-    refunded = _sum((e for e in entries if e.kind == "refund" and e.status == "succeeded"), currency)
+    # Sums in plain integers, Money only for the results: every export row and listing pays for this.
+    charged = _minor_sum((e for e in entries if money_moved_in(e)), currency)
+    refunded = _minor_sum((e for e in entries if e.kind == "refund" and e.status == "succeeded"), currency)
     paid = charged - refunded
     fees = [e for e in entries if e.kind in FEE_KINDS and e.status in ("kept", "succeeded", "due")]
-    kept = _sum((e for e in fees if e.status == "kept"), currency)
+    kept = _minor_sum((e for e in fees if e.status == "kept"), currency)
     if booking.status == "cancelled":
-        owed = _sum(fees, currency)
+        owed = _minor_sum(fees, currency)
     elif booking.attendance == "no_show" and any(e.kind == "no_show_fee" for e in fees):
-        owed = _sum((e for e in fees if e.kind == "no_show_fee"), currency)
+        owed = _minor_sum((e for e in fees if e.kind == "no_show_fee"), currency)
     else:
-        owed = booking.price
-    due = owed - paid if owed > paid else Money.zero(currency)
+        owed = booking.price.minor
+    due = max(owed - paid, 0)
     invoices = open_invoices(entries)
-    deposit = _sum((e for e in entries if e.deposit and money_moved_in(e)), currency)
-    if charged.minor == 0:
+    deposit = _minor_sum((e for e in entries if e.deposit and money_moved_in(e)), currency)
+    if charged == 0:
         status = "invoiced" if invoices else "not_paid"
-    elif refunded.minor > 0:
-        status = "refunded" if paid.minor == 0 else "partially_refunded"
+    elif refunded > 0:
+        status = "refunded" if paid == 0 else "partially_refunded"
     elif paid >= owed:
         status = "paid"
     elif invoices:
         status = "invoiced"
-    elif deposit.minor > 0 and paid == deposit:
+    elif deposit > 0 and paid == deposit:
         status = "deposit_paid"
     else:
         status = "partially_paid"
-    return PaymentSummary(charged=charged, refunded=refunded, paid=paid, kept=kept, owed=owed, due=due,
-                          status=status, open_invoices=tuple(invoices))
+    money = functools.partial(Money, currency=currency)
+    return PaymentSummary(charged=money(minor=charged), refunded=money(minor=refunded), paid=money(minor=paid),
+                          kept=money(minor=kept), owed=money(minor=owed), due=money(minor=due), status=status,
+                          open_invoices=tuple(invoices))
 
 
 def booking_ledger(booking: Booking) -> list[LedgerEntry]:
