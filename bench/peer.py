@@ -70,7 +70,7 @@ class Timed(Case):
 
 def year_span(store: Store) -> tuple[str, str]:
     """The first and last day files of the store: a full-year `--from/--to` covering every booking."""
-    days = sorted(p.stem for p in (store.path / "data" / "days").glob("*/*.json"))
+    days = sorted(p.stem for p in (store.path / "data" / "days").glob("*/????-??-??.json"))
     return days[0], days[-1]
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
     """(file, problem) for every file that does not load, or should not be where it is."""
     from bookctl.storage import journal
+    from bookctl.storage.filestore import DAY_INDEX_NAME
 
     root = uow.root
     data = root / "data"
@@ -47,6 +48,9 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
         if counters.contacts < highest:
             yield str(data / "counters.json"), f"contacts is {counters.contacts}, behind contact c-{highest}"
     for path in _day_paths(data / "days"):
+        if path.name == DAY_INDEX_NAME and path.parent.name.isdigit():
+            yield from _lost_days(uow, int(path.parent.name), path)
+            continue
         if path.suffix != ".json":
             yield str(path), "not a day file (expected data/days/YYYY/YYYY-MM-DD.json)"
             continue
@@ -62,6 +66,18 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
             uow._read_day(day)
         except StoreError as exc:
             yield _split(exc, path)
+
+
+def _lost_days(uow: FileUnitOfWork, year: int, index_path: Path) -> Iterator[tuple[str, str]]:
+    """The year's index itself, and every day it lists that has no file."""
+    try:
+        listed = uow._listed_days(year) or set()
+    except StoreError as exc:
+        yield _split(exc, index_path)
+        return
+    for day in sorted(listed):
+        if not uow._day_path(day).exists():
+            yield str(uow._day_path(day)), f"the file is missing, though {index_path.name} lists it; restore it from a backup"
 
 
 def _day_paths(days_dir: Path) -> Iterator[Path]:

@@ -82,7 +82,7 @@ def test_demo_seed_of_a_dense_calendar_makes_exactly_as_many_bookings_as_asked(b
     # 200 bookings a day for 5 days: the slots must absorb every day's share, the last day's too.
     root = seeded_store(bookctl, tmp_path / "dense", "--contacts", "300", "--bookings", "1000", "--days", "5",
                         "--seed", "1", "--start", "2026-11-23")
-    on_disk = sum(len(json.loads(p.read_bytes())["bookings"]) for p in (root / "data" / "days").rglob("*.json"))
+    on_disk = sum(len(json.loads(p.read_bytes())["bookings"]) for p in (root / "data" / "days").rglob("????-??-??.json"))
     assert on_disk == 1000
 
 

@@ -324,6 +324,71 @@ def test_empty_year_directories_do_not_hide_the_calendar(bookctl, booked_today):
     assert session_ids(bookctl("session", "list", "--store", store, "--format", "json")) == [booking]
 
 
+# A lost partition: the day file is gone, but the year's index (days.json) says it was written.
+MISSING_DAY_COMMANDS = {
+    "session list --day": ("session", "list", "--day", "2026-11-23"),
+    "session show": ("session", "show", "{booking}"),
+    "session checkin": ("session", "checkin", "{booking}"),
+    "session add on that day": ("session", "add", "--service", "yoga-flow", "--start", "2026-11-23 18:00"),
+    "contact show": ("contact", "show", "c-1"),
+    "contact bookings": ("contact", "bookings", "c-1", "--all"),
+    "export bookings": ("export", "bookings", "--month", "2026-11", "--format", "csv", "--output", "{out}"),
+}
+
+
+@pytest.mark.parametrize("command", list(MISSING_DAY_COMMANDS))
+def test_missing_day_file_is_exit_4_naming_it_and_nothing_is_written(bookctl, booked_today, command, tmp_path):
+    store, booking = booked_today
+    path = store / "data" / "days" / "2026" / "2026-11-23.json"
+    path.unlink()
+    before = tree_digest(store)
+    out = tmp_path / "export.csv"
+    args = [a.format(booking=booking, out=out) for a in MISSING_DAY_COMMANDS[command]]
+    result = bookctl(*args, "--store", store)
+    assert_refused_as_damaged(result, path, "missing")
+    assert "days.json" in result.stderr
+    assert tree_digest(store) == before, "a lost day must not be recreated empty"
+    assert not out.exists(), "an export missing a day must not be delivered"
+
+
+def test_doctor_reports_a_missing_day_file(bookctl, booked_today):
+    store, _ = booked_today
+    path = store / "data" / "days" / "2026" / "2026-11-23.json"
+    path.unlink()
+    result = bookctl("doctor", "--store", store)
+    assert result.exit_code == 4
+    assert f"{path}" in result.stdout + result.stderr and "missing" in result.stdout + result.stderr
+
+
+def test_a_day_never_written_is_an_empty_day_not_a_missing_one(bookctl, booked_today):
+    store, _ = booked_today
+    result = bookctl("session", "list", "--day", "2026-12-25", "--store", store, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json() == []
+
+
+def test_a_store_without_day_indexes_reads_as_before_and_gains_one_with_its_next_day(bookctl, booked_today):
+    store, booking = booked_today
+    index = store / "data" / "days" / "2026" / "days.json"
+    assert json.loads(index.read_text())["days"] == ["2026-11-23"]
+    index.unlink()  # as a store written before indexes existed
+    assert session_ids(bookctl("session", "list", "--store", store, "--format", "json")) == [booking]
+    contact = add_contact(bookctl, store, "Marco")
+    book(bookctl, store, contact, "physiotherapy", "2026-11-25 10:00")
+    assert json.loads(index.read_text())["days"] == ["2026-11-23", "2026-11-25"]
+
+
+def test_damaged_day_index_is_exit_4_naming_it(bookctl, booked_today):
+    store, _ = booked_today
+    index = store / "data" / "days" / "2026" / "days.json"
+    damaged = break_file(index, _replace(b'"2026-11-23"', b'"2025-11-23"'))
+    before = tree_digest(store)
+    result = bookctl("session", "list", "--day", "2026-11-24", "--store", store)
+    assert_refused_as_damaged(result, index, "days")
+    assert index.read_bytes() == damaged
+    assert tree_digest(store) == before
+
+
 def test_counters_behind_the_contacts_is_exit_4_and_no_contact_is_overwritten(bookctl, booked_today):
     store, _ = booked_today
     path = store / "data" / "counters.json"

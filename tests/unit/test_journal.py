@@ -26,6 +26,7 @@ START = datetime(2026, 11, 24, 18, 0, tzinfo=ROME)
 CONTACTS = Path("data/contacts/00000.json")
 COUNTERS = Path("data/counters.json")
 DAY = Path("data/days/2026/2026-11-24.json")
+DAY_INDEX = Path("data/days/2026/days.json")  # lists the new day, in the same commit
 
 
 class Crash(BaseException):
@@ -117,7 +118,7 @@ def test_a_commit_with_nothing_staged_touches_nothing(root):
 
 def test_a_unit_of_work_commits_all_its_files(root):
     contact_id, booking_id = book_ada(root)
-    assert all((root / path).is_file() for path in (CONTACTS, COUNTERS, DAY))
+    assert all((root / path).is_file() for path in (CONTACTS, COUNTERS, DAY, DAY_INDEX))
     assert_ada_is_booked(root, contact_id, booking_id)
 
 
@@ -135,9 +136,9 @@ def test_a_crash_after_the_commit_point_leaves_the_journal_and_the_temp_files(ro
     with pytest.raises(Crash):
         book_ada(root)
     entries = json.loads((root / journal.JOURNAL_NAME).read_text())["entries"]
-    assert sorted(Path(e["path"]) for e in entries) == [CONTACTS, COUNTERS, DAY]
+    assert sorted(Path(e["path"]) for e in entries) == [CONTACTS, COUNTERS, DAY, DAY_INDEX]
     assert all((root / e["tmp"]).is_file() for e in entries)
-    assert not any((root / path).exists() for path in (CONTACTS, COUNTERS, DAY))
+    assert not any((root / path).exists() for path in (CONTACTS, COUNTERS, DAY, DAY_INDEX))
 
 
 def test_the_next_writer_rolls_a_committed_change_forward(root, monkeypatch):
