@@ -178,6 +178,17 @@ def assert_refused_as_damaged(result, path: Path, where: str) -> None:  # noqa: 
     assert result.stdout == ""
 
 
+def assert_damage_refused(bookctl, store: Path, path: Path, breaker: Breaker, where: str,  # noqa: ANN001
+                          *args: str) -> None:
+    """Break `path` by hand, run bookctl `args` on the store: refused as damaged, and no file changed."""
+    damaged = break_file(path, breaker)
+    before = tree_digest(store)
+    result = bookctl(*args, "--store", store)
+    assert_refused_as_damaged(result, path, where)
+    assert path.read_bytes() == damaged
+    assert tree_digest(store) == before
+
+
 def break_file(path: Path, breaker: Breaker) -> bytes:
     """Damage `path` by hand; returns the damaged bytes."""
     damaged = breaker(path.read_bytes())
@@ -205,12 +216,7 @@ def test_damaged_bookctl_toml_is_exit_4_naming_it_and_left_untouched(bookctl, bo
     store, _ = booked_today
     path = store / "bookctl.toml"
     breaker, where = SETTINGS_DAMAGE[damage]
-    damaged = break_file(path, breaker)
-    before = tree_digest(store)
-    result = bookctl(*COMMANDS_ON_SETTINGS[command], "--store", store)
-    assert_refused_as_damaged(result, path, where)
-    assert path.read_bytes() == damaged
-    assert tree_digest(store) == before
+    assert_damage_refused(bookctl, store, path, breaker, where, *COMMANDS_ON_SETTINGS[command])
 
 
 def test_invalid_toml_error_names_the_line(bookctl, store):
@@ -244,25 +250,15 @@ def test_damaged_day_file_is_exit_4_naming_it_and_left_untouched(bookctl, booked
     assert booking == BOOKING
     path = store / "data" / "days" / "2026" / "2026-11-23.json"
     breaker, where = DAY_DAMAGE[damage]
-    damaged = break_file(path, breaker)
-    before = tree_digest(store)
-    result = bookctl(*COMMANDS_ON_DAY[command], "--store", store)
-    assert_refused_as_damaged(result, path, where)
-    assert path.read_bytes() == damaged
-    assert tree_digest(store) == before
+    assert_damage_refused(bookctl, store, path, breaker, where, *COMMANDS_ON_DAY[command])
 
 
 def test_booking_into_a_damaged_day_file_is_exit_4_and_leaves_it_untouched(bookctl, booked_today):
     store, _ = booked_today
     path = store / "data" / "days" / "2026" / "2026-11-23.json"
-    damaged = break_file(path, _truncate)
     contact = add_contact(bookctl, store, "Marco")
-    before = tree_digest(store)
-    result = bookctl("session", "book", "--service", "physiotherapy", "--contact", contact, "--start",
-                     "2026-11-23 17:00", "--store", store)
-    assert_refused_as_damaged(result, path, "line ")
-    assert path.read_bytes() == damaged
-    assert tree_digest(store) == before
+    assert_damage_refused(bookctl, store, path, _truncate, "line ", "session", "book", "--service", "physiotherapy",
+                          "--contact", contact, "--start", "2026-11-23 17:00")
 
 
 COMMANDS_ON_CONTACTS = {
@@ -276,34 +272,21 @@ COMMANDS_ON_CONTACTS = {
 def test_truncated_contact_shard_is_exit_4_naming_it_and_left_untouched(bookctl, booked_today, command):
     store, _ = booked_today
     path = store / "data" / "contacts" / "00000.json"
-    damaged = break_file(path, _truncate)
-    before = tree_digest(store)
-    result = bookctl(*COMMANDS_ON_CONTACTS[command], "--store", store)
-    assert_refused_as_damaged(result, path, "line ")
-    assert path.read_bytes() == damaged
-    assert tree_digest(store) == before
+    assert_damage_refused(bookctl, store, path, _truncate, "line ", *COMMANDS_ON_CONTACTS[command])
 
 
 def test_counters_with_a_wrong_type_is_exit_4_naming_the_field_and_left_untouched(bookctl, booked_today):
     store, _ = booked_today
     path = store / "data" / "counters.json"
-    damaged = break_file(path, _replace(b'"contacts": 1', b'"contacts": "one"'))
-    before = tree_digest(store)
-    result = bookctl("contact", "add", "--first-name", "Marco", "--store", store)
-    assert_refused_as_damaged(result, path, "field contacts")
-    assert path.read_bytes() == damaged
-    assert tree_digest(store) == before
+    assert_damage_refused(bookctl, store, path, _replace(b'"contacts": 1', b'"contacts": "one"'), "field contacts",
+                          "contact", "add", "--first-name", "Marco")
 
 
 def test_day_file_whose_next_seq_is_behind_its_ids_is_exit_4_and_nothing_is_overwritten(bookctl, booked_today):
     store, _ = booked_today
     path = store / "data" / "days" / "2026" / "2026-11-23.json"
-    damaged = break_file(path, _replace(b'"next_seq": 3', b'"next_seq": 1'))
-    before = tree_digest(store)
-    result = bookctl("session", "add", "--service", "yoga-flow", "--start", "2026-11-23 18:00", "--store", store)
-    assert_refused_as_damaged(result, path, "next_seq")
-    assert path.read_bytes() == damaged
-    assert tree_digest(store) == before
+    assert_damage_refused(bookctl, store, path, _replace(b'"next_seq": 3', b'"next_seq": 1'), "next_seq",
+                          "session", "add", "--service", "yoga-flow", "--start", "2026-11-23 18:00")
 
 
 def test_misnamed_day_file_is_exit_4_naming_it(bookctl, booked_today):
@@ -381,12 +364,8 @@ def test_a_store_without_day_indexes_reads_as_before_and_gains_one_with_its_next
 def test_damaged_day_index_is_exit_4_naming_it(bookctl, booked_today):
     store, _ = booked_today
     index = store / "data" / "days" / "2026" / "days.json"
-    damaged = break_file(index, _replace(b'"2026-11-23"', b'"2025-11-23"'))
-    before = tree_digest(store)
-    result = bookctl("session", "list", "--day", "2026-11-24", "--store", store)
-    assert_refused_as_damaged(result, index, "days")
-    assert index.read_bytes() == damaged
-    assert tree_digest(store) == before
+    assert_damage_refused(bookctl, store, index, _replace(b'"2026-11-23"', b'"2025-11-23"'), "field days",
+                          "session", "list", "--day", "2026-11-24")
 
 
 def test_counters_behind_the_contacts_is_exit_4_and_no_contact_is_overwritten(bookctl, booked_today):
