@@ -8,7 +8,6 @@ import typer
 
 from bookctl.commands._money import KeyOpt, run_money
 from bookctl.commands._options import FormatOpt, StoreOpt, app_context
-from bookctl.errors import RuleError
 from bookctl.output import Format, emit, emit_rows
 
 app = typer.Typer(no_args_is_help=True, help="The calendar: sessions, bookings and attendance.")

@@ -27,6 +27,12 @@ def home_day(record_id: str, prefix: str) -> date | None:
         return None
 
 
+def id_order(record_id: str) -> tuple[str, int]:
+    """A sort key that puts `b-20261123-9` before `b-20261123-10` (ids minted in one file, in order)."""
+    prefix, _, seq = record_id.rpartition("-")
+    return prefix, int(seq) if seq.isdigit() else 0
+
+
 def contact_id(number: int) -> str:
     """`c-17`."""
     return f"c-{number}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, StrictInt, field_validator
 
@@ -21,6 +22,9 @@ KNOWN_CURRENCIES = frozenset(
 )
 # Larger than any real booking; keeps hypothesis-sized inputs from turning into absurd files.
 MAX_MINOR = 10**15
+# An amount as users write it: digits, maybe a point and more digits ('19.90', '20', '.5', '20.').
+# No sign, exponent, grouping or words: '1e1' and '1,000' are not amounts.
+_PLAIN_DECIMAL = re.compile(r"(?=\.?[0-9])(?P<whole>[0-9]*)(?:\.(?P<fraction>[0-9]*))?")
 
 
 def currency_exponent(currency: str) -> int:
@@ -64,22 +68,19 @@ class Money(BaseModel):
     def parse(cls, text: str, currency: str, *, what: str = "amount") -> Money:
         """Parse a user's decimal ('19.90', '20') in `currency`; more decimals than it allows is an error."""
         cleaned = str(text).strip()
-        try:
-            value = Decimal(cleaned)
-        except InvalidOperation:
-            raise UsageError(f"{what} {text!r} is not a number; write it like 19.90") from None
-        if not value.is_finite():
-            raise UsageError(f"{what} {text!r} is not a number; write it like 19.90")
-        if value < 0:
+        if cleaned.startswith("-") and _PLAIN_DECIMAL.fullmatch(cleaned[1:]):
             raise UsageError(f"{what} {text!r} is negative")
+        written = _PLAIN_DECIMAL.fullmatch(cleaned)
+        if written is None:
+            raise UsageError(f"{what} {text!r} is not a number; write it like 19.90")
         exponent = currency_exponent(currency)
-        # Judge the magnitude from the decimal exponent first: scaling '1e±999999999' would overflow.
-        if value and value.adjusted() > 18:
-            raise UsageError(f"{what} {text!r} is too large")
-        scaled = value.scaleb(exponent) if not value or value.adjusted() >= -exponent else None
-        if scaled is None or scaled != scaled.to_integral_value():
+        # What was written counts: '1000.0' yen and '19.900' euros name a fraction the currency lacks.
+        if len(written.group("fraction") or "") > exponent:
             raise UsageError(f"{what} {text!r} has more than {exponent} decimals, which {currency} does not allow")
-        minor = int(scaled)
+        whole = written.group("whole") or "0"
+        if len(whole.lstrip("0")) > 18:
+            raise UsageError(f"{what} {text!r} is too large")
+        minor = int(Decimal(cleaned).scaleb(exponent))
         if minor > MAX_MINOR:
             raise UsageError(f"{what} {text!r} is too large")
         return cls(minor=minor, currency=currency)

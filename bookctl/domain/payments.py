@@ -9,6 +9,7 @@ charge is an entry with status `failed`, a settled invoice is a second entry nam
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -22,6 +23,19 @@ EntryKind = Literal["charge", "refund", "cancellation_fee", "no_show_fee"]
 EntryStatus = Literal["succeeded", "failed", "pending", "voided", "kept", "due"]
 Method = Literal["card", "invoice", "in_person"]
 FEE_KINDS = ("cancellation_fee", "no_show_fee")
+# 13 to 19 digits, maybe grouped by spaces or dashes: what a card number looks like.
+_CARD_NUMBER = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
+
+
+def looks_like_card_number(text: str) -> bool:
+    """True for '4242 4242 4242 4242', or a text holding one: what --card must never be given."""
+    return _CARD_NUMBER.search(text) is not None
+
+
+def failure_text(exc: Exception) -> str:
+    """A provider's error as kept in a failed entry, with anything shaped like a card number removed
+    (a provider may echo what it was given; only a token, brand and last four are ever stored)."""
+    return _CARD_NUMBER.sub("[card number removed]", str(exc))
 
 
 class LedgerEntry(Record):

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from bookctl.domain.attendance import change_attendance
+from bookctl.domain.ids import id_order
 from bookctl.domain.models import Booking, Service, Session, overlaps
 from bookctl.errors import NotFoundError, RuleError, UsageError
 from bookctl.services.setup import find_service, find_staff
@@ -261,13 +262,8 @@ def list_bookings(uow: UnitOfWork, now: datetime, *, day: str | None = None, dat
         for booking in bookings:
             if contact_id is None or booking.contact_id == contact_id:
                 rows.append((session.start, booking.id, booking_view(booking, session, zone)))
-    rows.sort(key=lambda row: (row[0], _id_order(row[1])))
+    rows.sort(key=lambda row: (row[0], id_order(row[1])))
     return [row for _, _, row in rows]
-
-
-def _id_order(booking_id: str) -> tuple[str, int]:
-    prefix, _, seq = booking_id.rpartition("-")
-    return prefix, int(seq) if seq.isdigit() else 0
 
 
 def _contact_pairs(uow: UnitOfWork, booking_ids: list[str]) -> Iterable[tuple[Session, list[Booking]]]:

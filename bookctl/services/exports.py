@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TextIO
 
+from bookctl.domain.ids import id_order
 from bookctl.domain.models import ATTENDANCE_VALUES, Contact
 from bookctl.errors import NotFoundError, UsageError
 from bookctl.services.contacts import fold, list_contacts
@@ -140,14 +141,9 @@ def _utc_day(moment: datetime) -> date:
 
 
 def _flush(buffered: list[tuple[datetime, str, dict[str, Any]]]) -> Iterator[dict[str, Any]]:
-    buffered.sort(key=lambda row: (row[0], _id_order(row[1])))
+    buffered.sort(key=lambda row: (row[0], id_order(row[1])))
     for _, _, record in buffered:
         yield record
-
-
-def _id_order(record_id: str) -> tuple[str, int]:
-    prefix, _, seq = record_id.rpartition("-")
-    return prefix, int(seq) if seq.isdigit() else 0
 
 
 def _contact(uow: UnitOfWork, contact_id: str) -> Contact | None:

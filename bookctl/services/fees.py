@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from bookctl.domain.attendance import change_attendance
 from bookctl.domain.models import Booking, Service, Session
 from bookctl.domain.money import Money
-from bookctl.domain.payments import LedgerEntry, summarize
+from bookctl.domain.payments import LedgerEntry, failure_text, summarize
 from bookctl.errors import BookctlError, ProviderError, RuleError, UsageError
 from bookctl.providers.base import CardDeclined, ChargeRequest
 from bookctl.services import calendar
@@ -59,7 +59,7 @@ def apply_fee(uow: UnitOfWork, now: datetime, booking: Booking, kind: str, fee: 
                                                description=f"{kind.replace('_', ' ')} for booking {booking.id}",
                                                token=saved.method))
     except (CardDeclined, ProviderError) as exc:
-        uow.add_ledger_entry(booking, status="failed", failure=str(exc), **base)
+        uow.add_ledger_entry(booking, status="failed", failure=failure_text(exc), **base)
         uow.add_ledger_entry(booking, kind=kind, amount=rest, status="due", created_at=now)
         return exc
     uow.add_ledger_entry(booking, status="succeeded", reference=result.reference, card_brand=result.card_brand,

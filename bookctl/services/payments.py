@@ -14,9 +14,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from bookctl.domain.ids import id_order
 from bookctl.domain.models import Booking, SavedCard, Session
 from bookctl.domain.money import Money
-from bookctl.domain.payments import LedgerEntry, money_moved_in, refunded_against, summarize
+from bookctl.domain.payments import (
+    LedgerEntry,
+    failure_text,
+    looks_like_card_number,
+    money_moved_in,
+    refunded_against,
+    summarize,
+)
 from bookctl.errors import BookctlError, ProviderError, RuleError, UsageError
 from bookctl.providers.base import CardDeclined, ChargeRequest, Provider, RefundRequest
 from bookctl.services.calendar import resolve_booking, zone_of
@@ -114,10 +122,11 @@ def idempotent(uow: UnitOfWork, key: str | None, command: str, arguments: dict[s
     if found is not None:
         if found.arguments != fingerprint:
             raise UsageError(f"idempotency key {key!r} was already used with other arguments; use a new key")
-        return Outcome(found.result)
+        # Kept as JSON text: the store writes sorted keys, and a retry must print what the first run did.
+        return Outcome(json.loads(found.result) if isinstance(found.result, str) else found.result)
     outcome = action()
     if outcome.error is None:
-        uow.remember_result(key, fingerprint, outcome.view)
+        uow.remember_result(key, fingerprint, json.dumps(outcome.view, ensure_ascii=False))
     return outcome
 
 
@@ -136,6 +145,9 @@ def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_t
     require(provider, CAPABILITY[method])
     if (card is not None or save_card) and method != "card":
         raise UsageError("--card and --save-card go with --method card")
+    if card is not None and looks_like_card_number(card):
+        raise UsageError("--card takes the provider's token (e.g. tok_visa, pm_card_visa), never a card number; "
+                         "nothing was charged")
     summary = summarize(booking)
     amount = _amount(amount_text, summary.due, booking)
     if amount > summary.due:
@@ -160,7 +172,7 @@ def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_t
     try:
         result = provider.charge(request)
     except (CardDeclined, ProviderError) as exc:
-        entry = uow.add_ledger_entry(booking, status="failed", failure=str(exc), **base)
+        entry = uow.add_ledger_entry(booking, status="failed", failure=failure_text(exc), **base)
         return Outcome(entry_view(entry, zone), error=exc)
     entry = uow.add_ledger_entry(booking, status="succeeded", reference=result.reference,
                                  card_brand=result.card_brand, card_last4=result.card_last4, **base)
@@ -231,7 +243,7 @@ def execute_refund(uow: UnitOfWork, now: datetime, booking: Booking, plan: list[
         try:
             result = portion.provider.refund(request)
         except ProviderError as exc:
-            done.append(uow.add_ledger_entry(booking, status="failed", failure=str(exc), **base))
+            done.append(uow.add_ledger_entry(booking, status="failed", failure=failure_text(exc), **base))
             return done, exc
         done.append(uow.add_ledger_entry(booking, status="succeeded", reference=result.reference, **base))
     return done, None
@@ -299,7 +311,7 @@ def list_payments(uow: UnitOfWork, booking_ref: str | None = None, contact_id: s
     end = day_bounds(last, zone)[1] if last else None
     rows = [e for e in entries if (contact_id is None or e.contact_id == contact_id)
             and (start is None or e.created_at >= start) and (end is None or e.created_at < end)]
-    rows.sort(key=lambda e: (e.created_at, e.id))
+    rows.sort(key=lambda e: (e.created_at, id_order(e.id)))
     return [entry_view(e, zone) for e in rows]
 
 

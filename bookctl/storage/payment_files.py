@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bookctl.domain.ids import id_order
 from bookctl.domain.invoices import Invoice, Quote, document_number, invoice_id, quote_id
 from bookctl.domain.models import Booking
 from bookctl.domain.payments import LedgerEntry
@@ -190,7 +191,7 @@ class PaymentFiles:
         number = document_number(invoice.id, "INV")
         assert number is not None
         shard = self._pay_load(self._doc_path("invoices", number), InvoiceShard)
-        return sorted((e for e in shard.ledger.values() if e.invoice_id == invoice.id), key=lambda e: _id_order(e.id))
+        return sorted((e for e in shard.ledger.values() if e.invoice_id == invoice.id), key=lambda e: id_order(e.id))
 
     def iter_invoices(self) -> Iterator[Invoice]:
         """Every invoice, in number order."""
@@ -272,16 +273,11 @@ def _check_documents(shard: BaseModel | None, path: Path) -> None:
             raise StoreError(f"{path}: field ledger.{key}: its invoice {entry.invoice_id} is not in this file")
 
 
-def _id_order(entry_id: str) -> tuple[str, int]:
-    day, _, seq = entry_id.rpartition("-")
-    return day, int(seq) if seq.isdigit() else 0
-
-
 def attach_ledger(bookings: dict[str, Booking], ledger: dict[str, LedgerEntry], path: Path) -> None:
     """Give each booking of a day file its entries (oldest first); an entry with no booking is damage."""
     for booking in bookings.values():
         booking.ledger_entries.clear()
-    for key in sorted(ledger, key=lambda k: (ledger[k].created_at, _id_order(k))):
+    for key in sorted(ledger, key=lambda k: (ledger[k].created_at, id_order(k))):
         entry = ledger[key]
         if key != entry.id or entry.booking_id not in bookings:
             raise StoreError(f"{path}: field ledger.{key}: its booking {entry.booking_id} is not in this file")

@@ -230,6 +230,27 @@ def test_a_retry_with_the_same_key_returns_the_first_result_and_moves_no_money(o
     assert len(ok("payment", "list", "--booking", b)) == 1
 
 
+def test_a_retry_prints_byte_for_byte_what_the_first_run_printed(run, booking):
+    b = booking()
+    args = ("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--idempotency-key", "k-1")
+    first, again = run(*args), run(*args)
+    assert (first.exit_code, again.exit_code) == (0, 0)
+    assert again.stdout == first.stdout
+
+
+def test_payment_list_is_oldest_first_in_the_order_entries_were_made(ok, booking):
+    for hour in ("08:00", "12:00", "14:00"):  # ids minted before, so the entries' numbers cross from 9 to 10
+        booking(f"{TOMORROW} {hour}", f"Guest {hour}")
+    b = booking()
+    ok("payment", "collect", b, "--method", "card", "--card", "tok_visa")
+    # one command, one time stamp: the fee and the refund share created_at
+    ok("session", "cancel", b, "--refund", "--charge-fee")
+    ids = [e["id"] for e in ok("payment", "list", "--booking", b)]
+    numbers = [int(i.rsplit("-", 1)[1]) for i in ids]
+    assert len(ids) == 3 and min(numbers) < 10 <= max(numbers)
+    assert numbers == sorted(numbers)
+
+
 def test_the_same_key_with_other_arguments_is_exit_2(ok, run, store, booking):
     b = booking()
     ok("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--amount", "20", "--idempotency-key", "k-1")
@@ -265,6 +286,17 @@ def test_idempotency_keys_are_stored_hashed(ok, store, booking):
 
 
 # --- card data ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("number", ["4242424242424242", "4242 4242 4242 4242", "4000-0000-0000-0341",
+                                    "tok_4242424242424242"])
+def test_a_card_number_given_as_the_card_token_is_refused_and_never_stored(run, store, booking, number):
+    b = booking()
+    before = tree_digest(store)
+    result = run("payment", "collect", b, "--method", "card", "--card", number)
+    assert result.exit_code == 2
+    assert "token" in one_error_line(result.stderr) and number not in result.stderr
+    assert tree_digest(store) == before
+
 
 def test_no_card_number_reaches_the_store(ok, store, booking):
     b = booking()

@@ -179,3 +179,15 @@ def test_to_json_amount_is_a_string_and_never_a_float(currency, minor):
     assert set(shown) == {"amount", "currency"}
     assert isinstance(shown["amount"], str)
     assert shown["currency"] == currency
+
+
+@pytest.mark.parametrize(("text", "currency"), [("1000.0", "JPY"), ("19.900", "EUR"), ("0.1250", "KWD")])
+def test_zeros_past_the_currencys_decimals_are_still_too_many_decimals(text, currency):
+    with pytest.raises(UsageError, match="decimals"):
+        Money.parse(text, currency)
+
+
+@pytest.mark.parametrize("text", ["1e1", "1E3", "+5", "1_000", "1,000.00", "٣"])
+def test_only_plain_decimals_are_amounts(text):
+    with pytest.raises(UsageError, match="is not a number"):
+        Money.parse(text, "EUR")

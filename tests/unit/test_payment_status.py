@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bookctl.domain.models import Booking
 from bookctl.domain.money import Money
-from bookctl.domain.payments import LedgerEntry, summarize
+from bookctl.domain.payments import LedgerEntry, failure_text, summarize
 
 NOW = datetime(2026, 11, 23, 11, tzinfo=UTC)
 
@@ -59,3 +61,12 @@ def test_a_cancelled_booking_owes_only_its_fees():
 def test_a_no_show_with_a_fee_owes_the_fee_not_the_price():
     summary = summarize(booking(attendance="no_show"), [entry(3, "no_show_fee", "due", 3000)])
     assert (summary.owed, summary.due) == (eur(3000), eur(3000))
+
+
+@pytest.mark.parametrize(("said", "kept"), [
+    ("'4111111111111111' is not a gift voucher code", "'[card number removed]' is not a gift voucher code"),
+    ("card 4000 0000 0000 0341 was declined", "card [card number removed] was declined"),
+    ("declined: insufficient funds (code 51)", "declined: insufficient funds (code 51)"),
+])
+def test_a_providers_error_is_kept_without_anything_shaped_like_a_card_number(said, kept):
+    assert failure_text(RuntimeError(said)) == kept
