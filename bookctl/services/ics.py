@@ -54,7 +54,10 @@ def _event(record: dict[str, Any], zone: Any, zone_name: str, stamp: str) -> str
         return vText(value).to_ical().decode("utf-8")
 
     def local(iso_text: str) -> str:
-        return vDDDTypes(datetime.fromisoformat(iso_text).astimezone(zone)).to_ical().decode("ascii")
+        # Wall-clock time without a zone: the TZID parameter names it (RFC 5545 3.2.19 forbids a TZID
+        # on a UTC time, which icalendar writes for a zone-aware UTC datetime).
+        wall = datetime.fromisoformat(iso_text).astimezone(zone).replace(tzinfo=None)
+        return vDDDTypes(wall).to_ical().decode("ascii")
 
     who = record["contact_name"] or record["contact_id"]
     description = [

@@ -209,6 +209,22 @@ def test_ics_parses_back_with_one_event_per_booking_in_the_stores_zone(ok, calen
     assert "injury: ginocchio" in str(events[2]["DESCRIPTION"])
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Etc/UTC", "America/New_York"])
+def test_ics_times_are_wall_clock_under_their_tzid_in_any_store_zone(bookctl, tmp_path, zone):
+    from icalendar import Calendar
+
+    root = tmp_path / zone.replace("/", "-")
+    for args in (("init", root, "--business", "Studio", "--timezone", zone),
+                 ("service", "add", "Yoga Flow", "--kind", "class", "--capacity", "3", "--price", "18", "--duration", "60"),
+                 ("contact", "add", "--first-name", "Ada"),
+                 ("session", "book", "--service", "yoga-flow", "--contact", "c-1", "--start", "2026-11-24 09:00")):
+        assert bookctl(*args, *(() if args[0] == "init" else ("--store", root))).exit_code == 0
+    text = bookctl("export", "bookings", "--week", "2026-W48", "--format", "ics", "--store", root).stdout
+    assert [line for line in text.splitlines() if line.startswith("DTSTART;")] == [f"DTSTART;TZID={zone}:20261124T090000"]
+    [event] = Calendar.from_ical(text).walk("VEVENT")
+    assert event.decoded("DTSTART").hour == 9 and str(event.decoded("DTSTART").tzinfo) == zone
+
+
 def test_ics_of_an_empty_period_is_a_valid_calendar_without_events(ok, calendar):
     from icalendar import Calendar
 
