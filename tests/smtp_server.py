@@ -67,7 +67,8 @@ def _running_server() -> Iterator[MailServer]:
     def authenticate(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
         if isinstance(auth_data, LoginPassword):
             state.logins.append((auth_data.login.decode(), auth_data.password.decode()))
-            return AuthResult(success=auth_data.password == b"s3cret-pw")
+            # handled=False: aiosmtpd itself answers 535 to a wrong password, as a real server does
+            return AuthResult(success=auth_data.password == b"s3cret-pw", handled=False)
         return AuthResult(success=False, handled=False)
 
     controller = Controller(_Handler(state), hostname="127.0.0.1", port=state.port, authenticator=authenticate,

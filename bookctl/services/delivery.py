@@ -41,7 +41,11 @@ def _connect(settings: EmailSettings, password: str | None) -> Any:
         if settings.security == "starttls":
             conn.starttls(context=ssl.create_default_context())
     if settings.username:
-        conn.login(settings.username, password or "")
+        try:
+            conn.login(settings.username, password or "")
+        except BaseException:
+            conn.close()
+            raise
     return conn
 
 
@@ -82,7 +86,12 @@ def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None =
         try:
             conn = _connect(settings, password)
         except (OSError, smtplib.SMTPException) as exc:
-            reason = f"cannot reach the mail server {settings.host}:{settings.port or 'default port'}: {_reason(exc)}"
+            where = f"{settings.host}:{settings.port or 'default port'}"
+            if isinstance(exc, smtplib.SMTPAuthenticationError):
+                reason = (f"the mail server {where} refused the login of {settings.username}: {_reason(exc)}; "
+                          "check BOOKCTL_SMTP_PASSWORD")
+            else:
+                reason = f"cannot reach the mail server {where}: {_reason(exc)}"
             for message_id, data in messages:
                 result.rows.append({**message_summary(message_id, data), "status": "kept"})
             result.failures.append(reason)

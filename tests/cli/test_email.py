@@ -221,6 +221,17 @@ def test_the_password_comes_from_the_environment_and_is_never_stored(ok, client,
     assert not any(b"s3cret-pw" in p.read_bytes() for p in store.rglob("*") if p.is_file())
 
 
+def test_a_wrong_password_is_exit_5_saying_the_login_was_refused(run, ok, client, store, mail_server):
+    smtp_mode(ok, mail_server.port, ("email.username", "desk"))
+    booking = client()
+    result = run("session", "cancel", booking["id"], "--notify", extra_env={"BOOKCTL_SMTP_PASSWORD": "wrong"})
+    assert result.exit_code == 5
+    assert "refused the login of desk" in result.stderr and "BOOKCTL_SMTP_PASSWORD" in result.stderr
+    assert "wrong" not in result.stderr
+    assert ok("session", "show", booking["id"])["status"] == "cancelled"
+    assert len(ok("outbox", "list")) == 1
+
+
 def test_a_username_without_the_password_variable_is_refused_before_cancelling(run, ok, client, store, mail_server):
     smtp_mode(ok, mail_server.port, ("email.username", "desk"))
     booking = client()
