@@ -2,7 +2,8 @@
 
 Erasing keeps the contact's id, which is not personal, so bookings (with their attendance and
 price) and, once #4 lands, ledger entries still add up; everything personal goes: the contact's
-fields, notes, attachment bytes and metadata, task texts and the form answers on its bookings.
+fields, notes, attachment bytes and metadata, task texts, the form answers on its bookings and the
+email still queued for them in the outbox (it names them, and must not go out after the erase).
 """
 
 from __future__ import annotations
@@ -68,6 +69,15 @@ def delete_contact(uow: UnitOfWork, contact_id: str) -> Contact:
     return contact
 
 
+def _drop_queued_email(uow: UnitOfWork, contact: Contact) -> None:
+    from bookctl.services.mail import message_summary
+
+    bookings = set(contact.booking_ids)
+    for message_id in uow.outbox_ids():
+        if message_summary(message_id, uow.read_message(message_id))["booking"] in bookings:
+            uow.remove_message(message_id)
+
+
 def erase_contact(uow: UnitOfWork, now: datetime, contact_id: str) -> Contact:
     """Anonymise the contact in place; bookings and their figures stay, pointing at the same id."""
     contact = uow.get_contact(contact_id)
@@ -83,6 +93,7 @@ def erase_contact(uow: UnitOfWork, now: datetime, contact_id: str) -> Contact:
         if task.id in index.tasks:
             index.tasks[task.id].done = True
     uow.save_card(contact.id)
+    _drop_queued_email(uow, contact)
     for booking_id in contact.booking_ids:
         booking = uow.get_booking(booking_id)
         if booking.form_responses:

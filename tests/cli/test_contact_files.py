@@ -240,6 +240,21 @@ def test_erase_leaves_no_personal_data_anywhere_in_the_store(bookctl, store, ful
     assert not (store / "data" / "attachments" / "00000" / "a-1.bin").exists()
 
 
+def test_erase_drops_the_email_queued_for_the_contact_and_keeps_the_neighbours(bookctl, store, full_card):
+    cid, neighbour, _, _ = full_card
+    ok(bookctl, "contact", "edit", neighbour, "--email", "marco@example.org", "--store", store)
+    for who, start in ((cid, "2026-11-27 10:00"), (neighbour, "2026-11-27 11:00")):
+        booking = ok(bookctl, "session", "book", "--service", "physiotherapy", "--contact", who, "--start", start,
+                     "--store", store)
+        ok(bookctl, "session", "cancel", booking["id"], "--notify", "--store", store)
+    queued = ok(bookctl, "outbox", "list", "--store", store)
+    assert len(queued) == 2 and PERSONAL["email"].encode() in _everything(store)
+    ok(bookctl, "contact", "delete", cid, "--erase", "--yes", "--store", store)
+    left = ok(bookctl, "outbox", "list", "--store", store)
+    assert [m["booking"] for m in left] == [queued[1]["booking"]]
+    assert PERSONAL["email"].encode() not in _everything(store)
+
+
 def test_erase_keeps_the_bookings_with_attendance_and_price(bookctl, store, full_card):
     cid, neighbour, _, past = full_card
     before = ok(bookctl, "session", "list", "--from", "2026-11-01", "--to", "2026-12-31", "--store", store)
