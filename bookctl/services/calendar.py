@@ -126,8 +126,9 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
         raise RuleError(f"session {session.id} is full: no places left of {session.capacity}")
     booking = uow.add_booking(session, contact_id=contact.id, price=service.price, form_responses=answers,
                               created_at=now)
-    if service.name not in contact.labels:  # seed 003: booking a service labels the client with it
-        contact.labels.append(service.name)
+    from bookctl.services.labels import add_label
+
+    if add_label(contact, service.name):  # seed 003: booking a service labels the client with it
         uow.save_contact(contact)
     return booking_view(booking, session, zone)
 

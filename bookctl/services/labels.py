@@ -22,12 +22,19 @@ def _checked(labels: list[str]) -> list[str]:
     return checked
 
 
+def add_label(contact: Contact, label: str) -> bool:
+    """Give `contact` the label unless it has it already in any case or accent; True if it was added."""
+    if fold(label) in {fold(have) for have in contact.labels}:
+        return False
+    contact.labels.append(label)
+    return True
+
+
 def label_contact(uow: UnitOfWork, contact_id: str, labels: list[str]) -> Contact:
     """Add labels; one the contact has already (in any case or accent) is kept as it is."""
     contact = live_contact(uow, contact_id)
     for label in _checked(labels):
-        if fold(label) not in {fold(have) for have in contact.labels}:
-            contact.labels.append(label)
+        add_label(contact, label)
     uow.save_contact(contact)
     return contact
 

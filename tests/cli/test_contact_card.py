@@ -280,6 +280,15 @@ def test_label_list_counts_contacts_per_label_including_automatic_ones(bookctl, 
                                 "--store", store)] == [zoe["id"]]
 
 
+def test_a_booking_does_not_add_its_service_label_again_in_another_case(bookctl, store):
+    zoe = add_contact(bookctl, store, "Zoë")
+    ok(bookctl, "contact", "label", zoe["id"], "physiotherapy", "--store", store)
+    ok(bookctl, "session", "book", "--service", "physiotherapy", "--contact", zoe["id"], "--start", "2026-11-24 10:00",
+       "--store", store)
+    assert ok(bookctl, "contact", "show", zoe["id"], "--store", store)["labels"] == ["physiotherapy"]
+    assert ok(bookctl, "label", "list", "--store", store) == [{"label": "physiotherapy", "contacts": 1}]
+
+
 def test_search_matches_company_and_phone_digits_whatever_the_separators(bookctl, store):
     zoe = add_contact(bookctl, store, "Zoë", "--company", "Atelier Lumière", "--phone", "+33 6 12 34 56 78")
     add_contact(bookctl, store, "Marco", "--company", "Acme")
