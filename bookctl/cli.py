@@ -68,7 +68,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _load_subcommand(name: str) -> Any:
-    """The click command for one entry of SUBCOMMANDS, built as `add_typer`/`command` would."""
+    """The click command for one entry of SUBCOMMANDS, built as `add_typer`/`command` would, with
+    the root app's settings."""
     import importlib
 
     import typer.main
@@ -77,10 +78,13 @@ def _load_subcommand(name: str) -> Any:
     module, attribute = SUBCOMMANDS[name]
     target = getattr(importlib.import_module(module), attribute)
     if isinstance(target, typer.Typer):
-        return typer.main.get_group_from_info(TyperInfo(target, name=name), pretty_exceptions_short=True,
-                                              rich_markup_mode=None, suggest_commands=True)
-    return typer.main.get_command_from_info(CommandInfo(name=name, callback=target), pretty_exceptions_short=True,
-                                            rich_markup_mode=None)
+        return typer.main.get_group_from_info(TyperInfo(target, name=name),
+                                              pretty_exceptions_short=app.pretty_exceptions_short,
+                                              rich_markup_mode=app.rich_markup_mode,
+                                              suggest_commands=app.suggest_commands)
+    return typer.main.get_command_from_info(CommandInfo(name=name, callback=target),
+                                            pretty_exceptions_short=app.pretty_exceptions_short,
+                                            rich_markup_mode=app.rich_markup_mode)
 
 
 class BookctlGroup(TyperGroup):
@@ -88,10 +92,12 @@ class BookctlGroup(TyperGroup):
 
     Its sub-commands load lazily, from SUBCOMMANDS, when they are looked up."""
 
-    def list_commands(self, ctx: Any) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        """Every sub-command name, without loading any."""
         return [*SUBCOMMANDS, *(name for name in super().list_commands(ctx) if name not in SUBCOMMANDS)]
 
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+        """The named sub-command (a click command), loaded on first use; None if there is none."""
         if cmd_name in SUBCOMMANDS and cmd_name not in self.commands:
             self.commands[cmd_name] = _load_subcommand(cmd_name)
         return super().get_command(ctx, cmd_name)

@@ -126,7 +126,7 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
         raise RuleError(f"session {session.id} is full: no places left of {session.capacity}")
     booking = uow.add_booking(session, contact_id=contact.id, price=service.price, form_responses=answers,
                               created_at=now)
-    from bookctl.services.labels import add_label
+    from bookctl.services.labels import add_label  # here: only booking needs it, and listings start faster
 
     if add_label(contact, service.name):  # seed 003: booking a service labels the client with it
         uow.save_contact(contact)

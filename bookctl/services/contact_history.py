@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from bookctl.domain.ids import id_order
 from bookctl.domain.models import Contact
 from bookctl.errors import NotFoundError
 from bookctl.storage.base import UnitOfWork
@@ -28,14 +29,9 @@ def booking_rows(uow: UnitOfWork, contact: Contact, now: datetime, which: Which 
         session = uow.get_session(booking.session_id)
         upcoming = session.start >= now
         if which == "all" or (which == "upcoming") == upcoming:
-            rows.append(((session.start, _seq(booking.id)), booking_view(booking, session, zone)))
+            rows.append(((session.start, id_order(booking.id)), booking_view(booking, session, zone)))
     rows.sort(key=lambda pair: pair[0], reverse=newest_first)
     return [row for _, row in rows]
-
-
-def _seq(booking_id: str) -> tuple[str, int]:
-    prefix, _, seq = booking_id.rpartition("-")
-    return prefix, int(seq) if seq.isdigit() else 0
 
 
 def contact_bookings(uow: UnitOfWork, now: datetime, contact_id: str, which: Which) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from typing import Any
 from bookctl.domain.settings import EmailSettings
 from bookctl.errors import UsageError
 from bookctl.errors import BookctlError
-from bookctl.services.mail import message_summary, parse_message, smtp_password, smtp_problem
+from bookctl.services.mail import PASSWORD_ENV, message_summary, parse_message, smtp_password, smtp_problem
 
 TIMEOUT_SECONDS = 30
 
@@ -89,7 +89,7 @@ def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None =
             where = f"{settings.host}:{settings.port or 'default port'}"
             if isinstance(exc, smtplib.SMTPAuthenticationError):
                 reason = (f"the mail server {where} refused the login of {settings.username}: {_reason(exc)}; "
-                          "check BOOKCTL_SMTP_PASSWORD")
+                          f"check {PASSWORD_ENV}")
             else:
                 reason = f"cannot reach the mail server {where}: {_reason(exc)}"
             for message_id, data in messages:

@@ -70,12 +70,12 @@ def delete_contact(uow: UnitOfWork, contact_id: str) -> Contact:
 
 
 def _drop_queued_email(uow: UnitOfWork, contact: Contact) -> None:
-    from bookctl.services.mail import message_summary
+    from bookctl.services.mail import list_outbox
 
     bookings = set(contact.booking_ids)
-    for message_id in uow.outbox_ids():
-        if message_summary(message_id, uow.read_message(message_id))["booking"] in bookings:
-            uow.remove_message(message_id)
+    for message in list_outbox(uow):
+        if message["booking"] in bookings:
+            uow.remove_message(message["id"])
 
 
 def erase_contact(uow: UnitOfWork, now: datetime, contact_id: str) -> Contact:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
     """(file, problem) for every file that does not load, or should not be where it is."""
     from bookctl.storage import journal
-    from bookctl.storage.filestore import DAY_INDEX_NAME
+    from bookctl.storage.day_index import DAY_INDEX_NAME
 
     root = uow.root
     data = root / "data"
@@ -71,13 +71,14 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
 def _lost_days(uow: FileUnitOfWork, year: int, index_path: Path) -> Iterator[tuple[str, str]]:
     """The year's index itself, and every day it lists that has no file."""
     try:
-        listed = uow._listed_days(year) or set()
+        listed = uow.listed_days(year) or set()
     except StoreError as exc:
         yield _split(exc, index_path)
         return
     for day in sorted(listed):
-        if not uow._day_path(day).exists():
-            yield str(uow._day_path(day)), f"the file is missing, though {index_path.name} lists it; restore it from a backup"
+        problem = uow.lost_day_problem(day)
+        if problem and not uow.day_path(day).exists():
+            yield str(uow.day_path(day)), problem
 
 
 def _day_paths(days_dir: Path) -> Iterator[Path]:

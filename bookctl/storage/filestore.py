@@ -35,6 +35,7 @@ from bookctl.storage import journal
 from bookctl.storage.base import UnitOfWork
 from bookctl.storage.payment_files import PaymentFiles, attach_ledger
 from bookctl.storage.cards import CardFiles
+from bookctl.storage.day_index import DayIndexFiles
 from bookctl.storage.emails import EmailIndexFiles
 from bookctl.storage.files import (
     check_schema_version,
@@ -49,7 +50,6 @@ SETTINGS_NAME = "bookctl.toml"
 LOCK_NAME = ".bookctl.lock"
 DATA_SCHEMA_VERSION = 1
 SHARD_SIZE = 256
-DAY_INDEX_NAME = "days.json"
 OUTBOX_DIR = "outbox"
 OUTBOX_LOCK_NAME = ".outbox.lock"
 _MESSAGE_ID = re.compile(r"m-\d{8}-\d{6}-\d+")
@@ -73,16 +73,6 @@ class DayFile(BaseModel):
         new_id = day_id(prefix, self.day, self.next_seq)
         self.next_seq += 1
         return new_id
-
-
-class DayIndex(BaseModel):
-    """The days of one year that have a day file. A day it lists that has no file is a lost
-    partition (exit 4), not an empty day: without it, a deleted file would read as a quiet calendar."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    schema_version: int = DATA_SCHEMA_VERSION
-    days: list[date] = Field(default_factory=list)
 
 
 class ContactShard(BaseModel):
@@ -191,7 +181,7 @@ class FileStore:
         return read_settings(self.root / SETTINGS_NAME).store.lock_timeout_seconds
 
 
-class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, UnitOfWork):
+class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, DayIndexFiles, UnitOfWork):
     """Loads files on demand, keeps what it changed, and commits it through the journal."""
 
     def __init__(self, store: FileStore, lock: Any) -> None:
@@ -202,21 +192,16 @@ class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, UnitOfWork):
         self._settings_dirty = False
         self._days: dict[date, DayFile | None] = {}
         self._dirty_days: set[date] = set()
-        self._day_indexes: dict[int, set[date] | None] = {}
-        self._created_days: set[date] = set()  # days this unit made a DayFile for
-        self._new_days: set[date] = set()  # ... and has staged, so the year's index must list them
         self._shards: dict[int, ContactShard | None] = {}
         self._dirty_shards: set[int] = set()
         self._counters: Counters | None = None
         self._spilled: set[date] = set()
+        self._init_day_indexes()
         self._init_payment_files()
         self._init_cards()
         self._init_emails()
 
     # --- files ------------------------------------------------------------------------------
-    def _day_path(self, day: date) -> Path:
-        return self.root / "data" / "days" / f"{day:%Y}" / f"{day.isoformat()}.json"
-
     def _shard_path(self, shard: int) -> Path:
         return self.root / "data" / "contacts" / f"{shard:05d}.json"
 
@@ -228,40 +213,22 @@ class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, UnitOfWork):
         found = self._days[day]
         if found is None and create:
             found = self._days[day] = DayFile(day=day)
-            self._created_days.add(day)
+            self._note_created_day(day)
         return found
 
     def _read_day(self, day: date) -> DayFile | None:
-        path = self._day_path(day)
+        path = self.day_path(day)
         try:
             data = load_json(path, DATA_SCHEMA_VERSION)
         except FileNotFoundError:
-            if day in (self._listed_days(day.year) or ()):
-                raise StoreError(f"{path}: the file is missing, though {self._day_index_path(day.year)} lists it; "
-                                 "restore it from a backup") from None
+            problem = self.lost_day_problem(day)
+            if problem:
+                raise StoreError(f"{path}: {problem}") from None
             return None
         day_file = validate(DayFile, data, path)
         _check_day(day_file, day, path)
         attach_ledger(day_file.bookings, day_file.ledger, path)
         return day_file
-
-    def _day_index_path(self, year: int) -> Path:
-        return self.root / "data" / "days" / f"{year:04d}" / DAY_INDEX_NAME
-
-    def _listed_days(self, year: int) -> set[date] | None:
-        """The days `year`'s index lists; None for a year written before indexes existed (its
-        index is built from the files on disk when a new day is added to it)."""
-        if year not in self._day_indexes:
-            path = self._day_index_path(year)
-            try:
-                index = validate(DayIndex, load_json(path, DATA_SCHEMA_VERSION), path)
-            except FileNotFoundError:
-                self._day_indexes[year] = None
-            else:
-                if any(day.year != year for day in index.days):
-                    raise StoreError(f"{path}: field days: lists a day outside {year}; the file is damaged")
-                self._day_indexes[year] = set(index.days)
-        return self._day_indexes[year]
 
     def _load_shard(self, shard: int, create: bool = False) -> ContactShard | None:
         if shard not in self._shards:
@@ -322,7 +289,7 @@ class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, UnitOfWork):
         moved_to = self._load_day(target)
         moved_table = None if moved_to is None else (moved_to.sessions if prefix == "s" else moved_to.bookings)
         if moved_table is None or record_id not in moved_table:
-            raise StoreError(f"{self._day_path(home)}: field moved.{record_id}: points to {target}, which lacks it")
+            raise StoreError(f"{self.day_path(home)}: field moved.{record_id}: points to {target}, which lacks it")
         return moved_to
 
     def get_session(self, session_id: str) -> Session:
@@ -369,17 +336,12 @@ class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, UnitOfWork):
         days_dir = self.root / "data" / "days"
         years = sorted(p for p in days_dir.iterdir() if p.is_dir() and p.name.isdigit()) if days_dir.is_dir() else []
         # Only the first and last years that hold a day file are listed: a bounded cost.
-        first = next((found for year in years if (found := self._year_days(year))), [])
-        last = next((found for year in reversed(years) if (found := self._year_days(year))), [])
+        first = next((found for year in years if (found := self.year_days(year))), [])
+        last = next((found for year in reversed(years) if (found := self.year_days(year))), [])
         days = first + last + [d for d, f in self._days.items() if f is not None]
         if not days:
             return None
         return min(days), max(days)
-
-    def _year_days(self, year_dir: Path) -> list[date]:
-        """The days of a year directory: its files, and the days its index lists (a lost file included)."""
-        listed = self._listed_days(int(year_dir.name)) or set()
-        return [*_days_in(year_dir), *listed]
 
     def add_session(self, **fields: Any) -> Session:
         self._writable()
@@ -585,23 +547,9 @@ class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, UnitOfWork):
             day_file = self._days[day]
             assert day_file is not None
             data = day_file.model_dump(mode="json", exclude_none=True)
-            self._journal.stage(self._day_path(day), dump_json(data))
-            if day in self._created_days:
-                self._new_days.add(day)
+            self._journal.stage(self.day_path(day), dump_json(data))
+            self._note_staged_day(day)
         self._dirty_days.clear()
-
-    def _stage_day_indexes(self) -> None:
-        """Each year that gained a day file lists it, in the same commit as the file itself."""
-        for year in sorted({day.year for day in self._new_days}):
-            listed = self._listed_days(year)
-            if listed is None:
-                year_dir = self.root / "data" / "days" / f"{year:04d}"
-                listed = set(_days_in(year_dir)) if year_dir.is_dir() else set()
-            listed |= {day for day in self._new_days if day.year == year}
-            self._day_indexes[year] = listed
-            index = DayIndex(days=sorted(listed))
-            self._journal.stage(self._day_index_path(year), dump_json(index.model_dump(mode="json")))
-        self._new_days.clear()
 
     def _stage_dirty(self) -> None:
         self._stage_days()
@@ -640,20 +588,6 @@ def _move_ledger(booking: Booking, source: DayFile, target: DayFile) -> None:
     for entry in booking.ledger_entries:
         source.ledger.pop(entry.id, None)
         target.ledger[entry.id] = entry
-
-
-def _days_in(year_dir: Path) -> list[date]:
-    """The days that have a file in `year_dir`; a file named for no real day of that year is damage."""
-    days = []
-    for path in year_dir.glob("????-??-??.json"):
-        try:
-            day = date.fromisoformat(path.stem)
-        except ValueError:
-            raise StoreError(f"{path}: the file name is not a date; the file is misplaced") from None
-        if str(day.year) != year_dir.name:
-            raise StoreError(f"{path}: the day is not in the year {year_dir.name}; the file is misplaced")
-        days.append(day)
-    return days
 
 
 def _check_day(day_file: DayFile, day: date, path: Path) -> None:

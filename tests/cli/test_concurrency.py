@@ -200,7 +200,7 @@ def run(*args):
     return code, out.getvalue()
 
 for n in range(100):
-    # ten days of ten classes each, as a studio's fortnight looks; all in the past, as the clock is real
+    # ten days of ten classes each, like a studio's fortnight; before the pinned BOOKCTL_NOW: --allow-past
     start = f"2026-11-{10 + n % 10:02d} {8 + n // 10:02d}:00"
     code, out = run("session", "book", "--service", "big-class", "--contact", contact, "--start", start,
                     "--allow-past")
