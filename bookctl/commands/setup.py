@@ -19,12 +19,18 @@ def init(
     business: Annotated[str, typer.Option("--business", help="The business's name.")] = ...,  # type: ignore[assignment]
     currency: Annotated[str, typer.Option("--currency", help="ISO 4217 code; every amount is in it.")] = "EUR",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA zone that times are entered and shown in.")] = "UTC",
+    store: Annotated[Optional[Path], typer.Option("--store", help="Where to create the store, as DIR does.", show_default=False)] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Create a store: a directory holding bookctl.toml."""
+    """Create a store: a directory holding bookctl.toml (DIR, else --store, else here)."""
+    from bookctl.errors import UsageError
     from bookctl.services.setup import config_view, init_store
 
-    root = directory if directory is not None else Path.cwd()
+    # --store is accepted by every command, before it or after it; for init it names the new store.
+    named = [p for p in (directory, store if store is not None else app_context(None).store_option) if p is not None]
+    if len(named) == 2 and named[0].resolve() != named[1].resolve():
+        raise UsageError(f"init {named[0]} and --store {named[1]} name two directories; give one")
+    root = named[0] if named else Path.cwd()
     settings = init_store(root, business, currency, timezone)
     emit({"store": str(root.resolve()), **config_view(settings)}, fmt)
 

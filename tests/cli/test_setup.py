@@ -58,6 +58,24 @@ def test_init_without_a_directory_makes_the_working_directory_a_store(bookctl, t
     assert read_toml(tmp_path)["business"]["name"] == "Studio Verde"
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_init_creates_the_store_that_store_names_before_or_after_the_command(bookctl, tmp_path, monkeypatch, where):
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "studio"
+    args = ("init", "--business", "Studio Verde")
+    result = bookctl(*(("--store", root, *args) if where == "before" else (*args, "--store", root)))
+    assert result.exit_code == 0, result.stderr
+    assert read_toml(root)["business"]["name"] == "Studio Verde"
+    assert not (tmp_path / "bookctl.toml").exists(), "the working directory must not become a store"
+
+
+def test_init_with_a_directory_and_another_store_is_exit_2_and_creates_nothing(bookctl, tmp_path):
+    result = bookctl("init", tmp_path / "a", "--store", tmp_path / "b", "--business", "Studio Verde")
+    assert result.exit_code == 2
+    assert "two directories" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_init_upper_cases_the_currency(bookctl, tmp_path):
     root = tmp_path / "studio"
     result = bookctl("init", root, "--business", "Studio Verde", "--currency", "eur", "--timezone", "Europe/Rome")
