@@ -113,11 +113,17 @@ def session_no_show(
     """Mark that the client did not come."""
     from bookctl.services.calendar import set_attendance
 
-    if charge_fee:
+    if charge_fee or idempotency_key is not None:  # a key is honoured (and checked) with or without a fee
         from bookctl.services.fees import no_show
+        from bookctl.services.payments import Outcome
 
-        emit(run_money(store, "session no-show", {"booking": booking, "charge_fee": True}, idempotency_key,
-                       lambda uow, now: no_show(uow, now, booking, idempotency_key)), fmt)
+        def action(uow, now):  # noqa: ANN001, ANN202
+            if charge_fee:
+                return no_show(uow, now, booking, idempotency_key)
+            return Outcome(set_attendance(uow, now, booking, "no_show"))
+
+        emit(run_money(store, "session no-show", {"booking": booking, "charge_fee": charge_fee}, idempotency_key,
+                       action), fmt)
         return
     emit(_mutate(store, lambda uow, now: set_attendance(uow, now, booking, "no_show")), fmt)
 

@@ -35,6 +35,10 @@ def payment_collect(
     from bookctl.services.payments import collect, method_of
 
     if method_of(method) == "in_person":
+        from bookctl.services.calendar import resolve_booking
+
+        with app_context(store).store().read() as uow:
+            resolve_booking(uow, booking)  # an id that names nothing is exit 3, before any question
         confirm_irreversible(f"Mark booking {booking} as paid in person? This cannot be undone.", yes)
     arguments = {"booking": booking, "method": method_of(method), "amount": amount, "provider": provider,
                  "card": card, "save_card": save_card}

@@ -277,6 +277,32 @@ def test_a_failed_attempt_is_not_remembered_so_the_retry_tries_again(ok, run, bo
     assert figures(ok, b)[0] == "not_paid"
 
 
+def test_a_key_used_by_a_payment_is_exit_2_on_a_plain_no_show_and_changes_nothing(ok, run, store, booking):
+    b = booking("2026-11-23 09:00", "Cy", "--allow-past")
+    ok("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--idempotency-key", "zz")
+    before = tree_digest(store)
+    result = run("session", "no-show", b, "--idempotency-key", "zz")
+    assert result.exit_code == 2 and "zz" in one_error_line(result.stderr)
+    assert tree_digest(store) == before
+
+
+def test_a_plain_no_show_retried_with_its_key_answers_as_the_first_time(ok, run, store, booking):
+    b = booking("2026-11-23 09:00", "Cy", "--allow-past")
+    first = run("session", "no-show", b, "--idempotency-key", "ns-1")
+    before = tree_digest(store)
+    again = run("session", "no-show", b, "--idempotency-key", "ns-1")
+    assert (first.exit_code, again.exit_code) == (0, 0) and again.stdout == first.stdout
+    assert ok("session", "show", b)["attendance"] == "no_show"
+    assert tree_digest(store) == before
+
+
+def test_in_person_for_a_booking_that_does_not_exist_is_exit_3_before_any_question(run, store):
+    before = tree_digest(store)
+    result = run("payment", "collect", "b-20261124-99", "--method", "in-person")
+    assert result.exit_code == 3 and "b-20261124-99" in one_error_line(result.stderr)
+    assert tree_digest(store) == before
+
+
 def test_idempotency_keys_are_stored_hashed(ok, store, booking):
     b = booking()
     ok("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--idempotency-key", "secret-key-77")
