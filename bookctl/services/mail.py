@@ -161,9 +161,11 @@ def parse_message(data: bytes, headers_only: bool = True) -> Any:
 def message_summary(message_id: str, data: bytes) -> dict[str, Any]:
     """One outbox row: id, date, to, subject, kind, booking."""
     message = parse_message(data)
+    dated = message.get("Date")
     return {
         "id": message_id,
-        "date": str(message.get("Date", "")),
+        # ISO 8601 like every time bookctl prints; the header's own offset is the studio's.
+        "date": dated.datetime.isoformat() if dated is not None and dated.datetime is not None else None,
         "to": ", ".join(a.addr_spec for a in message["To"].addresses) if message["To"] else "",
         "subject": str(message.get("Subject", "")),
         "kind": str(message.get("X-Bookctl-Kind", "")),

@@ -103,7 +103,7 @@ def test_outbox_list_and_show_describe_the_queued_message(ok, client, store):
     booking = client()
     message_id = ok("session", "cancel", booking["id"], "--notify")["email"]["message"]
     [row] = ok("outbox", "list")
-    assert row == {"id": message_id, "date": "Mon, 23 Nov 2026 12:00:00 +0100", "to": "ada@example.com",
+    assert row == {"id": message_id, "date": "2026-11-23T12:00:00+01:00", "to": "ada@example.com",
                    "subject": "Your Physiotherapy booking on 2026-11-24 has been cancelled",
                    "kind": "cancellation", "booking": booking["id"]}
     shown = ok("outbox", "show", message_id)
