@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bookctl.errors import StoreError
+from bookctl.errors import StoreError, UsageError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -120,12 +120,13 @@ class AtomicTextOutput:
         self._file = None
 
     def __enter__(self):  # noqa: ANN204 - a TextIO
+        # A path that cannot be written at all is the user's to fix (exit 2, as for attachment get).
         if self.path.is_dir():
-            raise StoreError(f"{self.path} is a directory; give a file name to --output")
+            raise UsageError(f"{self.path} is a directory; give a file name to --output")
         try:
             self._file = open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as exc:
-            raise StoreError(f"cannot write {self.path}: {exc.strerror}") from None
+            raise UsageError(f"cannot write {self.path}: {exc.strerror}") from None
         return self._file
 
     def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001

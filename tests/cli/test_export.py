@@ -225,6 +225,15 @@ def test_ics_times_are_wall_clock_under_their_tzid_in_any_store_zone(bookctl, tm
     assert event.decoded("DTSTART").hour == 9 and str(event.decoded("DTSTART").tzinfo) == zone
 
 
+@pytest.mark.parametrize("where", ["missing-dir/x.csv", "."])
+def test_an_output_path_that_cannot_be_written_is_exit_2_and_writes_nothing(run, calendar, tmp_path, where):
+    before = sorted(tmp_path.rglob("*"))
+    result = run("export", "bookings", "--week", "2026-W48", "--format", "csv", "--output", tmp_path / where)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert sorted(tmp_path.rglob("*")) == before
+
+
 def test_ics_of_an_empty_period_is_a_valid_calendar_without_events(ok, calendar):
     from icalendar import Calendar
 
