@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from scale import NOW, TODAY, Runner, Store, fmt_mib, seed_store
+from startup import print_load
 
 LABEL = "Bench VIP"
 
@@ -124,16 +125,13 @@ def main() -> int:
 
 def report(args: argparse.Namespace, store: Store, cases: dict[str, Case], booked_days: list[int]) -> None:
     """The table of medians, and what one `contact show` reads."""
-    import os
-
     print(f"bookctl contacts: median of {args.runs} runs per case after {args.warmups} warm-ups, cases in turn")
     print(f"python {sys.version.split()[0]} at {sys.executable}; store: {args.contacts} contacts, "
           f"{store.seeded_bookings} bookings over {args.days} days around {TODAY}, demo seed {args.seed}; "
           f"BOOKCTL_NOW={NOW}")
     if args.keep:
         print(f"store kept in {args.keep}" + (" (reused)" if store.reused else ""))
-    if hasattr(os, "getloadavg"):
-        print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print_load()
     print()
     print(f"{'case':<26} {'rows':>6} {'median ms':>10} {'min ms':>7} {'max ms':>7} {'CPU ms':>7} {'peak RSS MiB':>12}")
     for case in cases.values():

@@ -14,7 +14,6 @@ installed bookctl.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale import NOW, TODAY, Runner, Store, fmt_mib, fmt_s, seed_store  # noqa: E402 - the sibling bench
+from startup import print_load  # noqa: E402
 
 FORMATS = ("csv", "ics")
 
@@ -94,8 +94,7 @@ def report(args: argparse.Namespace, stores: list[Store], results: dict, sizes: 
           f"{args.days} days around {TODAY}, demo seed {args.seed}; BOOKCTL_NOW={NOW}")
     if args.keep:
         print(f"stores kept in {args.keep}")
-    if hasattr(os, "getloadavg"):
-        print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print_load()
     print()
     print(f"{'store':<6} {'format':<6} {'rows':>8} {'file MiB':>9} {'wall s':>7} {'CPU s':>7} {'rows/s':>8} "
           f"{'peak RSS MiB':>12} {'seed s':>12}")

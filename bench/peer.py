@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from contacts import Case, pick_contacts  # noqa: E402 - the sibling benches
 from scale import NOW, TODAY, Runner, Store, fmt_mib, fmt_s, pick_bookings, seed_store  # noqa: E402
-from startup import BARE_APP, run_child  # noqa: E402
+from startup import BARE_APP, print_cases, print_load, run_child  # noqa: E402
 
 GOAL_FLAT = 1.2  # one-booking commands, largest store / smallest
 GOAL_DONE = 0.25  # checkin / `task N done`, at the largest size
@@ -313,9 +312,7 @@ def report(args: argparse.Namespace, stores: list[Store], peers: list[Peer], cas
           f"days around {TODAY}, demo seed {args.seed}; BOOKCTL_NOW={NOW}")
     if args.keep:
         print(f"stores kept in {args.keep}")
-    if hasattr(os, "getloadavg"):
-        print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())} on "
-              f"{os.cpu_count()} CPUs (other work on the machine shows up as noise)")
+    print_load()
     print(f"peak RSS floor: this script's own peak, {fmt_mib(floor_kib())} MiB; a child that peaks lower reads as "
           "this (posix_spawn's vfork shares this script's memory until exec)")
     print()
@@ -348,15 +345,7 @@ def report(args: argparse.Namespace, stores: list[Store], peers: list[Peer], cas
         rss = f"{max(a.rss) / max(b.rss):.2f}x" if a.rss and b.rss else "n/a"
         print(row + f" | {a.median / b.median:>11.2f}x {rss:>6}")
     print()
-    start = [c for c in cases if not c.size]
-    width = max(len(c.name) for c in start)
-    print(f"{'start-up (smallest store)':<{width}}  {'median ms':>9}  {'min ms':>7}  {'max ms':>7}  {'CPU ms':>7}  "
-          f"{'peak RSS MiB':>12}")
-    for c in start:
-        cpu = f"{statistics.median(c.cpu) * 1000:.1f}" if c.cpu else "n/a"
-        rss = f"{statistics.median(c.rss) / 1024:.1f}" if c.rss else "n/a"
-        print(f"{c.name:<{width}}  {c.median * 1000:9.1f}  {min(c.times) * 1000:7.1f}  {max(c.times) * 1000:7.1f}  "
-              f"{cpu:>7}  {rss:>12}")
+    print_cases("start-up (smallest store)", [(c.name, c) for c in cases if not c.size])
     print()
     if peers:
         print("side by side (bookctl / taskwarrior, medians):")

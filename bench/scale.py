@@ -24,6 +24,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from startup import print_load
+
 GOAL = 1.2
 NOW = "2026-11-23T12:00:00+01:00"
 TODAY = date(2026, 11, 23)
@@ -242,9 +244,7 @@ def report(args: argparse.Namespace, stores: list[Store]) -> None:
           f"{args.days} days around {TODAY}, demo seed {args.seed}; BOOKCTL_NOW={NOW}")
     if args.keep:
         print(f"stores kept in {args.keep}")
-    if hasattr(os, "getloadavg"):
-        print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
-              "(other work on the machine shows up as noise)")
+    print_load()
     print()
     header = (f"{'store':<6} {'bookings':>8} {'seed s':>12} {'seed RSS MiB':>12} {'day file KiB':>12} "
               f"{'checkin ms':>10} {'min ms':>7} {'max ms':>7} {'CPU ms':>7} {'peak RSS MiB':>12}")

@@ -158,25 +158,35 @@ def measure(cases: list[Case], env: dict[str, str], work: Path, runs: int, warmu
                     case.cpu.append(cpu)
 
 
+def print_load() -> None:
+    """The machine's load at the end of a run: other work on it shows up as noise in every figure."""
+    if hasattr(os, "getloadavg"):
+        print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())} on "
+              f"{os.cpu_count()} CPUs (other work on the machine shows up as noise)")
+
+
+def print_cases(title: str, rows: list[tuple[str, Case]]) -> None:
+    """One line per case: median, min and max wall ms, median CPU ms and median peak RSS."""
+    width = max(len(title), *(len(name) for name, _ in rows))
+    print(f"{title:<{width}}  {'median ms':>9}  {'min ms':>7}  {'max ms':>7}  {'CPU ms':>7}  {'peak RSS MiB':>12}")
+    for name, case in rows:
+        peak = f"{statistics.median(case.rss) / 1024:.1f}" if case.rss else "n/a"
+        cpu = f"{statistics.median(case.cpu) * 1000:.1f}" if case.cpu else "n/a"
+        print(f"{name:<{width}}  {statistics.median(case.times) * 1000:9.1f}  {min(case.times) * 1000:7.1f}  "
+              f"{max(case.times) * 1000:7.1f}  {cpu:>7}  {peak:>12}")
+
+
 def report(cases: list[Case], bookctl: list[str], shown: int, runs: int, warmups: int) -> None:
     """The table, then one ratio line per pair."""
     print(f"bookctl start-up: median wall time of {runs} runs per case after {warmups} warm-ups")
     print(f"python {sys.version.split()[0]} at {sys.executable}; bookctl run as: "
           f"{' '.join(Path(a).name if i == 0 else a for i, a in enumerate(bookctl))}")
     print(f"store: 50 contacts, 200 bookings over 14 days; session list shows {shown} bookings of {NOW[:10]}")
-    if hasattr(os, "getloadavg"):
-        print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
-              "(other work on the machine shows up as noise)")
+    print_load()
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         print("note: PYTHONDONTWRITEBYTECODE was unset for the runs, so .pyc files are cached as in an install")
     print()
-    width = max(len(case.label) for case in cases)
-    print(f"{'case':<{width}}  {'median ms':>9}  {'min ms':>7}  {'max ms':>7}  {'CPU ms':>7}  {'peak RSS MiB':>12}")
-    for case in cases:
-        peak = f"{statistics.median(case.rss) / 1024:.1f}" if case.rss else "n/a"
-        cpu = f"{statistics.median(case.cpu) * 1000:.1f}" if case.cpu else "n/a"
-        print(f"{case.label:<{width}}  {case.median * 1000:9.1f}  {min(case.times) * 1000:7.1f}  "
-              f"{max(case.times) * 1000:7.1f}  {cpu:>7}  {peak:>12}")
+    print_cases("case", [(case.label, case) for case in cases])
     print()
     floor = cases[0].median
     pairs: dict[str, dict[str, Case]] = {}
