@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, StrictInt, field_validator
 
@@ -62,7 +63,7 @@ class Money(BaseModel):
     @classmethod
     def zero(cls, currency: str) -> Money:
         """No money in `currency`."""
-        return cls(minor=0, currency=currency)
+        return money_of(0, currency)
 
     @classmethod
     def parse(cls, text: str, currency: str, *, what: str = "amount") -> Money:
@@ -93,11 +94,11 @@ class Money(BaseModel):
 
     def __add__(self, other: Money) -> Money:
         self._same_currency(other)
-        return Money(minor=self.minor + other.minor, currency=self.currency)
+        return money_of(self.minor + other.minor, self.currency)
 
     def __sub__(self, other: Money) -> Money:
         self._same_currency(other)
-        return Money(minor=self.minor - other.minor, currency=self.currency)
+        return money_of(self.minor - other.minor, self.currency)
 
     def __lt__(self, other: Money) -> bool:
         self._same_currency(other)
@@ -118,10 +119,7 @@ class Money(BaseModel):
     @property
     def amount(self) -> str:
         """The decimal string with the currency's own number of decimals ('19.90', '1500')."""
-        exponent = currency_exponent(self.currency)
-        sign = "-" if self.minor < 0 else ""
-        whole, frac = divmod(abs(self.minor), 10**exponent)
-        return f"{sign}{whole}.{frac:0{exponent}d}" if exponent else f"{sign}{whole}"
+        return _amount_text(self.minor, self.currency)
 
     def to_json(self) -> dict[str, str]:
         """The contract's JSON form: {"amount": "19.90", "currency": "EUR"}."""
@@ -129,3 +127,19 @@ class Money(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+# Money is frozen, so equal amounts can share one instance: a listing of many bookings at a few
+# prices builds each figure once instead of validating a new model per row.
+@lru_cache(maxsize=4096)
+def money_of(minor: int, currency: str) -> Money:
+    """Money(minor=minor, currency=currency), shared."""
+    return Money(minor=minor, currency=currency)
+
+
+@lru_cache(maxsize=4096)
+def _amount_text(minor: int, currency: str) -> str:
+    exponent = currency_exponent(currency)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10**exponent)
+    return f"{sign}{whole}.{frac:0{exponent}d}" if exponent else f"{sign}{whole}"

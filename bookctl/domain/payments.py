@@ -8,7 +8,6 @@ charge is an entry with status `failed`, a settled invoice is a second entry nam
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Literal
 from pydantic import AwareDatetime
 
 from bookctl.domain.models import Booking, Record
-from bookctl.domain.money import Money
+from bookctl.domain.money import Money, money_of
 
 EntryKind = Literal["charge", "refund", "cancellation_fee", "no_show_fee"]
 EntryStatus = Literal["succeeded", "failed", "pending", "voided", "kept", "due"]
@@ -101,7 +100,7 @@ def _minor_sum(entries: Iterable[LedgerEntry], currency: str) -> int:
 
 
 def _sum(entries: Iterable[LedgerEntry], currency: str) -> Money:
-    return Money(minor=_minor_sum(entries, currency), currency=currency)
+    return money_of(_minor_sum(entries, currency), currency)
 
 
 def summarize(booking: Booking, entries: list[LedgerEntry] | None = None) -> PaymentSummary:
@@ -139,10 +138,9 @@ def summarize(booking: Booking, entries: list[LedgerEntry] | None = None) -> Pay
         status = "deposit_paid"
     else:
         status = "partially_paid"
-    money = functools.partial(Money, currency=currency)
-    return PaymentSummary(charged=money(minor=charged), refunded=money(minor=refunded), paid=money(minor=paid),
-                          kept=money(minor=kept), owed=money(minor=owed), due=money(minor=due), status=status,
-                          open_invoices=tuple(invoices))
+    return PaymentSummary(charged=money_of(charged, currency), refunded=money_of(refunded, currency),
+                          paid=money_of(paid, currency), kept=money_of(kept, currency), owed=money_of(owed, currency),
+                          due=money_of(due, currency), status=status, open_invoices=tuple(invoices))
 
 
 def booking_ledger(booking: Booking) -> list[LedgerEntry]:
