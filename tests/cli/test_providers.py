@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -20,7 +24,11 @@ from tests.cli._payment_fixtures import (  # noqa: F401 - fixtures
     one_error_line,
     run,
 )
-from tests.conftest import run_process, tree_digest
+from tests.conftest import NOW, run_process, tree_digest
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("BOOKCTL_")}
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bookctl-provider-example"
 COLUMNS = ["name", "card_charges", "refunds", "partial_refunds", "invoices", "in_person", "origin"]
@@ -168,3 +176,27 @@ def test_load_plugins_naming_an_unknown_distribution_is_exit_2(bookctl, monkeypa
     result = bookctl("provider", "list")
     assert result.exit_code == 2
     assert "no-such-plugin" in one_error_line(result.stderr)
+
+
+def test_commands_that_move_no_money_through_stripe_never_import_it(store):
+    """The Stripe SDK costs start-up; only a command that calls Stripe may load it."""
+    probe = "import runpy, sys; sys.argv = ['bookctl', *sys.argv[1:]]; "
+    probe += "import atexit; atexit.register(lambda: sys.stderr.write('stripe loaded\\n' if 'stripe' in sys.modules else ''))"
+    probe += "; runpy.run_module('bookctl', run_name='__main__')"
+
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-c", probe, *args, "--store", str(store), "--format", "json"],
+                              capture_output=True, text=True, timeout=60, env={**_clean_env(), "BOOKCTL_NOW": NOW})
+        assert done.returncode == 0, done.stderr
+        assert "stripe loaded" not in done.stderr, args
+        return done.stdout
+
+    contact = json.loads(run("contact", "add", "--first-name", "Ada"))["id"]
+    booking = json.loads(run("session", "book", "--service", "physiotherapy", "--contact", contact, "--start",
+                             "2026-11-23 15:00"))["id"]
+    run("payment", "collect", booking, "--method", "card", "--card", "tok_visa")  # the sandbox provider
+    run("session", "checkin", booking)
+    run("session", "list", "--day", "2026-11-23")
+    run("contact", "show", contact)
+    run("export", "bookings", "--week", "2026-W48")
+    run("provider", "list")
