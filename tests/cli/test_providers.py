@@ -184,19 +184,20 @@ def test_commands_that_move_no_money_through_stripe_never_import_it(store):
     probe += "import atexit; atexit.register(lambda: sys.stderr.write('stripe loaded\\n' if 'stripe' in sys.modules else ''))"
     probe += "; runpy.run_module('bookctl', run_name='__main__')"
 
-    def run(*args: str) -> str:
+    def without_stripe(*args: str) -> str:
         done = subprocess.run([sys.executable, "-c", probe, *args, "--store", str(store), "--format", "json"],
                               capture_output=True, text=True, timeout=60, env={**_clean_env(), "BOOKCTL_NOW": NOW})
         assert done.returncode == 0, done.stderr
         assert "stripe loaded" not in done.stderr, args
         return done.stdout
 
-    contact = json.loads(run("contact", "add", "--first-name", "Ada"))["id"]
-    booking = json.loads(run("session", "book", "--service", "physiotherapy", "--contact", contact, "--start",
-                             "2026-11-23 15:00"))["id"]
-    run("payment", "collect", booking, "--method", "card", "--card", "tok_visa")  # the sandbox provider
-    run("session", "checkin", booking)
-    run("session", "list", "--day", "2026-11-23")
-    run("contact", "show", contact)
-    run("export", "bookings", "--week", "2026-W48")
-    run("provider", "list")
+    contact_id = json.loads(without_stripe("contact", "add", "--first-name", "Ada"))["id"]
+    booked = without_stripe("session", "book", "--service", "physiotherapy", "--contact", contact_id,
+                            "--start", "2026-11-23 15:00")
+    booking_id = json.loads(booked)["id"]
+    without_stripe("payment", "collect", booking_id, "--method", "card", "--card", "tok_visa")  # the sandbox provider
+    without_stripe("session", "checkin", booking_id)
+    without_stripe("session", "list", "--day", "2026-11-23")
+    without_stripe("contact", "show", contact_id)
+    without_stripe("export", "bookings", "--week", "2026-W48")
+    without_stripe("provider", "list")
