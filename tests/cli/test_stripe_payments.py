@@ -137,6 +137,41 @@ def test_stripe_unreachable_is_exit_5_and_nothing_is_marked_paid(bookctl, store,
     assert (shown["payment_status"], shown["paid"]["amount"]) == ("not_paid", "0.00")
 
 
+def test_stripe_dying_mid_request_is_exit_5_and_nothing_is_marked_paid(bookctl, store, stripe_env):  # noqa: ANN001
+    """A server that takes the request and drops the connection without an answer, as a crashed one does."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    taken: list[bytes] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                taken.append(conn.recv(65536))  # the request arrives; the server dies before answering
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        assert bookctl("config", "set", "providers.stripe.api_base", f"http://127.0.0.1:{port}", "--store",
+                       store).exit_code == 0
+        contact = bookctl("contact", "add", "--first-name", "Ada", "--store", store, "--format", "json").json()["id"]
+        booking = bookctl("session", "book", "--service", "physiotherapy", "--contact", contact, "--start",
+                          f"{TOMORROW} 10:00", "--store", store, "--format", "json").json()["id"]
+        result = bookctl("payment", "collect", booking, "--method", "card", "--provider", "stripe", "--card",
+                         "pm_card_visa", "--store", store)
+    finally:
+        listener.close()
+    assert taken and taken[0].startswith(b"POST "), "the request must have reached the server"
+    assert result.exit_code == 5 and result.stderr.count("\n") == 1, result.stderr
+    shown = bookctl("session", "show", booking, "--store", store, "--format", "json").json()
+    assert (shown["payment_status"], shown["paid"]["amount"]) == ("not_paid", "0.00")
+
+
 def test_cancel_with_the_fee_kept_refunds_the_rest_through_stripe(ok, booking, localstripe):
     charge = pay(ok, booking)
     cancelled = ok("session", "cancel", booking, "--charge-fee", "--refund")
