@@ -127,6 +127,7 @@ class AtomicTextOutput:
             self._file = open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as exc:
             raise UsageError(f"cannot write {self.path}: {exc.strerror}") from None
+        _remove_stale_temps(self.path)
         return self._file
 
     def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
@@ -145,3 +146,22 @@ class AtomicTextOutput:
         finally:
             if exc_type is not None:
                 self.tmp.unlink(missing_ok=True)
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temporary files beside `path` left by writers that were killed (their process is gone)."""
+    prefix = f".{path.name}.tmp-"
+    for stale in path.parent.iterdir():
+        pid = stale.name[len(prefix):] if stale.name.startswith(prefix) else ""
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: not ours to judge
+    return True

@@ -340,10 +340,12 @@ def test_an_export_killed_midway_leaves_the_previous_file_intact(bookctl, store,
         os.close(slave)
         os.close(master)
     assert target.read_text(encoding="utf-8") == "yesterday's export\n"
-    # The next export replaces it whole.
+    assert temp.exists(), "the killed export left its temporary file"
+    # The next export replaces it whole, and clears what the killed one left.
     result = bookctl("export", "bookings", "--format", "ics", "--output", target, "--store", store)
     assert result.exit_code == 0, result.stderr
     assert target.read_text(encoding="utf-8").count("BEGIN:VEVENT") == 400
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".all.ics")) == []
 
 
 def test_progress_goes_to_stderr_only_when_it_is_a_terminal(store, bookctl, tmp_path):
