@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bookctl.domain.ids import contact_id, contact_number, day_id, home_day
+from bookctl.domain.ids import contact_id, contact_number, day_id, home_day, id_order
 from bookctl.domain.models import Booking, Contact, Session
 from bookctl.domain.payments import LedgerEntry
 from bookctl.domain.settings import SCHEMA_VERSION as SETTINGS_SCHEMA_VERSION
@@ -512,7 +512,7 @@ class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, DayIndexFiles, Un
         if not directory.is_dir():
             return []
         found = [p.stem for p in directory.glob("m-*.eml") if _MESSAGE_ID.fullmatch(p.stem)]
-        return sorted(found, key=lambda m: (m.rsplit("-", 1)[0], int(m.rsplit("-", 1)[1])))
+        return sorted(found, key=id_order)
 
     def read_message(self, message_id: str) -> bytes:
         path = self._outbox_path(message_id)
