@@ -64,6 +64,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "provider": ("bookctl.commands.provider", "app"),
     "export": ("bookctl.commands.export", "app"),
     "outbox": ("bookctl.commands.outbox", "app"),
+    "store": ("bookctl.commands.store", "app"),
 }
 
 

@@ -55,10 +55,10 @@ class AppContext:
     clock: Callable[[], datetime] = field(default_factory=clock_from_env)
 
     def store(self):  # noqa: ANN201 - the return type would import storage at start-up
-        """The FileStore this command works on."""
-        from bookctl.storage.filestore import FileStore
+        """The store this command works on: a FileStore, or a PostgresStore when bookctl.toml names a database."""
+        from bookctl.storage.stores import open_store
 
-        return FileStore(find_store(self.store_option))
+        return open_store(find_store(self.store_option))
 
 
 _root: AppContext | None = None

@@ -20,9 +20,10 @@ def init(
     currency: Annotated[str, typer.Option("--currency", help="ISO 4217 code; every amount is in it.")] = "EUR",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA zone that times are entered and shown in.")] = "UTC",
     store: Annotated[Optional[Path], typer.Option("--store", help="Where to create the store, as DIR does.", show_default=False)] = None,
+    database: Annotated[Optional[str], typer.Option("--database", help="Keep the records in this empty PostgreSQL database (postgresql://user@host/db); the password, if any, is not written to bookctl.toml.", show_default=False)] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Create a store: a directory holding bookctl.toml (DIR, else --store, else here)."""
+    """Create a store: a directory holding bookctl.toml (DIR, else --store, else here), its records there or in PostgreSQL."""
     from bookctl.errors import UsageError
     from bookctl.services.setup import config_view, init_store
 
@@ -31,7 +32,7 @@ def init(
     if len(named) == 2 and named[0].resolve() != named[1].resolve():
         raise UsageError(f"init {named[0]} and --store {named[1]} name two directories; give one")
     root = named[0] if named else Path.cwd()
-    settings = init_store(root, business, currency, timezone)
+    settings = init_store(root, business, currency, timezone, database)
     emit({"store": str(root.resolve()), **config_view(settings)}, fmt)
 
 
@@ -46,7 +47,7 @@ def config_show(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
 
 @config_app.command("set")
 def config_set(
-    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds, contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency, email.mode (outbox|smtp), email.host, email.port, email.security (starttls|tls|none), email.username, email.sender, email.language. The SMTP password is read only from BOOKCTL_SMTP_PASSWORD.")],
+    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds, storage.url (postgresql://..., empty: this directory), contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency, email.mode (outbox|smtp), email.host, email.port, email.security (starttls|tls|none), email.username, email.sender, email.language. The SMTP password is read only from BOOKCTL_SMTP_PASSWORD.")],
     value: Annotated[str, typer.Argument()],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,

@@ -60,6 +60,17 @@ class StoreOptions(BaseModel):
     id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
 
 
+class StorageOptions(BaseModel):
+    """Where the records are: this directory (no url), or the PostgreSQL database at `url`.
+
+    The url never holds a password: libpq's PGPASSWORD or ~/.pgpass give it, or BOOKCTL_DATABASE_URL
+    gives the whole URL in its place."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(default=None, pattern=r"^postgres(ql)?://")
+
+
 class ContactOptions(BaseModel):
     """How contact cards behave."""
 
@@ -93,6 +104,7 @@ class Settings(BaseModel):
     business: Business
     policy: Policy = Field(default_factory=Policy)
     store: StoreOptions = Field(default_factory=StoreOptions)
+    storage: StorageOptions = Field(default_factory=StorageOptions)
     services: dict[str, Service] = Field(default_factory=dict)
     staff: dict[str, Staff] = Field(default_factory=dict)
     providers: dict[str, dict[str, str]] = Field(default_factory=dict)
@@ -122,6 +134,8 @@ class Settings(BaseModel):
     def to_toml_dict(self) -> dict[str, Any]:
         """The TOML form: no None values (TOML has no null), money as decimal strings."""
         data = self.model_dump(mode="python", exclude_none=True)
+        if not data["storage"]:  # a file store's bookctl.toml has no [storage] table
+            del data["storage"]
         for service in data["services"].values():
             for name in _MONEY_FIELDS:
                 if name in service:

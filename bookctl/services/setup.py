@@ -14,8 +14,8 @@ from bookctl.storage.base import UnitOfWork
 from bookctl.timeutil import load_zone
 
 
-def init_store(root: Path, business: str, currency: str, timezone: str) -> Settings:
-    """Create a new store at `root`."""
+def init_store(root: Path, business: str, currency: str, timezone: str, database: str | None = None) -> Settings:
+    """Create a new store at `root`: its records in files there, or in the empty PostgreSQL `database`."""
     from bookctl.storage.filestore import SETTINGS_NAME, FileStore
 
     if (root / SETTINGS_NAME).exists():
@@ -26,7 +26,14 @@ def init_store(root: Path, business: str, currency: str, timezone: str) -> Setti
         raise UsageError("--business must not be empty")
     load_zone(timezone)
     settings = Settings(business=Business(name=business.strip(), currency=check_currency(currency), timezone=timezone))
-    FileStore.create(root, settings)
+    if database is None:
+        FileStore.create(root, settings)
+        return settings
+    from bookctl.storage.postgres import PostgresStore, check_url, redact
+
+    url = check_url(database)
+    settings.storage.url = redact(url)
+    PostgresStore.create(root, settings, url)
     return settings
 
 
@@ -80,6 +87,8 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
         settings.store.lock_timeout_seconds = _parse_int(value, key, 0, 3600)
     elif key == "contacts.attachment_max_bytes":
         settings.contacts.attachment_max_bytes = _parse_int(value, key, 1, 1024 * 1024 * 1024)
+    elif key == "storage.url":
+        _set_storage_url(uow, value)
     elif key.startswith("providers."):
         _set_provider_option(settings, key, value)
     elif key.startswith("email."):
@@ -92,7 +101,7 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
 
 
 SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
-                 "policy.cancellation_window_hours", "store.lock_timeout_seconds", "contacts.attachment_max_bytes",
+                 "policy.cancellation_window_hours", "store.lock_timeout_seconds", "storage.url", "contacts.attachment_max_bytes",
                  "providers.NAME.api_base", "providers.NAME.currency",
                  "email.mode", "email.host", "email.port", "email.security", "email.username",
                  "email.sender", "email.language")
@@ -120,6 +129,24 @@ def _set_provider_option(settings: Settings, key: str, value: str) -> None:
         options[option] = check_currency(value)
     if not options:
         del settings.providers[name]
+
+
+def _set_storage_url(uow: UnitOfWork, value: str) -> None:
+    """Point the store at a PostgreSQL database holding this bookctl's schema (an empty one gets it),
+    or back at its own files with an empty value. Records are not moved: 'bookctl store copy' does that."""
+    from bookctl.storage.postgres import check_url, connect, migrate, redact, schema_version
+
+    if not value.strip():
+        uow.settings.storage.url = None
+        return
+    url = check_url(value, "storage.url")
+    conn = connect(url, uow.settings.business.timezone)
+    try:
+        if schema_version(conn) is None:
+            migrate(conn)
+    finally:
+        conn.close()
+    uow.settings.storage.url = redact(url)
 
 
 _EMAIL_CHOICES = {"email.mode": ("outbox", "smtp"), "email.security": ("starttls", "tls", "none")}

@@ -9,7 +9,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bookctl.domain.invoices import Invoice, Quote
 from bookctl.domain.models import Booking, Contact, Session
@@ -18,6 +19,24 @@ from bookctl.domain.settings import Settings
 
 if TYPE_CHECKING:
     from bookctl.domain.cards import Card
+
+
+class Store(Protocol):
+    """Where a store's records are: a directory of files, or a PostgreSQL database."""
+
+    root: Path
+
+    def read(self) -> UnitOfWork:
+        """A consistent view for commands that only read."""
+
+    def write(self) -> UnitOfWork:
+        """A unit of work holding the store's write lock."""
+
+    def sending(self) -> Any:  # noqa: ANN401 - anything with release()
+        """A lock held while the outbox is sent; `release()` it."""
+
+    def upgrade(self) -> tuple[int, int]:
+        """Bring the store to this bookctl's schema: (version before, version after)."""
 
 
 class UnitOfWork(ABC):
@@ -46,8 +65,9 @@ class UnitOfWork(ABC):
         """Every booking of `session`, cancelled ones included, oldest first."""
 
     @abstractmethod
-    def sessions_starting(self, start: datetime, end: datetime) -> Iterator[Session]:
-        """Sessions whose start is in [start, end), in no particular order."""
+    def sessions_starting(self, start: datetime, end: datetime) -> Iterator[tuple[Session, list[Booking]]]:
+        """Sessions whose start is in [start, end) with their bookings (oldest first), one UTC day after
+        another; in no particular order within a day."""
 
     @abstractmethod
     def calendar_span(self) -> tuple[date, date] | None:
@@ -214,6 +234,11 @@ class UnitOfWork(ABC):
     @abstractmethod
     def template_override(self, language: str, name: str) -> str | None:
         """The store's own `templates/LANGUAGE/NAME`, if it has one, else None."""
+
+    # --- bulk work ------------------------------------------------------------------------
+    def spill(self) -> None:
+        """Let go of the calendar records changed so far (they are still committed with the rest),
+        so a bulk load's memory stays flat. They cannot be read again in this unit."""
 
     # --- integrity ------------------------------------------------------------------------
     def damaged_files(self) -> Iterator[tuple[str, str]]:

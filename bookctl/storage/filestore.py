@@ -15,7 +15,6 @@ files, whatever the size of the store.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Iterator
@@ -42,6 +41,7 @@ from bookctl.storage.files import (
     decode_utf8,
     dump_json,
     load_json,
+    read_template_override,
     validate,
     write_atomic,
 )
@@ -112,6 +112,11 @@ def read_settings(path: Path) -> Settings:
     return validate(Settings, data, path)
 
 
+def write_settings(root: Path, settings: Settings) -> None:
+    """Replace `root`'s bookctl.toml atomically."""
+    write_atomic(root / SETTINGS_NAME, settings_bytes(settings))
+
+
 def settings_bytes(settings: Settings) -> bytes:
     """`bookctl.toml` as written by tomli-w."""
     import tomli_w
@@ -133,7 +138,7 @@ class FileStore:
         gitignore = root / ".gitignore"
         if not gitignore.exists():
             write_atomic(gitignore, f"{LOCK_NAME}\n{OUTBOX_LOCK_NAME}\n{journal.TMP_DIR_NAME}/\n".encode())
-        write_atomic(root / SETTINGS_NAME, settings_bytes(settings))
+        write_settings(root, settings)
         return cls(root)
 
     def read(self) -> FileUnitOfWork:
@@ -171,14 +176,15 @@ class FileStore:
             raise StoreError("another bookctl is sending the outbox; retry") from None
         return lock
 
+    def upgrade(self) -> tuple[int, int]:
+        """Every file is at DATA_SCHEMA_VERSION, the only one there has been: nothing to do. (A file
+        from a newer bookctl is refused when it is read.)"""
+        return DATA_SCHEMA_VERSION, DATA_SCHEMA_VERSION
+
     def _lock_timeout(self) -> float:
-        env = os.environ.get("BOOKCTL_LOCK_TIMEOUT")
-        if env:
-            try:
-                return max(0, int(env))
-            except ValueError:
-                raise StoreError(f"BOOKCTL_LOCK_TIMEOUT {env!r} is not a whole number of seconds") from None
-        return read_settings(self.root / SETTINGS_NAME).store.lock_timeout_seconds
+        from bookctl.storage.stores import lock_timeout
+
+        return lock_timeout(lambda: read_settings(self.root / SETTINGS_NAME).store.lock_timeout_seconds)
 
 
 class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, DayIndexFiles, UnitOfWork):
@@ -524,14 +530,7 @@ class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, DayIndexFiles, Un
             raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
 
     def template_override(self, language: str, name: str) -> str | None:
-        path = self.root / "templates" / language / name
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
-        return decode_utf8(raw, path)
+        return read_template_override(self.root, language, name)
 
     # --- the unit of work -------------------------------------------------------------------
     def spill(self) -> None:

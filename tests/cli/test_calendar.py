@@ -790,6 +790,7 @@ def test_a_booking_rescheduled_twice_across_three_days_still_resolves(ok, contac
     assert listed_ids(ok, "--day", "2026-11-27") == [booking["id"]]
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_booking_rescheduled_twice_points_home_in_one_hop(ok, contact, store):
     booking = appointment(ok, contact("Ada"), f"{TOMORROW} 10:00")
     ok("session", "reschedule", booking["id"], "--start", "2026-11-25 11:00")

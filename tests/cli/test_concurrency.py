@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import select
@@ -140,6 +142,7 @@ def test_six_processes_racing_for_three_places_fill_the_class_exactly(bookctl, s
     assert shown["places_left"] == 0
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_held_lock_makes_a_mutating_command_exit_4(bookctl, store):
     contact = add_contacts(bookctl, store, 1)[0]
     before = tree_digest(store)
@@ -151,6 +154,7 @@ def test_a_held_lock_makes_a_mutating_command_exit_4(bookctl, store):
     assert tree_digest(store) == before
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_held_lock_does_not_block_a_read_command(bookctl, store):
     contact = add_contacts(bookctl, store, 1)[0]
     booked = bookctl("session", "book", "--service", "physiotherapy", "--contact", contact,
@@ -162,6 +166,7 @@ def test_a_held_lock_does_not_block_a_read_command(bookctl, store):
     assert [row["id"] for row in json.loads(result.stdout)] == [booked["id"]]
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_lock_left_by_a_killed_process_does_not_block_the_next_command(bookctl, store):
     contact = add_contacts(bookctl, store, 1)[0]
     with subprocess.Popen([sys.executable, "-c", HOLDER, str(store / ".bookctl.lock")],

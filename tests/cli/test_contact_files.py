@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOW, tree_digest
+from tests.conftest import NOW, stored_bytes, tree_digest
 
 
 
@@ -61,6 +61,7 @@ def test_attachment_round_trip_is_byte_identical(bookctl, store, zoe, waiver, tm
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".copy.pdf")] == []  # no temp file left
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_attachment_is_stored_under_a_generated_name(bookctl, store, zoe, waiver):
     ok(bookctl, "contact", "attach", zoe, waiver, "--store", store)
     stored = [p for p in store.rglob("*") if p.is_file() and p.read_bytes() == waiver.read_bytes()]
@@ -122,6 +123,7 @@ def test_attachment_get_of_an_unknown_id_is_exit_3_and_writes_nothing(bookctl, s
     assert not out.exists()
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_attachment_whose_bytes_were_damaged_is_exit_4_naming_the_file(bookctl, store, zoe, waiver, tmp_path):
     ok(bookctl, "contact", "attach", zoe, waiver, "--store", store)
     blob = store / "data" / "attachments" / "00000" / "a-1.bin"
@@ -133,6 +135,7 @@ def test_attachment_whose_bytes_were_damaged_is_exit_4_naming_the_file(bookctl, 
     assert not out.exists()
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_damaged_card_file_is_exit_4_naming_the_file_and_field(bookctl, store, zoe):
     ok(bookctl, "contact", "note", "add", zoe, "Hello", "--store", store)
     path = store / "data" / "cards" / "00000.json"
@@ -144,6 +147,7 @@ def test_damaged_card_file_is_exit_4_naming_the_file_and_field(bookctl, store, z
     assert result.stderr.startswith(f"error: {path}: field cards.{zoe}.notes.0.type:")
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_damaged_card_index_is_exit_4_naming_the_file_and_field(bookctl, store, zoe):
     ok(bookctl, "contact", "task", "add", zoe, "Call", "--store", store)
     path = store / "data" / "cards" / "index.json"
@@ -157,6 +161,7 @@ def test_damaged_card_index_is_exit_4_naming_the_file_and_field(bookctl, store, 
     assert tree_digest(store) == before
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_card_file_from_a_newer_bookctl_is_refused(bookctl, store, zoe):
     ok(bookctl, "contact", "note", "add", zoe, "Hello", "--store", store)
     path = store / "data" / "cards" / "00000.json"
@@ -210,7 +215,7 @@ def full_card(bookctl, store, tmp_path):  # noqa: ANN001, ANN201
 
 
 def _everything(store: Path) -> bytes:
-    return b"\n".join(p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file())
+    return stored_bytes(store)
 
 
 def test_plain_delete_of_a_contact_with_bookings_suggests_erase(bookctl, store, full_card):

@@ -51,6 +51,7 @@ def test_a_sound_store_is_ok_with_what_was_checked(bookctl, studio):
     assert done.json() == {"status": "ok", "sessions": 2, "bookings": 2, "contacts": 2}
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_every_damaged_file_is_listed_not_only_the_first(bookctl, studio):
     (studio / DAY).write_bytes((studio / DAY).read_bytes()[:40])
     (studio / SHARD).write_bytes(b"{ not json")
@@ -58,6 +59,7 @@ def test_every_damaged_file_is_listed_not_only_the_first(bookctl, studio):
     assert files == {str(studio / DAY), str(studio / SHARD)}
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_file_from_a_newer_bookctl_is_a_problem(bookctl, studio):
     edit_json(studio / DAY, lambda data: data.update(schema_version=99))
     [row] = problems_after(bookctl, studio)
@@ -65,6 +67,7 @@ def test_a_file_from_a_newer_bookctl_is_a_problem(bookctl, studio):
     assert "schema_version 99 is newer" in row["problem"]
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_stray_file_among_the_day_files_is_a_problem(bookctl, studio):
     stray = studio / "data" / "days" / "2026" / ".2026-11-24.json.tmp-4242"
     stray.write_bytes(b"half a fi")
@@ -72,30 +75,35 @@ def test_a_stray_file_among_the_day_files_is_a_problem(bookctl, studio):
     assert row["file"] == str(stray) and "not a day file" in row["problem"]
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_counters_behind_the_contacts_is_a_problem(bookctl, studio):
     edit_json(studio / "data" / "counters.json", lambda data: data.update(contacts=1))
     [row] = problems_after(bookctl, studio)
     assert row["problem"] == "contacts is 1, behind contact c-2"
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_booking_missing_from_its_contacts_index_is_a_problem(bookctl, studio):
     edit_json(studio / SHARD, lambda data: data["contacts"]["c-1"].update(booking_ids=[]))
     [row] = problems_after(bookctl, studio)
     assert row["file"].startswith("booking b-20261124-") and "missing from contact c-1" in row["problem"]
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_an_index_naming_a_booking_that_is_not_there_is_a_problem(bookctl, studio):
     edit_json(studio / SHARD, lambda data: data["contacts"]["c-2"]["booking_ids"].append("b-20261124-99"))
     [row] = problems_after(bookctl, studio)
     assert row == {"file": "contact c-2", "problem": "lists booking b-20261124-99, which is not on the calendar"}
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_booking_of_a_contact_that_is_gone_is_a_problem(bookctl, studio):
     edit_json(studio / SHARD, lambda data: data["contacts"].pop("c-1"))
     problems = problems_after(bookctl, studio)
     assert any("names contact c-1, which does not exist" in row["problem"] for row in problems)
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_class_holding_more_bookings_than_places_is_a_problem(bookctl, studio):
     def shrink(data: dict) -> None:
         for session in data["sessions"].values():
@@ -121,6 +129,7 @@ def test_a_session_of_a_service_removed_from_the_settings_by_hand_is_a_problem(b
     assert [row["problem"] for row in problems] == ["names service yoga-flow, which bookctl.toml does not have"]
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_doctor_in_table_form_lists_file_and_problem(bookctl, studio):
     (studio / SHARD).write_bytes(b"")
     done = bookctl("doctor", "--store", studio)
@@ -144,6 +153,7 @@ def test_a_store_with_payments_and_refunds_is_ok(bookctl, studio):
     assert doctor(bookctl, studio).exit_code == 0
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_refunds_beyond_the_charges_edited_in_by_hand_are_a_problem(bookctl, studio):
     booking = paid_booking(bookctl, studio)
     assert bookctl("payment", "refund", booking, "--amount", "15", "--store", studio).exit_code == 0

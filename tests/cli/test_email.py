@@ -6,6 +6,7 @@ The server is aiosmtpd's Controller on 127.0.0.1 (tests/smtp_server.py). "Now" i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bookctl.domain.money import Money
-from bookctl.storage.filestore import FileStore
-from tests.conftest import tree_digest
+from bookctl.storage.stores import open_store
+from tests.conftest import outbox_messages, tree_digest
 from tests.smtp_server import _running_server, free_port, mail_server, tls_server  # noqa: F401 - fixtures
 
 TOMORROW = "2026-11-24"
@@ -41,7 +42,7 @@ def ok(run):  # noqa: ANN001, ANN201
 def set_language(store: Path, contact_id: str, language: str) -> None:
     """Give a contact a language through the store's own unit of work (the CLI for it is #5's
     `contact add-field ID language VALUE`)."""
-    with FileStore(store).write() as uow:
+    with open_store(store).write() as uow:
         uow.get_contact(contact_id).language = language
         uow.save_contact(uow.get_contact(contact_id))
         uow.commit()
@@ -71,8 +72,19 @@ def smtp_mode(ok, port: int, *extra: tuple[str, str]) -> None:  # noqa: ANN001
         ok("config", "set", key, value)
 
 
-def outbox_files(store: Path) -> list[Path]:
-    return sorted((store / "outbox").glob("*.eml")) if (store / "outbox").is_dir() else []
+@dataclass(frozen=True)
+class Queued:
+    """A message in the outbox: its id and bytes, whichever store holds it."""
+
+    stem: str
+    data: bytes
+
+    def read_bytes(self) -> bytes:
+        return self.data
+
+
+def outbox_files(store: Path) -> list[Queued]:
+    return [Queued(message_id, data) for message_id, data in outbox_messages(store)]
 
 
 def parse(raw: bytes):  # noqa: ANN201
@@ -292,7 +304,7 @@ def queue_refund(store: Path, booking_id: str, refunded: Money, fee: Money | Non
     from bookctl.services.mail import check_can_email, queue_refund_email
     from bookctl.timeutil import parse_datetime
 
-    with FileStore(store).write() as uow:
+    with open_store(store).write() as uow:
         booking = uow.get_booking(booking_id)
         session = uow.get_session(booking.session_id)
         check_can_email(uow, uow.get_contact(booking.contact_id))
@@ -372,7 +384,7 @@ def test_outbox_show_raw_prints_the_stored_message_byte_for_byte(bookctl, ok, cl
     message_id = ok("session", "cancel", client()["id"], "--notify")["email"]["message"]
     result = bookctl("outbox", "show", message_id, "--raw", "--store", store)
     assert result.exit_code == 0
-    stored = (store / "outbox" / f"{message_id}.eml").read_bytes()
+    stored = dict(outbox_messages(store))[message_id]
     assert result.stdout == stored.decode("ascii").replace("\r\n", "\n")  # CliRunner reports CRLF as LF
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bookctl.storage.filestore import FileStore
+from bookctl.storage.stores import open_store
 from tests.conftest import NOW, tree_digest
 
 HEADER = ("booking_id,date,start,end,service,staff,contact_id,contact_name,contact_email,contact_phone,status,"
@@ -66,7 +66,7 @@ def calendar(ok, store):  # noqa: ANN001, ANN201
     ok("session", "checkin", ids["last_week"])
     ok("session", "no-show", ids["monday"])
     ok("session", "cancel", ids["friday"])
-    with FileStore(store).write() as uow:  # #5's `contact label ID VIP`, through the store's unit of work
+    with open_store(store).write() as uow:  # #5's `contact label ID VIP`, through the store's unit of work
         uow.get_contact(ada).labels.append("VIP")
         uow.save_contact(uow.get_contact(ada))
         uow.commit()
@@ -246,7 +246,7 @@ def test_ics_of_an_empty_period_is_a_valid_calendar_without_events(ok, calendar)
 def test_contacts_vcf_is_vcard_4_and_parses_back(ok, store, calendar, tmp_path):
     import vobject
 
-    with FileStore(store).write() as uow:  # fields #5's `contact add-field` will set from the CLI
+    with open_store(store).write() as uow:  # fields #5's `contact add-field` will set from the CLI
         ada = uow.get_contact(calendar["ada"])
         ada.emails, ada.phones, ada.addresses = ["ada@work.example"], ["+39 06 555 0101"], ["Via Roma 1; Rome, Italy"]
         ada.company, ada.position, ada.language = "Analytical Engines, Ltd.", "Programmer", "en-GB"

@@ -135,6 +135,7 @@ def test_paying_an_invoice_without_a_booking_is_a_ledger_entry(ok, contact):
     assert ok("payment", "list", "--from", "2026-11-23") == [entry]
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_an_invoice_filed_under_another_number_is_exit_4(ok, run, store, contact):
     import json
 

@@ -303,6 +303,7 @@ def test_in_person_for_a_booking_that_does_not_exist_is_exit_3_before_any_questi
     assert tree_digest(store) == before
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_idempotency_keys_are_stored_hashed(ok, store, booking):
     b = booking()
     ok("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--idempotency-key", "secret-key-77")
@@ -339,6 +340,7 @@ def test_no_card_number_reaches_the_store(ok, store, booking):
 
 # --- storage --------------------------------------------------------------------------------
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_entries_move_with_a_rescheduled_booking_and_keep_their_figures(ok, store, booking):
     b = booking()
     charge = ok("payment", "collect", b, "--method", "card", "--card", "tok_visa", "--amount", "20")
@@ -353,6 +355,7 @@ def test_entries_move_with_a_rescheduled_booking_and_keep_their_figures(ok, stor
     assert figures(ok, b) == ("refunded", "0.00", "20.00", "65.00")
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_damaged_ledger_entry_is_exit_4_naming_the_file_and_field(ok, run, store, booking):
     import json
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import tree_digest
+from tests.conftest import database_url_of, tree_digest
 
 
 
@@ -27,6 +27,12 @@ def add_contact(bookctl, store: Path, first_name: str = "Marco") -> str:  # noqa
 # --- init -------------------------------------------------------------------------------------------
 
 
+def storage_of(root: Path) -> dict[str, str]:
+    """The `storage.url` setting a store on PostgreSQL shows; a file store shows none."""
+    url = database_url_of(root)
+    return {} if url is None else {"storage.url": url}
+
+
 def test_init_creates_bookctl_toml_with_the_business(bookctl, tmp_path):
     root = tmp_path / "studio"
     result = bookctl("init", root, "--business", "Studio Verde", "--currency", "EUR", "--timezone", "Europe/Rome",
@@ -35,6 +41,7 @@ def test_init_creates_bookctl_toml_with_the_business(bookctl, tmp_path):
     assert result.stderr == ""
     assert result.json() == {
         "store": str(root.resolve()),
+        **storage_of(root),
         "schema_version": 1,
         "business.name": "Studio Verde",
         "business.currency": "EUR",
@@ -135,6 +142,7 @@ def test_config_show_lists_every_setting(bookctl, store):
     result = bookctl("config", "show", "--store", store, "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert result.json() == {
+        **storage_of(store),
         "schema_version": 1,
         "business.name": "Studio Verde",
         "business.currency": "EUR",
@@ -188,7 +196,8 @@ def test_config_set_unknown_key_is_exit_2_and_names_the_settable_keys(bookctl, s
     assert result.exit_code == 2
     assert result.stderr == ("error: unknown setting 'business.colour'; settable keys: business.name, "
                              "business.timezone, business.currency, policy.cancellation_window_hours, "
-                             "store.lock_timeout_seconds, contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency, "
+                             "store.lock_timeout_seconds, storage.url, contacts.attachment_max_bytes, providers.NAME.api_base, "
+                             "providers.NAME.currency, "
                              "email.mode, email.host, email.port, email.security, email.username, email.sender, "
                              "email.language\n")
     assert tree_digest(store) == before

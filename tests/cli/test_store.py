@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from tests.conftest import run_process, tree_digest
+from tests.conftest import database_url_of, run_process, tree_digest
 
 
 
@@ -95,7 +95,8 @@ def test_store_option_wins_over_the_environment_variable(bookctl, booked_today, 
 
 def test_nearest_ancestor_holding_bookctl_toml_is_the_store(booked_today):
     store, booking = booked_today
-    below = store / "data" / "days" / "2026"
+    below = store / "deep" / "below"
+    below.mkdir(parents=True)
     done = run_process("session", "list", "--format", "json", cwd=below)
     assert done.returncode == 0, done.stderr
     assert [row["id"] for row in json.loads(done.stdout)] == [booking]
@@ -104,7 +105,8 @@ def test_nearest_ancestor_holding_bookctl_toml_is_the_store(booked_today):
 def test_environment_variable_wins_over_the_ancestor_directory(bookctl, booked_today, tmp_path):
     store, _ = booked_today
     other = init_store(bookctl, tmp_path / "other", "Studio Blu")
-    done = run_process("config", "show", "--format", "json", cwd=store / "data", env={"BOOKCTL_STORE": str(other)})
+    (store / "below").mkdir()
+    done = run_process("config", "show", "--format", "json", cwd=store / "below", env={"BOOKCTL_STORE": str(other)})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["business.name"] == "Studio Blu"
 
@@ -243,6 +245,7 @@ COMMANDS_ON_DAY = {
 }
 
 
+@pytest.mark.backends("files")  # about the files themselves
 @pytest.mark.parametrize("damage", list(DAY_DAMAGE))
 @pytest.mark.parametrize("command", list(COMMANDS_ON_DAY))
 def test_damaged_day_file_is_exit_4_naming_it_and_left_untouched(bookctl, booked_today, damage, command):
@@ -253,6 +256,7 @@ def test_damaged_day_file_is_exit_4_naming_it_and_left_untouched(bookctl, booked
     assert_damage_refused(bookctl, store, path, breaker, where, *COMMANDS_ON_DAY[command])
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_booking_into_a_damaged_day_file_is_exit_4_and_leaves_it_untouched(bookctl, booked_today):
     store, _ = booked_today
     path = store / "data" / "days" / "2026" / "2026-11-23.json"
@@ -268,6 +272,7 @@ COMMANDS_ON_CONTACTS = {
 }
 
 
+@pytest.mark.backends("files")  # about the files themselves
 @pytest.mark.parametrize("command", list(COMMANDS_ON_CONTACTS))
 def test_truncated_contact_shard_is_exit_4_naming_it_and_left_untouched(bookctl, booked_today, command):
     store, _ = booked_today
@@ -275,6 +280,7 @@ def test_truncated_contact_shard_is_exit_4_naming_it_and_left_untouched(bookctl,
     assert_damage_refused(bookctl, store, path, _truncate, "line ", *COMMANDS_ON_CONTACTS[command])
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_counters_with_a_wrong_type_is_exit_4_naming_the_field_and_left_untouched(bookctl, booked_today):
     store, _ = booked_today
     path = store / "data" / "counters.json"
@@ -282,6 +288,7 @@ def test_counters_with_a_wrong_type_is_exit_4_naming_the_field_and_left_untouche
                           "contact", "add", "--first-name", "Marco")
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_day_file_whose_next_seq_is_behind_its_ids_is_exit_4_and_nothing_is_overwritten(bookctl, booked_today):
     store, _ = booked_today
     path = store / "data" / "days" / "2026" / "2026-11-23.json"
@@ -289,6 +296,7 @@ def test_day_file_whose_next_seq_is_behind_its_ids_is_exit_4_and_nothing_is_over
                           "session", "add", "--service", "yoga-flow", "--start", "2026-11-23 18:00")
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_misnamed_day_file_is_exit_4_naming_it(bookctl, booked_today):
     store, _ = booked_today
     days = store / "data" / "days" / "2026"
@@ -300,6 +308,7 @@ def test_misnamed_day_file_is_exit_4_naming_it(bookctl, booked_today):
     assert tree_digest(store) == before
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_empty_year_directories_do_not_hide_the_calendar(bookctl, booked_today):
     store, booking = booked_today
     (store / "data" / "days" / "2020").mkdir()
@@ -319,6 +328,7 @@ MISSING_DAY_COMMANDS = {
 }
 
 
+@pytest.mark.backends("files")  # about the files themselves
 @pytest.mark.parametrize("command", list(MISSING_DAY_COMMANDS))
 def test_missing_day_file_is_exit_4_naming_it_and_nothing_is_written(bookctl, booked_today, command, tmp_path):
     store, booking = booked_today
@@ -334,6 +344,7 @@ def test_missing_day_file_is_exit_4_naming_it_and_nothing_is_written(bookctl, bo
     assert not out.exists(), "an export missing a day must not be delivered"
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_doctor_reports_a_missing_day_file(bookctl, booked_today):
     store, _ = booked_today
     path = store / "data" / "days" / "2026" / "2026-11-23.json"
@@ -350,6 +361,7 @@ def test_a_day_never_written_is_an_empty_day_not_a_missing_one(bookctl, booked_t
     assert result.json() == []
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_store_without_day_indexes_reads_as_before_and_gains_one_with_its_next_day(bookctl, booked_today):
     store, booking = booked_today
     index = store / "data" / "days" / "2026" / "days.json"
@@ -361,6 +373,7 @@ def test_a_store_without_day_indexes_reads_as_before_and_gains_one_with_its_next
     assert json.loads(index.read_text())["days"] == ["2026-11-23", "2026-11-25"]
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_damaged_day_index_is_exit_4_naming_it(bookctl, booked_today):
     store, _ = booked_today
     index = store / "data" / "days" / "2026" / "days.json"
@@ -368,6 +381,7 @@ def test_damaged_day_index_is_exit_4_naming_it(bookctl, booked_today):
                           "session", "list", "--day", "2026-11-24")
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_counters_behind_the_contacts_is_exit_4_and_no_contact_is_overwritten(bookctl, booked_today):
     store, _ = booked_today
     path = store / "data" / "counters.json"
@@ -381,6 +395,7 @@ def test_counters_behind_the_contacts_is_exit_4_and_no_contact_is_overwritten(bo
     assert tree_digest(store) == before
 
 
+@pytest.mark.backends("files")  # about the files themselves
 @pytest.mark.parametrize("command", [("session", "list"), ("contact", "add", "--first-name", "Marco")])
 def test_damaged_commit_journal_is_exit_4_naming_it_and_left_untouched(bookctl, booked_today, command):
     store, _ = booked_today
@@ -394,6 +409,7 @@ def test_damaged_commit_journal_is_exit_4_naming_it_and_left_untouched(bookctl, 
     assert tree_digest(store) == before
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_commit_journal_naming_a_file_outside_the_store_is_exit_4_and_touches_nothing(bookctl, booked_today,
                                                                                       tmp_path):
     store, _ = booked_today
@@ -411,6 +427,7 @@ def test_commit_journal_naming_a_file_outside_the_store_is_exit_4_and_touches_no
     assert tree_digest(store) == before
 
 
+@pytest.mark.backends("files")  # about the files themselves
 def test_damaged_file_in_a_real_process_is_one_error_line_without_traceback(booked_today):
     store, booking = booked_today
     path = store / "data" / "days" / "2026" / "2026-11-23.json"
@@ -547,3 +564,13 @@ def test_json_format_of_an_empty_list_is_an_empty_array(bookctl, store):
     result = bookctl("session", "list", "--day", "2026-12-01", "--store", store, "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == []
+
+
+def test_store_upgrade_of_an_up_to_date_store_changes_nothing(bookctl, store):
+    before = tree_digest(store)
+    result = bookctl("store", "upgrade", "--store", store, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    shown = result.json()
+    assert shown["backend"] == ("files" if database_url_of(store) is None else "postgresql")
+    assert shown["changed"] is False and shown["schema_before"] == shown["schema_after"]
+    assert tree_digest(store) == before

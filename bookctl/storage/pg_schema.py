@@ -1,0 +1,237 @@
+"""The PostgreSQL schema, as numbered migrations. `bookctl store upgrade` applies the missing ones.
+
+A migration is never edited once released: a change to the schema is a new one at the end. The
+database records its version in `bookctl_schema`; a version above `LATEST` is from a newer bookctl.
+Money is bigint minor units beside a char(3) currency; times are timestamptz; lists and maps that
+are only ever read whole are `json` (not `jsonb`, which would reorder the keys people typed).
+"""
+
+from __future__ import annotations
+
+_V1 = """
+CREATE TABLE bookctl_schema (
+    version integer NOT NULL
+);
+
+CREATE TABLE counters (
+    name text PRIMARY KEY,
+    value bigint NOT NULL CHECK (value >= 0)
+);
+
+-- The next sequence number of the ids minted on each UTC day (s-, b- and p-YYYYMMDD-N).
+CREATE TABLE days (
+    day date PRIMARY KEY,
+    next_seq integer NOT NULL CHECK (next_seq >= 1)
+);
+
+CREATE TABLE contacts (
+    id text PRIMARY KEY CHECK (id ~ '^c-[1-9][0-9]{0,8}$'),
+    first_name text NOT NULL,
+    last_name text,
+    email text,
+    email_key text,
+    phone text,
+    address text,
+    emails json NOT NULL,
+    phones json NOT NULL,
+    addresses json NOT NULL,
+    company text,
+    "position" text,
+    language text,
+    tax_id text,
+    birthday date,
+    custom_fields json NOT NULL,
+    labels json NOT NULL,
+    created_at timestamptz NOT NULL,
+    saved_card json,
+    erased_at timestamptz
+);
+CREATE INDEX contacts_email_key ON contacts (email_key);
+
+CREATE TABLE sessions (
+    id text PRIMARY KEY CHECK (id ~ '^s-[0-9]{8}-[1-9][0-9]*$'),
+    service_id text NOT NULL,
+    staff_id text,
+    start_at timestamptz NOT NULL,
+    end_at timestamptz NOT NULL,
+    capacity integer NOT NULL CHECK (capacity BETWEEN 1 AND 10000),
+    status text NOT NULL CHECK (status IN ('scheduled', 'cancelled')),
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX sessions_start ON sessions (start_at);
+
+CREATE TABLE bookings (
+    id text PRIMARY KEY CHECK (id ~ '^b-[0-9]{8}-[1-9][0-9]*$'),
+    seq bigserial NOT NULL UNIQUE,
+    session_id text NOT NULL REFERENCES sessions (id),
+    contact_id text NOT NULL REFERENCES contacts (id),
+    status text NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
+    attendance text NOT NULL CHECK (attendance IN ('booked', 'checked_in', 'no_show')),
+    price_minor bigint NOT NULL CHECK (price_minor >= 0),
+    price_currency char(3) NOT NULL,
+    form_responses json NOT NULL,
+    created_at timestamptz NOT NULL,
+    cancelled_at timestamptz
+);
+CREATE INDEX bookings_session ON bookings (session_id);
+CREATE INDEX bookings_contact ON bookings (contact_id, created_at, seq);
+
+CREATE TABLE invoices (
+    id text PRIMARY KEY CHECK (id ~ '^INV-[0-9]{4,}$'),
+    number integer NOT NULL UNIQUE CHECK (number >= 1),
+    contact_id text NOT NULL REFERENCES contacts (id),
+    booking_id text REFERENCES bookings (id),
+    items json NOT NULL,
+    total_minor bigint NOT NULL CHECK (total_minor >= 0),
+    total_currency char(3) NOT NULL,
+    status text NOT NULL CHECK (status IN ('open', 'paid', 'void')),
+    due date,
+    quote_id text,
+    created_at timestamptz NOT NULL,
+    paid_at timestamptz,
+    voided_at timestamptz,
+    method text,
+    reference text
+);
+
+CREATE TABLE quotes (
+    id text PRIMARY KEY CHECK (id ~ '^Q-[0-9]{4,}$'),
+    number integer NOT NULL UNIQUE CHECK (number >= 1),
+    contact_id text NOT NULL REFERENCES contacts (id),
+    items json NOT NULL,
+    total_minor bigint NOT NULL CHECK (total_minor >= 0),
+    total_currency char(3) NOT NULL,
+    status text NOT NULL CHECK (status IN ('open', 'accepted')),
+    invoice_id text,
+    created_at timestamptz NOT NULL,
+    accepted_at timestamptz
+);
+
+CREATE TABLE ledger (
+    id text PRIMARY KEY,
+    seq bigserial NOT NULL UNIQUE,
+    booking_id text REFERENCES bookings (id),
+    invoice_id text REFERENCES invoices (id),
+    contact_id text NOT NULL REFERENCES contacts (id),
+    kind text NOT NULL CHECK (kind IN ('charge', 'refund', 'cancellation_fee', 'no_show_fee')),
+    method text CHECK (method IN ('card', 'invoice', 'in_person')),
+    provider text,
+    amount_minor bigint NOT NULL CHECK (amount_minor >= 0),
+    amount_currency char(3) NOT NULL,
+    status text NOT NULL CHECK (status IN ('succeeded', 'failed', 'pending', 'voided', 'kept', 'due')),
+    reference text,
+    created_at timestamptz NOT NULL,
+    refund_of text REFERENCES ledger (id),
+    deposit boolean NOT NULL,
+    card_brand text,
+    card_last4 text CHECK (card_last4 ~ '^[0-9]{4}$'),
+    reason text,
+    failure text,
+    CHECK (booking_id IS NOT NULL OR invoice_id IS NOT NULL),
+    CHECK (kind = 'refund' OR refund_of IS NULL)
+);
+CREATE INDEX ledger_booking ON ledger (booking_id);
+CREATE INDEX ledger_invoice ON ledger (invoice_id);
+CREATE INDEX ledger_created ON ledger (created_at);
+
+-- Entries are never changed or deleted: a correction is a new entry.
+CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the ledger is append-only: % of entry % refused', TG_OP, OLD.id
+        USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE ON ledger
+    FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+
+CREATE TABLE notes (
+    id text PRIMARY KEY CHECK (id ~ '^n-[1-9][0-9]*$'),
+    contact_id text NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    "position" integer NOT NULL,
+    text text NOT NULL,
+    type text NOT NULL,
+    author text,
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX notes_contact ON notes (contact_id);
+
+CREATE TABLE tasks (
+    id text PRIMARY KEY CHECK (id ~ '^t-[1-9][0-9]*$'),
+    contact_id text NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    "position" integer NOT NULL,
+    text text NOT NULL,
+    assignee text,
+    due date,
+    created_at timestamptz NOT NULL,
+    done_at timestamptz
+);
+CREATE INDEX tasks_contact ON tasks (contact_id);
+
+CREATE TABLE attachments (
+    id text PRIMARY KEY CHECK (id ~ '^a-[1-9][0-9]*$'),
+    contact_id text NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    "position" integer NOT NULL,
+    name text NOT NULL,
+    size bigint NOT NULL CHECK (size >= 0),
+    media_type text NOT NULL,
+    sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX attachments_contact ON attachments (contact_id);
+
+-- An attachment's bytes, apart from its row so that listing a card never reads them.
+CREATE TABLE attachment_blobs (
+    id text PRIMARY KEY CHECK (id ~ '^a-[1-9][0-9]*$'),
+    data bytea NOT NULL
+);
+
+CREATE TABLE outbox (
+    id text PRIMARY KEY CHECK (id ~ '^m-[0-9]{8}-[0-9]{6}-[1-9][0-9]*$'),
+    data bytea NOT NULL
+);
+
+-- Hashed idempotency keys: unique in the database, whichever front desk sent the command.
+CREATE TABLE idempotency (
+    key_hash text PRIMARY KEY CHECK (key_hash ~ '^[0-9a-f]{64}$'),
+    arguments text NOT NULL,
+    result json
+);
+"""
+
+# Refunds never exceed what was paid, said where SQL can say it: against the entry a refund names,
+# and against the money that reached the business for the booking.
+_V2 = """
+CREATE FUNCTION ledger_refund_within_paid() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    charged bigint;
+    refunded bigint;
+BEGIN
+    IF NEW.kind <> 'refund' OR NEW.status <> 'succeeded' THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.refund_of IS NOT NULL THEN
+        SELECT amount_minor INTO charged FROM ledger WHERE id = NEW.refund_of;
+        SELECT coalesce(sum(amount_minor), 0) INTO refunded FROM ledger
+            WHERE refund_of = NEW.refund_of AND kind = 'refund' AND status = 'succeeded';
+        IF refunded + NEW.amount_minor > charged THEN
+            RAISE EXCEPTION 'refund % would take back more than entry % brought in', NEW.id, NEW.refund_of
+                USING ERRCODE = 'check_violation';
+        END IF;
+    END IF;
+    IF NEW.booking_id IS NOT NULL THEN
+        SELECT coalesce(sum(amount_minor) FILTER (WHERE kind <> 'refund'), 0),
+               coalesce(sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)
+            INTO charged, refunded
+            FROM ledger WHERE booking_id = NEW.booking_id AND status = 'succeeded';
+        IF refunded + NEW.amount_minor > charged THEN
+            RAISE EXCEPTION 'refund % would take back more than booking % paid', NEW.id, NEW.booking_id
+                USING ERRCODE = 'check_violation';
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER ledger_refund_within_paid BEFORE INSERT ON ledger
+    FOR EACH ROW EXECUTE FUNCTION ledger_refund_within_paid();
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+LATEST = len(MIGRATIONS)
