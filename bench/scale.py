@@ -96,6 +96,8 @@ class Store:
         self.seed_seconds: float | None = None
         self.seed_rss: int | None = None
         self.seeded_bookings = bookings
+        self.first_day: str | None = None  # the seeded calendar's first and last local day
+        self.last_day: str | None = None
         self.reused = False
         self.picks: list[str] = []
         self.original: dict[str, str] = {}  # booking id -> its attendance before the benchmark
@@ -104,22 +106,26 @@ class Store:
         self.cpu: list[float] = []
 
 
-def seed_store(runner: Runner, store: Store, contacts: int, days: int, seed: int) -> None:
-    """Seed the store (or reuse a complete one kept from an earlier --keep run)."""
+def seed_store(runner: Runner, store: Store, contacts: int, days: int, seed: int,
+               database: str | None = None) -> None:
+    """Seed the store (or reuse a complete one kept from an earlier --keep run); with `database`,
+    a store whose records are in that empty PostgreSQL database."""
     marker = store.path.with_name(store.path.name + ".seeded.json")
     if marker.is_file() and (store.path / "bookctl.toml").is_file():
         summary = json.loads(marker.read_text(encoding="utf-8"))
         store.reused, store.seeded_bookings = True, summary["bookings"]
         store.seed_seconds, store.seed_rss = summary.get("seed_seconds"), summary.get("seed_rss_kib")
+        store.first_day, store.last_day = summary.get("first_day"), summary.get("last_day")
         return
     shutil.rmtree(store.path, ignore_errors=True)  # a half-made store from an interrupted run
     runner.must("init", str(store.path), "--business", "Bench Studio", "--currency", "EUR",
-                "--timezone", "Europe/Rome")
+                "--timezone", "Europe/Rome", *(["--database", database] if database else []))
     elapsed, rss, _, out = runner.must("demo", "seed", "--store", str(store.path), "--contacts", str(contacts),
                                     "--bookings", str(store.bookings), "--seed", str(seed),
                                     "--start", TODAY.isoformat(), "--days", str(days), "--format", "json")
     summary = json.loads(out)
     store.seed_seconds, store.seed_rss, store.seeded_bookings = elapsed, rss, summary["bookings"]
+    store.first_day, store.last_day = summary.get("first_day"), summary.get("last_day")
     marker.write_text(json.dumps({**summary, "seed_seconds": elapsed, "seed_rss_kib": rss}) + "\n", encoding="utf-8")
 
 
