@@ -29,7 +29,8 @@ def init_store(root: Path, business: str, currency: str, timezone: str, database
     if database is None:
         FileStore.create(root, settings)
         return settings
-    from bookctl.storage.postgres import PostgresStore, check_url, redact
+    from bookctl.storage.pg_connect import check_url, redact
+    from bookctl.storage.postgres import PostgresStore
 
     url = check_url(database)
     settings.storage.url = redact(url)
@@ -134,7 +135,7 @@ def _set_provider_option(settings: Settings, key: str, value: str) -> None:
 def _set_storage_url(uow: UnitOfWork, value: str) -> None:
     """Point the store at a PostgreSQL database holding this bookctl's schema (an empty one gets it),
     or back at its own files with an empty value. Records are not moved: 'bookctl store copy' does that."""
-    from bookctl.storage.postgres import check_url, connect, migrate, redact, schema_version
+    from bookctl.storage.pg_connect import check_url, connect, migrate, redact, schema_version
 
     if not value.strip():
         uow.settings.storage.url = None

@@ -143,7 +143,7 @@ def calendar_days(uow: UnitOfWork) -> Iterator[tuple[date, Day]]:
 def copy_store(source: Any, to: str, diagnose: Diagnose, progress: Progress | None = None) -> dict[str, Any]:  # noqa: ANN401
     """Copy `source` (a FileStore or PostgresStore) to `to`, a postgresql:// URL of an empty database or
     a directory that does not exist or is empty; check both sides; the summary of what was copied."""
-    from bookctl.storage.postgres import check_url, redact
+    from bookctl.storage.pg_connect import check_url, redact
 
     into_database = "://" in to
     if into_database:
@@ -298,7 +298,7 @@ def _database_unit(src: UnitOfWork) -> Any:  # noqa: ANN401 - a PostgresUnitOfWo
 
 # --- into PostgreSQL ---------------------------------------------------------------------------------
 class _OneTransaction:
-    """The connection as `postgres.migrate` sees it: the commit is left to the copy, so that a copy
+    """The connection as `pg_connect.migrate` sees it: the commit is left to the copy, so that a copy
     that fails takes the tables it made with it."""
 
     def __init__(self, conn: Any) -> None:  # noqa: ANN401
@@ -314,7 +314,8 @@ class _OneTransaction:
 def _into_database(src: UnitOfWork, url: str, diagnose: Diagnose, progress: Progress | None) -> Census:
     import psycopg
 
-    from bookctl.storage.postgres import PostgresStore, PostgresUnitOfWork, connect, database_error, migrate
+    from bookctl.storage.pg_connect import connect, database_error, migrate
+    from bookctl.storage.postgres import PostgresStore, PostgresUnitOfWork
 
     settings = src.settings
     conn = connect(url, settings.business.timezone)
@@ -335,7 +336,7 @@ def _into_database(src: UnitOfWork, url: str, diagnose: Diagnose, progress: Prog
 
 def _claim_empty_database(conn: Any, url: str, lock_timeout_seconds: int) -> None:  # noqa: ANN401
     """Take the database's write lock; RuleError unless its bookctl tables (if any) hold no rows."""
-    from bookctl.storage.postgres import WRITE_LOCK
+    from bookctl.storage.pg_connect import WRITE_LOCK
 
     _refuse_rows(conn, url)  # first without waiting for the lock: a store in use is refused at once
     conn.execute("SELECT set_config('lock_timeout', %s, true)", [f"{lock_timeout_seconds * 1000}ms"])
@@ -345,7 +346,7 @@ def _claim_empty_database(conn: Any, url: str, lock_timeout_seconds: int) -> Non
 
 
 def _refuse_rows(conn: Any, url: str) -> None:  # noqa: ANN401
-    from bookctl.storage.postgres import redact, schema_version
+    from bookctl.storage.pg_connect import redact, schema_version
 
     if schema_version(conn) is None:
         return
@@ -365,7 +366,7 @@ class _DatabaseTarget:
 
     def __init__(self, conn: Any) -> None:  # noqa: ANN401
         from bookctl.domain.cards import Attachment, Note, Task
-        from bookctl.storage import postgres as pg
+        from bookctl.storage import pg_rows as pg
 
         self._conn = conn
         self._pg = pg

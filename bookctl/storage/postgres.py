@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -24,8 +23,29 @@ from bookctl.domain.invoices import Invoice, Quote, document_number, invoice_id,
 from bookctl.domain.models import Booking, Contact, Session
 from bookctl.domain.payments import LedgerEntry
 from bookctl.domain.settings import Settings
-from bookctl.errors import NotFoundError, ProviderError, RuleError, StoreError, UsageError
-from bookctl.storage import pg_schema
+from bookctl.errors import NotFoundError, RuleError, StoreError
+from bookctl.storage.pg_connect import (
+    SENDING_LOCK,
+    WRITE_LOCK,
+    _where,
+    check_schema,
+    connect,
+    database_error,
+    migrate,
+    schema_version,
+)
+from bookctl.storage.pg_rows import (
+    BOOKING_IDS_SQL,
+    BOOKINGS,
+    CONTACT_ORDER_SQL,
+    CONTACTS,
+    INVOICES,
+    LEDGER,
+    QUOTES,
+    SESSIONS,
+    Table,
+    json_value,
+)
 from bookctl.storage.base import UnitOfWork
 from bookctl.storage.emails import email_key
 
@@ -33,184 +53,6 @@ if TYPE_CHECKING:
     from bookctl.domain.cards import Card
     from bookctl.storage.card_models import CardIndex
 
-URL_ENV = "BOOKCTL_DATABASE_URL"
-URL_SCHEMES = ("postgresql", "postgres")
-CONNECT_TIMEOUT_SECONDS = 10
-# pg_advisory_xact_lock keys: 'bkct' for writers, 'bkms' for whoever sends the outbox.
-WRITE_LOCK = 0x626B6374
-SENDING_LOCK = 0x626B6D73
-
-
-# --- URLs and connections ------------------------------------------------------------------
-def check_url(url: str, what: str = "--database") -> str:
-    """A postgresql:// URL, else UsageError."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in URL_SCHEMES or not (parts.path.strip("/") or parts.netloc):
-        raise UsageError(f"{what} {redact(url)!r} is not a postgresql://[user@]host[:port]/database URL")
-    return url.strip()
-
-
-def redact(url: str) -> str:
-    """The URL without its password: what bookctl.toml keeps and what messages show."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host))
-
-
-def _where(url: str) -> str:
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        info = conninfo_to_dict(url)
-    except Exception:  # noqa: BLE001 - only for the message; the connection reports the real error
-        return redact(url)
-    host = str(info.get("host") or "localhost")
-    return f"{host}:{info.get('port') or 5432}/{info.get('dbname') or ''}"
-
-
-def connect(url: str, zone: str, *, autocommit: bool = False) -> Any:  # noqa: ANN401 - a psycopg.Connection
-    """A connection whose timestamps come back in the business's zone; one-line errors:
-    an unreachable server is ProviderError (exit 5), a refused login or missing database StoreError (exit 4)."""
-    try:
-        import psycopg
-    except ImportError:
-        raise StoreError("this store keeps its data in PostgreSQL, and psycopg is not installed: "
-                         "pip install 'bookctl[postgres]'") from None
-    try:
-        return psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                               application_name="bookctl", options=f"-c TimeZone={zone}")
-    except psycopg.ProgrammingError as exc:
-        raise UsageError(f"invalid database URL {redact(url)!r}: {_first_line(exc)}") from None
-    except psycopg.OperationalError as exc:
-        text = _first_line(exc)
-        refused = ("authentication failed", "no password supplied", "does not exist", "not permitted to log in",
-                   "no pg_hba.conf entry", "permission denied")
-        if any(marker in str(exc) for marker in refused):
-            raise StoreError(f"the database server {_where(url)} refused the connection: {text}") from None
-        raise ProviderError(f"cannot reach the database server {_where(url)}: {text}") from None
-
-
-def _first_line(exc: Exception) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    # libpq puts "connection to server at ... failed:" before the reason; the reason is what helps.
-    reason = lines[-1] if lines else type(exc).__name__
-    return reason.removeprefix("FATAL:").strip()
-
-
-def database_error(exc: Exception) -> Exception:
-    """A psycopg error raised while working, as the bookctl error a user can act on."""
-    import psycopg
-
-    if isinstance(exc, psycopg.errors.LockNotAvailable):
-        return StoreError("store is locked by another bookctl; retry")
-    if isinstance(exc, psycopg.OperationalError):
-        return ProviderError(f"lost the connection to the database server: {_first_line(exc)}")
-    if isinstance(exc, psycopg.errors.UndefinedTable):
-        return StoreError("the database has no bookctl tables; run 'bookctl store upgrade'")
-    diag = getattr(exc, "diag", None)
-    message = getattr(diag, "message_primary", None) or _first_line(exc)
-    return StoreError(f"the database refused the change: {message}")
-
-
-def schema_version(conn: Any) -> int | None:  # noqa: ANN401
-    """The database's schema version, or None when it has no bookctl tables."""
-    found = conn.execute("SELECT to_regclass('bookctl_schema') IS NOT NULL").fetchone()[0]
-    if not found:
-        return None
-    row = conn.execute("SELECT max(version) FROM bookctl_schema").fetchone()
-    return row[0] if row and row[0] is not None else 0
-
-
-def migrate(conn: Any) -> tuple[int, int]:  # noqa: ANN401
-    """Apply the missing migrations in one transaction; (version before, version after)."""
-    conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
-    before = schema_version(conn) or 0
-    if before > pg_schema.LATEST:
-        raise StoreError(f"the database's schema is version {before}, newer than this bookctl knows "
-                         f"({pg_schema.LATEST}); upgrade bookctl")
-    for version in range(before + 1, pg_schema.LATEST + 1):
-        conn.execute(pg_schema.MIGRATIONS[version - 1])
-        conn.execute("DELETE FROM bookctl_schema")
-        conn.execute("INSERT INTO bookctl_schema (version) VALUES (%s)", [version])
-    conn.commit()
-    return before, pg_schema.LATEST
-
-
-def check_schema(conn: Any) -> None:  # noqa: ANN401
-    """StoreError unless the database holds this bookctl's schema."""
-    version = schema_version(conn)
-    if version is None:
-        raise StoreError("the database has no bookctl tables; run 'bookctl store upgrade'")
-    if version > pg_schema.LATEST:
-        raise StoreError(f"the database's schema is version {version}, newer than this bookctl knows "
-                         f"({pg_schema.LATEST}); upgrade bookctl")
-    if version < pg_schema.LATEST:
-        raise StoreError(f"the database's schema is version {version}, this bookctl needs {pg_schema.LATEST}; "
-                         "run 'bookctl store upgrade'")
-
-
-# --- rows and records ------------------------------------------------------------------------
-class Table:
-    """How one record type is kept: its table, its plain and json columns, its money columns.
-
-    A Money field F is two columns, F_minor (bigint) and F_currency; field names are column names
-    except where `renamed` says otherwise (a session's `start` is `start_at`)."""
-
-    def __init__(self, name: str, model: type[BaseModel], json_fields: tuple[str, ...] = (),
-                 money: tuple[str, ...] = (), renamed: dict[str, str] | None = None,
-                 derived: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> None:
-        self.name, self.model = name, model
-        self.json_fields, self.money, self.renamed = set(json_fields), money, renamed or {}
-        self.plain = tuple(f for f in model.model_fields if f not in self.money and f not in derived)
-        self.columns = tuple(self.renamed.get(f, f) for f in self.plain) + \
-            tuple(c for f in money for c in (f"{f}_minor", f"{f}_currency")) + extra
-        quoted = ", ".join(f'"{c}"' for c in self.columns)
-        updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in self.columns if c != "id")
-        slots = ", ".join(["%s"] * len(self.columns))
-        self.insert_sql = f"INSERT INTO {name} ({quoted}) VALUES ({slots})"
-        self.upsert_sql = f"{self.insert_sql} ON CONFLICT (id) DO UPDATE SET {updates}"
-        self.select = ", ".join(f'{name}."{c}"' for c in self.columns if c not in extra)
-
-    def row(self, record: BaseModel, *extra: object) -> list[object]:
-        """The column values of `record`, then `extra`."""
-        as_json = record.model_dump(mode="json", include=self.json_fields) if self.json_fields else {}
-        values: list[object] = [_json(as_json[f]) if f in self.json_fields and as_json.get(f) is not None
-                                else None if f in self.json_fields else getattr(record, f) for f in self.plain]
-        for field in self.money:
-            amount = getattr(record, field)
-            values += [amount.minor, amount.currency]
-        return values + list(extra)
-
-    def record(self, row: tuple, **more: object) -> Any:  # noqa: ANN401
-        """The model of a row selected with `select` (more: fields not in the row)."""
-        from bookctl.domain.money import money_of
-
-        n = len(self.plain)
-        data = {f: value for f, value in zip(self.plain, row[:n], strict=True) if value is not None}
-        for i, field in enumerate(self.money):
-            data[field] = money_of(row[n + 2 * i], row[n + 2 * i + 1])
-        data.update(more)
-        try:
-            return self.model.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise StoreError(f"database table {self.name}, row {data.get('id')}: field {where}: {first['msg']}") from None
-
-
-CONTACTS = Table("contacts", Contact, json_fields=("emails", "phones", "addresses", "custom_fields", "labels",
-                                                  "saved_card"), derived=("booking_ids",), extra=("email_key",))
-SESSIONS = Table("sessions", Session, renamed={"start": "start_at", "end": "end_at"})
-BOOKINGS = Table("bookings", Booking, json_fields=("form_responses",), money=("price",))
-LEDGER = Table("ledger", LedgerEntry, money=("amount",))
-INVOICES = Table("invoices", Invoice, json_fields=("items",), money=("total",), extra=("number",))
-QUOTES = Table("quotes", Quote, json_fields=("items",), money=("total",), extra=("number",))
-# A contact's bookings, oldest first, as the file store keeps them on the card.
-_BOOKING_IDS = "ARRAY(SELECT b.id FROM bookings b WHERE b.contact_id = contacts.id ORDER BY b.created_at, b.seq)"
-_CONTACT_ORDER = "(substr(contacts.id, 3))::bigint"
 
 
 class _SendingLock:
@@ -437,7 +279,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self._exec_many(spec.upsert_sql, [spec.row(r, *extra(r)) for r in loaded])
 
     def _flush_keys(self) -> None:
-        rows = [[hashed, record.arguments, _json(record.result)] for hashed, record in self._keys.items()]
+        rows = [[hashed, record.arguments, json_value(record.result)] for hashed, record in self._keys.items()]
         self._exec_many("INSERT INTO idempotency (key_hash, arguments, result) VALUES (%s, %s, %s) "
                         "ON CONFLICT (key_hash) DO UPDATE SET arguments = EXCLUDED.arguments, result = EXCLUDED.result",
                         rows)
@@ -598,7 +440,7 @@ class PostgresUnitOfWork(UnitOfWork):
 
     # --- contacts ---------------------------------------------------------------------------
     def _contact_rows(self, where: str, params: list[object]) -> list[tuple]:
-        return self._exec(f"SELECT {CONTACTS.select}, {_BOOKING_IDS} FROM contacts WHERE {where}", params).fetchall()
+        return self._exec(f"SELECT {CONTACTS.select}, {BOOKING_IDS_SQL} FROM contacts WHERE {where}", params).fetchall()
 
     def _contact(self, row: tuple) -> Contact:
         return self._track("contacts", CONTACTS.record(row[:-1], booking_ids=list(row[-1])))
@@ -637,7 +479,7 @@ class PostgresUnitOfWork(UnitOfWork):
 
     def iter_contacts(self) -> Iterator[Contact]:
         self._flush()
-        sql = f"SELECT {CONTACTS.select}, {_BOOKING_IDS} FROM contacts ORDER BY {_CONTACT_ORDER}"
+        sql = f"SELECT {CONTACTS.select}, {BOOKING_IDS_SQL} FROM contacts ORDER BY {CONTACT_ORDER_SQL}"
         for row in self._stream(sql):
             known = self._contacts.get(row[0])
             if known is None:
@@ -648,7 +490,7 @@ class PostgresUnitOfWork(UnitOfWork):
 
     def contacts_with_email(self, email: str) -> list[str] | None:
         self._flush()
-        rows = self._exec(f"SELECT id FROM contacts WHERE email_key = %s ORDER BY {_CONTACT_ORDER}",
+        rows = self._exec(f"SELECT id FROM contacts WHERE email_key = %s ORDER BY {CONTACT_ORDER_SQL}",
                           [email_key(email)]).fetchall()
         return [r[0] for r in rows]
 
@@ -892,14 +734,6 @@ class PostgresUnitOfWork(UnitOfWork):
             self._conn.close()  # an uncommitted transaction is rolled back with the session
             self._conn = None
 
-
-def _json(value: object) -> Any:  # noqa: ANN401 - a psycopg Json
-    """A json column's value, its keys sorted as the file store writes them (so both read back alike)."""
-    import json
-
-    from psycopg.types.json import Json
-
-    return Json(value, dumps=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
 
 
 def _utc_day(moment: datetime) -> date:

@@ -17,7 +17,7 @@ def database_url(settings_url: str | None) -> str | None:
     """The URL to connect with: BOOKCTL_DATABASE_URL (it may carry the password) over bookctl.toml's."""
     if settings_url is None:
         return None
-    from bookctl.storage.postgres import URL_ENV, check_url
+    from bookctl.storage.pg_connect import URL_ENV, check_url
 
     env = os.environ.get(URL_ENV)
     return check_url(env, URL_ENV) if env else settings_url

@@ -1,0 +1,82 @@
+"""How records become rows of the PostgreSQL tables and back (see pg_schema.py for the tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from bookctl.domain.invoices import Invoice, Quote
+from bookctl.domain.models import Booking, Contact, Session
+from bookctl.domain.payments import LedgerEntry
+from bookctl.errors import StoreError
+
+
+class Table:
+    """How one record type is kept: its table, its plain and json columns, its money columns.
+
+    A Money field F is two columns, F_minor (bigint) and F_currency; field names are column names
+    except where `renamed` says otherwise (a session's `start` is `start_at`)."""
+
+    def __init__(self, name: str, model: type[BaseModel], json_fields: tuple[str, ...] = (),
+                 money: tuple[str, ...] = (), renamed: dict[str, str] | None = None,
+                 derived: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> None:
+        self.name, self.model = name, model
+        self.json_fields, self.money, self.renamed = set(json_fields), money, renamed or {}
+        self.plain = tuple(f for f in model.model_fields if f not in self.money and f not in derived)
+        self.columns = tuple(self.renamed.get(f, f) for f in self.plain) + \
+            tuple(c for f in money for c in (f"{f}_minor", f"{f}_currency")) + extra
+        quoted = ", ".join(f'"{c}"' for c in self.columns)
+        updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in self.columns if c != "id")
+        slots = ", ".join(["%s"] * len(self.columns))
+        self.insert_sql = f"INSERT INTO {name} ({quoted}) VALUES ({slots})"
+        self.upsert_sql = f"{self.insert_sql} ON CONFLICT (id) DO UPDATE SET {updates}"
+        self.select = ", ".join(f'{name}."{c}"' for c in self.columns if c not in extra)
+
+    def row(self, record: BaseModel, *extra: object) -> list[object]:
+        """The column values of `record`, then `extra`."""
+        as_json = record.model_dump(mode="json", include=self.json_fields) if self.json_fields else {}
+        values: list[object] = [json_value(as_json[f]) if f in self.json_fields and as_json.get(f) is not None
+                                else None if f in self.json_fields else getattr(record, f) for f in self.plain]
+        for field in self.money:
+            amount = getattr(record, field)
+            values += [amount.minor, amount.currency]
+        return values + list(extra)
+
+    def record(self, row: tuple, **more: object) -> Any:  # noqa: ANN401
+        """The model of a row selected with `select` (more: fields not in the row)."""
+        from bookctl.domain.money import money_of
+
+        n = len(self.plain)
+        data = {f: value for f, value in zip(self.plain, row[:n], strict=True) if value is not None}
+        for i, field in enumerate(self.money):
+            data[field] = money_of(row[n + 2 * i], row[n + 2 * i + 1])
+        data.update(more)
+        try:
+            return self.model.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise StoreError(f"database table {self.name}, row {data.get('id')}: field {where}: {first['msg']}") from None
+
+
+CONTACTS = Table("contacts", Contact, json_fields=("emails", "phones", "addresses", "custom_fields", "labels",
+                                                  "saved_card"), derived=("booking_ids",), extra=("email_key",))
+SESSIONS = Table("sessions", Session, renamed={"start": "start_at", "end": "end_at"})
+BOOKINGS = Table("bookings", Booking, json_fields=("form_responses",), money=("price",))
+LEDGER = Table("ledger", LedgerEntry, money=("amount",))
+INVOICES = Table("invoices", Invoice, json_fields=("items",), money=("total",), extra=("number",))
+QUOTES = Table("quotes", Quote, json_fields=("items",), money=("total",), extra=("number",))
+# A contact's bookings, oldest first, as the file store keeps them on the card.
+BOOKING_IDS_SQL = "ARRAY(SELECT b.id FROM bookings b WHERE b.contact_id = contacts.id ORDER BY b.created_at, b.seq)"
+CONTACT_ORDER_SQL = "(substr(contacts.id, 3))::bigint"
+
+
+def json_value(value: object) -> Any:  # noqa: ANN401 - a psycopg Json
+    """A json column's value, its keys sorted as the file store writes them (so both read back alike)."""
+    import json
+
+    from psycopg.types.json import Json
+
+    return Json(value, dumps=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+
