@@ -38,7 +38,7 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host))
 
 
-def _where(url: str) -> str:
+def server_name(url: str) -> str:
     from psycopg.conninfo import conninfo_to_dict
 
     try:
@@ -67,8 +67,8 @@ def connect(url: str, zone: str, *, autocommit: bool = False) -> Any:  # noqa: A
         refused = ("authentication failed", "no password supplied", "does not exist", "not permitted to log in",
                    "no pg_hba.conf entry", "permission denied")
         if any(marker in str(exc) for marker in refused):
-            raise StoreError(f"the database server {_where(url)} refused the connection: {text}") from None
-        raise ProviderError(f"cannot reach the database server {_where(url)}: {text}") from None
+            raise StoreError(f"the database server {server_name(url)} refused the connection: {text}") from None
+        raise ProviderError(f"cannot reach the database server {server_name(url)}: {text}") from None
 
 
 def _first_line(exc: Exception) -> str:

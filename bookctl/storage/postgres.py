@@ -27,12 +27,12 @@ from bookctl.errors import NotFoundError, RuleError, StoreError
 from bookctl.storage.pg_connect import (
     SENDING_LOCK,
     WRITE_LOCK,
-    _where,
     check_schema,
     connect,
     database_error,
     migrate,
     schema_version,
+    server_name,
 )
 from bookctl.storage.pg_rows import (
     BOOKING_IDS_SQL,
@@ -83,7 +83,7 @@ class PostgresStore:
         conn = connect(url, settings.business.timezone)
         try:
             if schema_version(conn) is not None:
-                raise RuleError(f"the database {_where(url)} already holds a bookctl store; to add a front desk "
+                raise RuleError(f"the database {server_name(url)} already holds a bookctl store; to add a front desk "
                                 "to it, copy that store's bookctl.toml")
             migrate(conn)
         finally:
