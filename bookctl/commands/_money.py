@@ -17,15 +17,15 @@ KeyOpt = Annotated[Optional[str], typer.Option(
 
 def run_money(store: Path | None, command: str, arguments: dict[str, Any], key: str | None,
               action: Callable[..., Any]) -> Any:
-    """Run a money-moving service under the store lock, commit what it recorded (failed attempts
-    included), then raise the error it reported, if any; returns what to print."""
+    """Run a money-moving service under the store lock and carry out its plan: the intent
+    committed, the provider called, its answer committed (failed attempts included), then the
+    rest. Raises the error it reported, if any; returns what to print."""
     from bookctl.services.payments import idempotent
 
     ctx = app_context(store)
     with ctx.store().write() as uow:
         now = ctx.clock()
-        outcome = idempotent(uow, key, command, arguments, lambda: action(uow, now))
-        uow.commit()
+        outcome = idempotent(uow, now, key, command, arguments, lambda: action(uow, now))
     if outcome.error is not None:
         raise outcome.error
     return outcome.view

@@ -115,11 +115,11 @@ def session_no_show(
 
     if charge_fee or idempotency_key is not None:  # a key is honoured (and checked) with or without a fee
         from bookctl.services.fees import no_show
-        from bookctl.services.payments import Outcome
+        from bookctl.services.money import Outcome
 
         def action(uow, now):  # noqa: ANN001, ANN202
             if charge_fee:
-                return no_show(uow, now, booking, idempotency_key)
+                return no_show(uow, now, booking)
             return Outcome(set_attendance(uow, now, booking, "no_show"))
 
         emit(run_money(store, "session no-show", {"booking": booking, "charge_fee": charge_fee}, idempotency_key,
@@ -168,8 +168,8 @@ def session_cancel(
     arguments = {"booking": booking, "refund": refund, "amount": amount, "charge_fee": charge_fee,
                  "notify": notify, "refund_email": refund_email}
     view = run_money(store, "session cancel", arguments, idempotency_key,
-                     lambda uow, now: cancel(uow, now, booking, refund, amount, charge_fee, idempotency_key,
-                                             notify=notify, refund_email=refund_email))
+                     lambda uow, now: cancel(uow, now, booking, refund, amount, charge_fee,
+                                             notify=notify, refund_email_too=refund_email))
     try:
         send_queued(store, [(what, view[key]) for key, what in (("email", "cancellation email"),
                                                                  ("refund_email", "refund email")) if key in view],

@@ -7,12 +7,14 @@ from bookctl.output import Format, emit, emit_rows
 
 
 def doctor(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Check every file and cross-reference; list the problems and exit 4 if there are any."""
+    """Check every file and cross-reference, and find payments pending for over an hour; list the
+    problems and exit 4 if there are any."""
     from bookctl.errors import StoreError
     from bookctl.services.doctor import diagnose
 
-    with app_context(store).store().read() as uow:
-        problems, counts = diagnose(uow)
+    ctx = app_context(store)
+    with ctx.store().read() as uow:
+        problems, counts = diagnose(uow, ctx.clock())
     if problems:
         emit_rows(problems, fmt)
         raise StoreError(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found in the store; "

@@ -73,12 +73,9 @@ def invoice_pay(
 ) -> None:
     """Record that an open invoice was paid; a booking's invoice settles the booking."""
     from bookctl.services.invoices import pay_invoice
-    from bookctl.services.payments import Outcome
 
-    def action(uow, now):  # noqa: ANN001, ANN202
-        return Outcome(*pay_invoice(uow, now, record_id, method, idempotency_key))
-
-    emit(run_money(store, "invoice pay", {"invoice": record_id.upper(), "method": method}, idempotency_key, action), fmt)
+    emit(run_money(store, "invoice pay", {"invoice": record_id.upper(), "method": method}, idempotency_key,
+                   lambda uow, now: pay_invoice(uow, now, record_id, method)), fmt)
 
 
 @invoice_app.command("void")

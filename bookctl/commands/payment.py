@@ -43,8 +43,7 @@ def payment_collect(
     arguments = {"booking": booking, "method": method_of(method), "amount": amount, "provider": provider,
                  "card": card, "save_card": save_card}
     emit(run_money(store, "payment collect", arguments, idempotency_key,
-                   lambda uow, now: collect(uow, now, booking, method, amount, provider, card, save_card,
-                                            idempotency_key)), fmt)
+                   lambda uow, now: collect(uow, now, booking, method, amount, provider, card, save_card)), fmt)
 
 
 @app.command("refund")
@@ -64,7 +63,7 @@ def payment_refund(
 
     arguments = {"booking": booking, "amount": amount, "reason": reason, "manual": manual, "notify": notify}
     rows = run_money(store, "payment refund", arguments, idempotency_key,
-                     lambda uow, now: refund(uow, now, booking, amount, reason, manual, idempotency_key, notify))
+                     lambda uow, now: refund(uow, now, booking, amount, reason, manual, notify))
     email = rows[-1].get("email") if rows else None
     try:
         send_queued(store, [("refund email", email)] if email else [], f"booking {booking} is refunded")
@@ -73,6 +72,30 @@ def payment_refund(
             if "email" in row:
                 row["email"] = email
         emit_rows(rows, fmt)
+
+
+@app.command("reconcile")
+def payment_reconcile(
+    booking: Annotated[Optional[str], typer.Argument(
+        help="A booking id (or an invoice id); every pending payment in the store if left out.",
+        show_default=False)] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Resolve pending payments: ask each provider, replaying the stored idempotency key, what became
+    of a call that never answered, and record the answer. Exit 5 while a provider is still unreachable."""
+    from bookctl.services.money import reconcile
+
+    ctx = app_context(store)
+    with ctx.store().write() as uow:
+        outcome = reconcile(uow, ctx.clock(), booking)
+    emit_rows(outcome.view, fmt, columns=_COLUMNS if fmt is Format.table else None)
+    if outcome.error is not None:
+        raise outcome.error
+
+
+_COLUMNS = ("id", "booking_id", "contact_id", "kind", "method", "provider", "amount", "status", "reference",
+            "created_at")
 
 
 @app.command("list")
@@ -89,6 +112,4 @@ def payment_list(
 
     with app_context(store).store().read() as uow:
         rows = list_payments(uow, booking, contact, date_from, date_to)
-    columns = ("id", "booking_id", "contact_id", "kind", "method", "provider", "amount", "status", "reference",
-               "created_at")
-    emit_rows(rows, fmt, columns=columns if fmt is Format.table else None)
+    emit_rows(rows, fmt, columns=_COLUMNS if fmt is Format.table else None)

@@ -2,8 +2,12 @@
 
 Kinds: `charge` (money taken, or an invoice issued/settled/voided), `refund` (money given back),
 `cancellation_fee` / `no_show_fee` (a fee: `kept` out of money already paid, `succeeded` when
-charged to a card now, `due` when still owed). Nothing here is ever edited or deleted: a failed
-charge is an entry with status `failed`, a settled invoice is a second entry naming the invoice.
+charged to a card now, `due` when still owed). A settled invoice is a second entry naming it.
+
+Money that goes through a provider is written ahead: the entry is committed `pending`, with the
+idempotency key it sends (an *intent*), before the provider is called; the provider's answer then
+settles it once, `succeeded` or `failed` (`settle`). That one transition is the only change an
+entry ever sees: amounts, and entries already settled, never change, and nothing is deleted.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import AwareDatetime
 
@@ -57,6 +62,37 @@ class LedgerEntry(Record):
     card_last4: str | None = None
     reason: str | None = None
     failure: str | None = None
+    # An intent's: the key sent to the provider (minted once, replayed by every retry), what to
+    # send again (the request's fields other than amount and key), and when its answer came.
+    idempotency_key: str | None = None
+    request: dict[str, Any] | None = None
+    settled_at: AwareDatetime | None = None
+
+
+def is_pending_intent(entry: LedgerEntry) -> bool:
+    """Sent, or about to be, to a provider that has not answered: its outcome is unknown."""
+    return entry.status == "pending" and entry.idempotency_key is not None
+
+
+def pending_intents(entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
+    """The entries whose provider call has no recorded answer, oldest first."""
+    return [e for e in entries if is_pending_intent(e)]
+
+
+SETTLED_FIELDS = ("reference", "card_brand", "card_last4", "failure")
+
+
+def settle(entry: LedgerEntry, status: Literal["succeeded", "failed"], at: datetime, **answer: str | None) -> None:
+    """Record the provider's answer on a pending intent: the one change a ledger entry ever sees."""
+    if not is_pending_intent(entry):
+        raise ValueError(f"ledger entry {entry.id} is {entry.status}, not a pending intent; it cannot change")
+    unknown = set(answer) - set(SETTLED_FIELDS)
+    if unknown:
+        raise ValueError(f"a settled entry only gains {', '.join(SETTLED_FIELDS)}, not {', '.join(sorted(unknown))}")
+    entry.status = status
+    entry.settled_at = at
+    for name, value in answer.items():
+        setattr(entry, name, value)
 
 
 @dataclass(frozen=True)
@@ -71,11 +107,14 @@ class PaymentSummary:
     due: Money
     status: str
     open_invoices: tuple[str, ...]
+    refunding: Money | None = None
 
     @property
     def refundable(self) -> Money:
-        """What may still go back to the client: paid, less fees kept out of it."""
-        return self.paid - self.kept
+        """What may still go back to the client: paid, less fees kept out of it and refunds in flight
+        (a pending refund may have gone through, so two of them can never exceed what was paid)."""
+        left = self.paid - self.kept
+        return left - self.refunding if self.refunding is not None else left
 
 
 def money_moved_in(entry: LedgerEntry) -> bool:
@@ -85,7 +124,8 @@ def money_moved_in(entry: LedgerEntry) -> bool:
 
 def open_invoices(entries: list[LedgerEntry]) -> list[str]:
     """Invoices issued for the booking and neither settled nor voided."""
-    issued = [e.invoice_id for e in entries if e.kind == "charge" and e.status == "pending" and e.invoice_id]
+    issued = [e.invoice_id for e in entries
+              if e.kind == "charge" and e.status == "pending" and e.invoice_id and e.idempotency_key is None]
     closed = {e.invoice_id for e in entries if e.kind == "charge" and e.status in ("succeeded", "voided")}
     return [i for i in issued if i not in closed]
 
@@ -114,6 +154,7 @@ def summarize(booking: Booking, entries: list[LedgerEntry] | None = None) -> Pay
     # Sums in plain integers, Money only for the results: every export row and listing pays for this.
     charged = _minor_sum((e for e in entries if money_moved_in(e)), currency)
     refunded = _minor_sum((e for e in entries if e.kind == "refund" and e.status == "succeeded"), currency)
+    refunding = _minor_sum((e for e in entries if e.kind == "refund" and is_pending_intent(e)), currency)
     paid = charged - refunded
     fees = [e for e in entries if e.kind in FEE_KINDS and e.status in ("kept", "succeeded", "due")]
     kept = _minor_sum((e for e in fees if e.status == "kept"), currency)
@@ -140,7 +181,8 @@ def summarize(booking: Booking, entries: list[LedgerEntry] | None = None) -> Pay
         status = "partially_paid"
     return PaymentSummary(charged=money_of(charged, currency), refunded=money_of(refunded, currency),
                           paid=money_of(paid, currency), kept=money_of(kept, currency), owed=money_of(owed, currency),
-                          due=money_of(due, currency), status=status, open_invoices=tuple(invoices))
+                          due=money_of(due, currency), status=status, open_invoices=tuple(invoices),
+                          refunding=money_of(refunding, currency) if refunding else None)
 
 
 def booking_ledger(booking: Booking) -> list[LedgerEntry]:
@@ -149,6 +191,6 @@ def booking_ledger(booking: Booking) -> list[LedgerEntry]:
 
 
 def refunded_against(entries: list[LedgerEntry], charge: LedgerEntry) -> Money:
-    """How much of `charge` has already gone back."""
-    return _sum((e for e in entries if e.kind == "refund" and e.status == "succeeded" and e.refund_of == charge.id),
-                charge.amount.currency)
+    """How much of `charge` has gone back, or may have (a pending refund of it counts)."""
+    return _sum((e for e in entries if e.kind == "refund" and e.refund_of == charge.id
+                 and (e.status == "succeeded" or is_pending_intent(e))), charge.amount.currency)

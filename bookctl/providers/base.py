@@ -1,9 +1,20 @@
-"""What a payment provider is: a name, the capabilities it declares, and charge/refund calls."""
+"""What a payment provider is: a name, the capabilities it declares, and charge/refund calls.
+
+Every call carries an idempotency key that bookctl minted once for that movement of money and
+stored before calling. A provider must treat a repeated key as a replay: answer what it answered
+the first time, and move no money again. bookctl repeats a key when it retries after not hearing
+back, and when `bookctl payment reconcile` asks what became of a call.
+
+The answer is one of: a result (the money moved); `CardDeclined` or `ProviderUnavailable` (a
+definite no: nothing moved); or `OutcomeUnknown` (a timeout, a dropped connection, a 5xx: the
+money may have moved). bookctl records the first two and keeps the third pending.
+"""
 
 from __future__ import annotations
 
 from abc import ABC
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from bookctl.domain.money import Money
@@ -74,7 +85,12 @@ class CardDeclined(RuleError):
 
 
 class ProviderUnavailable(ProviderError):
-    """The provider could not be reached or failed (exit 5); no money is known to have moved."""
+    """The provider refused or could not be reached before anything was sent (exit 5): nothing moved."""
+
+
+class OutcomeUnknown(ProviderError):
+    """The request may have reached the provider, but no answer came back (exit 5): the money may
+    have moved. Raise it for timeouts, connections dropped after sending, and 5xx answers."""
 
 
 @dataclass
@@ -85,14 +101,20 @@ class Provider(ABC):
     capabilities: Capabilities
     options: dict[str, Any] = field(default_factory=dict)
 
+    # Set by bookctl before `configure`: a directory of the store's own where a provider may keep
+    # files (the sandbox keeps its provider-side books there). It may not exist yet.
+    state_dir: Path | None = None
+
     def configure(self, options: dict[str, Any]) -> None:
         """Receive the store's `[providers.NAME]` settings before the first call."""
         self.options = dict(options)
 
     def charge(self, request: ChargeRequest) -> ChargeResult:
-        """Take money; raise CardDeclined or ProviderUnavailable."""
+        """Take money; a repeated idempotency key is a replay. Raise CardDeclined or
+        ProviderUnavailable for a definite no, OutcomeUnknown when no answer came."""
         raise NotImplementedError(f"provider {self.name} cannot charge")
 
     def refund(self, request: RefundRequest) -> RefundResult:
-        """Give money back; raise ProviderUnavailable when it cannot."""
+        """Give money back; a repeated idempotency key is a replay. Raise ProviderUnavailable for a
+        definite no, OutcomeUnknown when no answer came."""
         raise NotImplementedError(f"provider {self.name} cannot refund")

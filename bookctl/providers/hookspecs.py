@@ -26,4 +26,12 @@ def bookctl_register_providers(register: Callable[[Provider], None]) -> None:
     listing providers); commands that move no money never call it. Call `register(provider)` for
     each `bookctl.providers.base.Provider` instance the plugin offers. Returns nothing; every
     implementation is called (not firstresult). Two providers with the same name are an error.
+
+    A provider's `charge` and `refund` receive the request's idempotency key, minted once per
+    movement of money and stored in the ledger before the call. They must treat a repeated key as a
+    replay (the first answer again, no money moved twice): bookctl repeats it on retries and in
+    `payment reconcile`. They raise `CardDeclined` or `ProviderUnavailable` when the provider
+    definitely moved nothing, and `OutcomeUnknown` for a timeout, a connection dropped after the
+    request was sent, or a 5xx, when the money may have moved (bookctl keeps the entry pending).
+    See `bookctl.providers.base`.
     """

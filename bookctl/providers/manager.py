@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pluggy
 
@@ -116,12 +117,14 @@ def providers() -> dict[str, RegisteredProvider]:
     return _providers
 
 
-def get_provider(name: str, options: dict | None = None) -> Provider:
-    """The provider called `name`, configured with the store's `[providers.NAME]` settings."""
+def get_provider(name: str, options: dict | None = None, state_dir: Path | None = None) -> Provider:
+    """The provider called `name`, configured with the store's `[providers.NAME]` settings; `state_dir`
+    is the store's directory for its files (the provider's `state_dir`)."""
     registered = providers().get(name)
     if registered is None:
         known = ", ".join(providers())
         raise NotFoundError(f"no payment provider {name!r}; installed: {known}")
+    registered.provider.state_dir = state_dir
     registered.provider.configure(options or {})
     return registered.provider
 

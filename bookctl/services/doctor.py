@@ -10,8 +10,9 @@ from bookctl.errors import NotFoundError
 from bookctl.storage.base import UnitOfWork
 
 
-def diagnose(uow: UnitOfWork) -> tuple[list[dict[str, str]], dict[str, int]]:
-    """(problems as {file, problem} rows, counts of what was checked)."""
+def diagnose(uow: UnitOfWork, now: datetime | None = None) -> tuple[list[dict[str, str]], dict[str, int]]:
+    """(problems as {file, problem} rows, counts of what was checked). With `now`, a payment whose
+    provider has not answered for over an hour is a problem too (`payment reconcile` settles it)."""
     problems = [{"file": file, "problem": problem} for file, problem in uow.damaged_files()]
     counts = {"sessions": 0, "bookings": 0, "contacts": 0}
     if problems:  # cross-references would trip over the same damage; mend the files first
@@ -52,6 +53,15 @@ def diagnose(uow: UnitOfWork) -> tuple[list[dict[str, str]], dict[str, int]]:
                 _check_ledger(booking, problem)
     for booking_id in sorted(set(indexed) - seen):
         problem(f"contact {indexed[booking_id]}", f"lists booking {booking_id}, which is not on the calendar")
+    if now is not None:
+        from bookctl.services.money import describe, owner_id, stale_pending
+        from bookctl.timeutil import iso, load_zone
+
+        zone = load_zone(settings.business.timezone)
+        for entry in stale_pending(uow, now):
+            problem(f"booking {entry.booking_id}" if entry.booking_id else f"invoice {entry.invoice_id}",
+                    f"{describe(entry)} has had no answer from {entry.provider} since {iso(entry.created_at, zone)}; "
+                    f"run 'bookctl payment reconcile {owner_id(entry)}'")
     return problems, counts
 
 

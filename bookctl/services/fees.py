@@ -11,19 +11,12 @@ from datetime import datetime, timedelta
 from bookctl.domain.attendance import change_attendance
 from bookctl.domain.models import Booking, Service, Session
 from bookctl.domain.money import Money
-from bookctl.domain.payments import LedgerEntry, failure_text, summarize
+from bookctl.domain.payments import LedgerEntry, summarize
 from bookctl.errors import BookctlError, ProviderError, RuleError, UsageError
-from bookctl.providers.base import CardDeclined, ChargeRequest
 from bookctl.services import calendar
-from bookctl.services.mail import check_can_email, queue_refund_email
-from bookctl.services.payments import (
-    Outcome,
-    execute_refund,
-    plan_refund,
-    provider_for,
-    provider_key,
-    view_booking,
-)
+from bookctl.services.mail import check_can_email, refund_email
+from bookctl.services.money import Answers, Outcome, Plan, add_intent, resumable
+from bookctl.services.payments import plan_refund, provider_for, refund_intents, view_booking
 from bookctl.storage.base import UnitOfWork
 
 
@@ -33,11 +26,9 @@ def fee_applies(service: Service, session: Session, now: datetime) -> bool:
     return window == 0 or now >= session.start - timedelta(hours=window)
 
 
-def apply_fee(uow: UnitOfWork, now: datetime, booking: Booking, kind: str, fee: Money,
-              key: str | None) -> BookctlError | None:
-    """Record a fee: kept from what was paid, the rest charged to the saved card or left due.
-
-    A card that fails leaves a `failed` entry, the fee recorded as due, and the error returned."""
+def apply_fee(uow: UnitOfWork, now: datetime, booking: Booking, kind: str, fee: Money) -> LedgerEntry | None:
+    """Record a fee: kept from what was paid; the rest an intent to charge the saved card (returned),
+    or left due. A charge that then fails makes the fee due (`money.send`)."""
     available = summarize(booking).refundable
     kept = fee if fee <= available else (available if available.minor > 0 else Money.zero(fee.currency))
     if kept.minor > 0:
@@ -46,25 +37,14 @@ def apply_fee(uow: UnitOfWork, now: datetime, booking: Booking, kind: str, fee: 
     if rest.minor == 0:
         return None
     saved = uow.get_contact(booking.contact_id).saved_card
-    if saved is None:
+    provider = provider_for(uow, saved.provider) if saved is not None else None
+    if saved is None or provider is None or not provider.capabilities.card_charges:
         uow.add_ledger_entry(booking, kind=kind, amount=rest, status="due", created_at=now)
         return None
-    provider = provider_for(uow, saved.provider)
-    base = {"kind": kind, "method": "card", "provider": provider.name, "amount": rest, "created_at": now}
-    if not provider.capabilities.card_charges:
-        uow.add_ledger_entry(booking, status="due", **{k: v for k, v in base.items() if k not in ("method", "provider")})
-        return None
-    try:
-        result = provider.charge(ChargeRequest(amount=rest, idempotency_key=provider_key(uow, booking, key, kind),
-                                               description=f"{kind.replace('_', ' ')} for booking {booking.id}",
-                                               token=saved.method))
-    except (CardDeclined, ProviderError) as exc:
-        uow.add_ledger_entry(booking, status="failed", failure=failure_text(exc), **base)
-        uow.add_ledger_entry(booking, kind=kind, amount=rest, status="due", created_at=now)
-        return exc
-    uow.add_ledger_entry(booking, status="succeeded", reference=result.reference, card_brand=result.card_brand,
-                         card_last4=result.card_last4, **base)
-    return None
+    request = {"call": "charge", "description": f"{kind.replace('_', ' ')} for booking {booking.id}",
+               "token": saved.method}
+    return add_intent(uow, booking, request, kind=kind, method="card", provider=provider.name, amount=rest,
+                      created_at=now)
 
 
 def _has_fee(entries: list[LedgerEntry], kind: str) -> bool:
@@ -72,21 +52,34 @@ def _has_fee(entries: list[LedgerEntry], kind: str) -> bool:
 
 
 def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amount_text: str | None = None,
-           charge_fee: bool = False, key: str | None = None, notify: bool = False,
-           refund_email: bool = False) -> Outcome:
+           charge_fee: bool = False, notify: bool = False, refund_email_too: bool = False) -> Plan:
     """Cancel a booking; with --charge-fee keep the cancellation fee, with --refund give back the rest.
-    `notify` queues the cancellation email, `refund_email` the refund email (seed 002), both in this
-    unit of work; the view then carries `email` and `refund_email` records for sending after commit.
+    `notify` queues the cancellation email with the cancellation; `refund_email_too` the refund email
+    (seed 002) once the money is back; the view then carries `email` and `refund_email` records.
 
-    Everything that can be refused is checked before the booking changes. If the provider then
-    fails the refund, the booking stays cancelled, no refund email is queued, and the failure is
-    reported after commit.
+    Everything that can be refused is checked, and the refund email built, before the booking
+    changes. The cancellation, the fee and the refund intents commit together; if the provider
+    then fails the refund, the booking stays cancelled, no refund email is queued, and the failure
+    is reported. A retry after an unknown outcome resumes the pending refund or fee.
     """
     if amount_text is not None and not refund:
         raise UsageError("--amount goes with --refund")
-    if refund_email and not refund:
+    if refund_email_too and not refund:
         raise UsageError("--refund-email goes with --refund")
     booking, session = calendar.resolve_booking(uow, ref)
+    asked = None if amount_text is None else Money.parse(amount_text, booking.price.currency, what="--amount")
+    kinds = ("refund",) * refund + ("cancellation_fee",) * charge_fee
+    if refund or charge_fee:
+        again = resumable(booking.ledger_entries, kinds, asked)
+        if again and booking.status == "cancelled":
+            refunds = [e for e in again if e.kind == "refund"]
+            total = Money.zero(booking.price.currency)
+            for entry in refunds:
+                total = total + entry.amount
+            email = _refund_email(uow, now, booking, session, total, None) if refund_email_too else None
+            return Plan(again, lambda answers: _cancelled(uow, booking, session, again, answers, {}, email, now))
+        if again:
+            raise RuleError(f"booking {booking.id} has pending payments; run 'bookctl payment reconcile {booking.id}'")
     if booking.status == "cancelled":
         raise RuleError(f"booking {booking.id} is already cancelled")
     service = uow.settings.services.get(session.service_id)
@@ -102,46 +95,67 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amoun
     if fee is not None:
         refundable = refundable - fee if fee < refundable else Money.zero(refundable.currency)
     plan = []
+    amount = Money.zero(booking.price.currency)
     if refund:
-        amount = refundable if amount_text is None else Money.parse(amount_text, refundable.currency, what="--amount")
+        amount = refundable if asked is None else asked
         if amount > refundable:
             kept = f" after the {fee} cancellation fee" if fee is not None else ""
             raise RuleError(f"booking {booking.id} has {summary.paid} paid and {refundable} refundable{kept}; "
                             f"cannot refund {amount}; nothing was cancelled")
         plan = plan_refund(uow, booking, amount) if amount.minor > 0 else []
-    address = check_can_email(uow, uow.get_contact(booking.contact_id)) if refund_email else None
+    email = _refund_email(uow, now, booking, session, amount, fee) if refund_email_too else None
     cancelled = calendar.cancel(uow, now, ref, notify=notify)  # refuses a contact it cannot email first
-    error = apply_fee(uow, now, booking, "cancellation_fee", fee, key) if fee is not None else None
-    if error is not None:
-        return Outcome(None, _after_cancel(error, booking, "the cancellation fee could not be charged "
-                                                       "and is recorded as due"))
-    refunded = Money.zero(booking.price.currency)
-    if plan:
-        done, error = execute_refund(uow, now, booking, plan, "cancelled", key)
-        if error is not None:
-            return Outcome(None, _after_cancel(error, booking, "the refund failed; nothing was refunded"))
-        for entry in done:
-            refunded = refunded + entry.amount
+    intents = []
+    if fee is not None:
+        charge = apply_fee(uow, now, booking, "cancellation_fee", fee)
+        intents = [charge] if charge is not None else []
+    intents += refund_intents(uow, now, booking, plan, "cancelled")
+    return Plan(intents, lambda answers: _cancelled(uow, booking, session, intents, answers, cancelled, email, now))
+
+
+def _refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, refunded: Money,
+                  fee: Money | None) -> tuple[str, bytes]:
+    address = check_can_email(uow, uow.get_contact(booking.contact_id))
+    return address, refund_email(uow, now, booking, session, refunded=refunded, fee_kept=fee)
+
+
+def _cancelled(uow: UnitOfWork, booking: Booking, session: Session, intents: list[LedgerEntry], answers: Answers,
+               cancelled: dict, email: tuple[str, bytes] | None, now: datetime) -> Outcome:
+    """After the fee's or the refund's answers: the booking's view, with the emails queued."""
+    if answers.error is not None:
+        stopped = next((e for e in intents if e.status != "succeeded"), intents[0])
+        fee = stopped.kind == "cancellation_fee"
+        if answers.unknown:
+            what = f"the {'cancellation fee' if fee else 'refund'} is pending"
+        else:
+            what = "the cancellation fee could not be charged and is recorded as due" if fee else "the refund failed"
+        return Outcome(None, _after_cancel(answers.error, booking, what, stopped, answers.unknown))
     view = view_booking(uow, booking, session)
     if "email" in cancelled:
         view["email"] = cancelled["email"]
-    if refund_email:
-        message_id = queue_refund_email(uow, now, booking, session, refunded=refunded, fee_kept=fee)
-        view["refund_email"] = {"message": message_id, "to": address, "status": "queued"}
+    if email is not None:
+        message_id = uow.queue_message(now, email[1])
+        view["refund_email"] = {"message": message_id, "to": email[0], "status": "queued"}
     return Outcome(view)
 
 
-def _after_cancel(error: BookctlError, booking: Booking, what: str) -> BookctlError:
+def _after_cancel(error: BookctlError, booking: Booking, what: str, entry: LedgerEntry, unknown: bool) -> BookctlError:
     kind = ProviderError if isinstance(error, ProviderError) else RuleError
-    return kind(f"booking {booking.id} is cancelled, but {what} ({error}); "
-                f"retry with 'bookctl payment refund {booking.id}'" if "refund" in what else
-                f"booking {booking.id} is cancelled, but {what} ({error}); collect it with "
+    if unknown:
+        return kind(f"booking {booking.id} is cancelled, but {what}: {error}")
+    if entry.kind == "refund":
+        return kind(f"booking {booking.id} is cancelled, but {what} ({error}); "
+                    f"retry with 'bookctl payment refund {booking.id}'")
+    return kind(f"booking {booking.id} is cancelled, but {what} ({error}); collect it with "
                 f"'bookctl payment collect {booking.id} --method card'")
 
 
-def no_show(uow: UnitOfWork, now: datetime, ref: str, key: str | None = None) -> Outcome:
+def no_show(uow: UnitOfWork, now: datetime, ref: str) -> Plan:
     """Mark a no-show and charge the service's no-show fee (seed 000: only where the policy has one)."""
     booking, session = calendar.resolve_booking(uow, ref)
+    again = resumable(booking.ledger_entries, ("no_show_fee",), None)
+    if again:
+        return Plan(again, lambda answers: _no_show_charged(uow, booking, session, answers))
     service = uow.settings.services.get(session.service_id)
     if service is None or service.no_show_fee is None or service.no_show_fee.minor == 0:
         name = service.name if service else session.service_id
@@ -150,10 +164,16 @@ def no_show(uow: UnitOfWork, now: datetime, ref: str, key: str | None = None) ->
         raise RuleError(f"booking {booking.id} was already charged its no-show fee")
     if change_attendance(booking, session, "no_show", now.astimezone(calendar.zone_of(uow))):
         uow.save_booking(booking)
-    error = apply_fee(uow, now, booking, "no_show_fee", service.no_show_fee, key)
-    if error is not None:
+    charge = apply_fee(uow, now, booking, "no_show_fee", service.no_show_fee)
+    return Plan([charge] if charge is not None else [], lambda answers: _no_show_charged(uow, booking, session, answers))
+
+
+def _no_show_charged(uow: UnitOfWork, booking: Booking, session: Session, answers: Answers) -> Outcome:
+    error = answers.error
+    if error is not None and answers.unknown:
+        error = ProviderError(f"booking {booking.id} is marked no-show, but its fee is pending: {error}")
+    elif error is not None:
         kind = ProviderError if isinstance(error, ProviderError) else RuleError
         error = kind(f"booking {booking.id} is marked no-show, but the fee could not be charged ({error}); "
                      f"it is recorded as due: 'bookctl payment collect {booking.id} --method ...'")
     return Outcome(view_booking(uow, booking, session), error)
-

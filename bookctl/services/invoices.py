@@ -8,17 +8,19 @@ keeps its own status (open, paid, void).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bookctl.domain.invoices import Invoice, LineItem, Quote, parse_items
 from bookctl.domain.models import Booking, Session
 from bookctl.domain.money import Money
 from bookctl.domain.payments import summarize
-from bookctl.errors import BookctlError, ProviderError, RuleError, UsageError
-from bookctl.providers.base import ChargeRequest
+from bookctl.errors import RuleError, UsageError
 from bookctl.services.calendar import resolve_booking, zone_of
 from bookctl.storage.base import UnitOfWork
 from bookctl.timeutil import iso, parse_date
+
+if TYPE_CHECKING:
+    from bookctl.services.money import Plan
 
 
 def _document_view(record: Invoice | Quote, uow: UnitOfWork) -> dict[str, Any]:
@@ -86,45 +88,51 @@ def list_invoices(uow: UnitOfWork) -> list[dict[str, Any]]:
     return [invoice_view(i, uow) for i in uow.iter_invoices()]
 
 
-def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | None,
-                key: str | None = None) -> tuple[dict[str, Any], BookctlError | None]:
-    """Settle an open invoice; for a booking, the payment joins the booking's ledger."""
-    from bookctl.services.payments import provider_for
+def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | None) -> Plan:
+    """Settle an open invoice through the invoice provider; for a booking, the payment joins the
+    booking's ledger. The invoice is marked paid with the provider's answer (`money.send`)."""
+    from bookctl.services.money import Outcome, Plan, add_intent, resumable
+    from bookctl.services.payments import entry_view, provider_for
 
     invoice = uow.get_invoice(record_id)
-    if invoice.status != "open":
-        raise RuleError(f"invoice {invoice.id} is {invoice.status}; only an open invoice can be paid")
     if method is not None and not method.strip():
         raise UsageError("--method must not be empty")
-    provider = provider_for(uow, "invoice")
-    booking = None
+    owner: Booking | Invoice = invoice
+    entries = uow.invoice_entries(invoice.id) if invoice.booking_id is None else []
     if invoice.booking_id is not None:
-        booking, _ = resolve_booking(uow, invoice.booking_id)
-        summary = summarize(booking)
-        if invoice.total > summary.due:
-            raise RuleError(f"booking {booking.id} has {summary.due} due, less than invoice {invoice.id}'s "
-                            f"{invoice.total}; void the invoice instead")
-    try:
-        result = provider.charge(ChargeRequest(amount=invoice.total, idempotency_key=key or f"{invoice.id}:pay",
-                                               description=f"invoice {invoice.id}"))
-    except ProviderError as exc:
-        return invoice_view(invoice, uow), exc
-    invoice.status, invoice.paid_at, invoice.method, invoice.reference = "paid", now, method or "invoice", result.reference
-    uow.save_invoice(invoice)
-    paid = {"kind": "charge", "method": "invoice", "provider": "invoice", "amount": invoice.total,
-            "status": "succeeded", "reference": invoice.id, "created_at": now}
-    if booking is not None:
-        uow.add_ledger_entry(booking, invoice_id=invoice.id, **paid)
-    else:
-        uow.add_invoice_entry(invoice, **paid)
-    return invoice_view(invoice, uow), None
+        owner, _ = resolve_booking(uow, invoice.booking_id)
+        entries = owner.ledger_entries
+    again = resumable(entries, ("charge",), None)
+    if again and again[0].invoice_id != invoice.id:
+        resumable(entries, (), None)  # refuses, naming it
+    if not again:
+        if invoice.status != "open":
+            raise RuleError(f"invoice {invoice.id} is {invoice.status}; only an open invoice can be paid")
+        provider = provider_for(uow, "invoice")
+        if isinstance(owner, Booking):
+            summary = summarize(owner)
+            if invoice.total > summary.due:
+                raise RuleError(f"booking {owner.id} has {summary.due} due, less than invoice {invoice.id}'s "
+                                f"{invoice.total}; void the invoice instead")
+        request = {"call": "charge", "description": f"invoice {invoice.id}", "label": method or "invoice"}
+        again = [add_intent(uow, owner, request, kind="charge", method="invoice", provider=provider.name,
+                            amount=invoice.total, invoice_id=invoice.id, created_at=now)]
+    zone = zone_of(uow)
+    return Plan(again, lambda answers: Outcome(invoice_view(invoice, uow) if answers.error is None or answers.unknown
+                                               else entry_view(again[0], zone), answers.error))
 
 
 def void_invoice(uow: UnitOfWork, now: datetime, record_id: str) -> dict[str, Any]:
-    """Cancel an open invoice; its booking is no longer invoiced."""
+    """Cancel an open invoice; its booking is no longer invoiced. Not while a payment of it is pending."""
+    from bookctl.services.money import pending_entries
+
     invoice = uow.get_invoice(record_id)
     if invoice.status != "open":
         raise RuleError(f"invoice {invoice.id} is {invoice.status}; only an open invoice can be voided")
+    paying = [e for e in pending_entries(uow, invoice.id) if e.invoice_id == invoice.id]
+    if paying:
+        raise RuleError(f"payment {paying[0].id} of invoice {invoice.id} is pending; "
+                        f"run 'bookctl payment reconcile {invoice.id}' first")
     invoice.status, invoice.voided_at = "void", now
     uow.save_invoice(invoice)
     if invoice.booking_id is not None:

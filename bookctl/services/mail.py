@@ -129,12 +129,13 @@ def queue_cancellation_email(uow: UnitOfWork, now: datetime, booking: Booking, s
     return _queue(uow, now, message)
 
 
-def queue_refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, refunded: Money,
-                       fee_kept: Money | None = None) -> str:
-    """Queue the refund email: the amount refunded and any fee kept; returns the message id.
+def refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, refunded: Money,
+                 fee_kept: Money | None = None) -> bytes:
+    """The refund email's bytes: the amount refunded and any fee kept.
 
-    Call it inside the unit of work that records the refund, before `commit()`; check first with
-    `check_can_email` (before changing anything) so a contact with no address is refused cleanly."""
+    Build it before any money moves (after `check_can_email`), so that an address, a header or a
+    template that cannot be made into a message refuses the command while nothing has happened;
+    queue the bytes with `uow.queue_message` once the provider has answered."""
     contact = uow.get_contact(booking.contact_id)
     language = choose_language(uow, contact, "refund")
     words = phrases(uow, language)
@@ -146,8 +147,7 @@ def queue_refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session
         values["fee_sentence"] = Template(words.get("fee_kept", "")).safe_substitute(fee=format_money(fee_kept, words))
     else:
         values["fee_sentence"] = words.get("no_fee_kept", "")
-    message = build_message(uow, now, contact, "refund", values, language, booking.id)
-    return _queue(uow, now, message)
+    return message_bytes(build_message(uow, now, contact, "refund", values, language, booking.id))
 
 
 def parse_message(data: bytes, headers_only: bool = True) -> Any:

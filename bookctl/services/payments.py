@@ -1,8 +1,8 @@
 """Money for bookings: collect, refund, and the ledger listing (seeds 001 and 002).
 
-Every step is a ledger entry. A provider that declines or fails leaves a `failed` entry; the
-service returns it with the error in an Outcome, so the command commits the record and then exits
-with the error's code.
+Every step is a ledger entry. What goes through a provider is decided here and carried out by
+`services/money.py`: a `pending` intent first, then the provider's answer. A decline settles it
+`failed`; the command commits that record and then exits with the error's code.
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ from typing import Any
 
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import Booking, SavedCard, Session
-from bookctl.domain.money import Money
+from bookctl.domain.money import Money, money_of
 from bookctl.domain.payments import (
     LedgerEntry,
-    failure_text,
     looks_like_card_number,
     money_moved_in,
     refunded_against,
     summarize,
 )
-from bookctl.errors import BookctlError, ProviderError, RuleError, UsageError
-from bookctl.providers.base import CardDeclined, ChargeRequest, Provider, RefundRequest
+from bookctl.errors import RuleError, UsageError
+from bookctl.providers.base import Provider
 from bookctl.services.calendar import resolve_booking, zone_of
+from bookctl.services.money import Answers, Outcome, Plan, add_intent, carry_out, resumable
 from bookctl.storage.base import UnitOfWork
 from bookctl.timeutil import day_bounds, iso, parse_date
 
@@ -37,21 +37,14 @@ _DOING = {"card_charges": "take card payments", "invoices": "issue invoices", "i
           "refunds": "refund money", "partial_refunds": "refund part of a payment"}
 
 
-@dataclass
-class Outcome:
-    """What a money-moving service did: the record to print, and an error to report after commit."""
-
-    view: Any
-    error: BookctlError | None = None
-
-
 # --- providers ------------------------------------------------------------------------------
 
 def provider_for(uow: UnitOfWork, name: str) -> Provider:
-    """The provider `name`, configured from the store's `[providers.NAME]` settings."""
+    """The provider `name`, configured from the store's `[providers.NAME]` settings, with the store's
+    `providers/NAME/` directory for any files of its own."""
     from bookctl.providers.manager import get_provider
 
-    return get_provider(name, uow.settings.providers.get(name, {}))
+    return get_provider(name, uow.settings.providers.get(name, {}), uow.root / "providers" / name)
 
 
 def default_provider(method: str) -> str:
@@ -83,19 +76,6 @@ def method_of(text: str) -> str:
     return method
 
 
-def provider_key(uow: UnitOfWork, booking: Booking, key: str | None, step: str) -> str:
-    """The idempotency key sent to a provider: the user's key, else one unique to this ledger state;
-    either way behind the store's own id, since a provider keeps keys per account, not per store."""
-    settings = uow.settings
-    if settings.store.id is None:
-        import uuid
-
-        settings.store.id = uuid.uuid4().hex
-        uow.save_settings()
-    scope = f"{key}:{step}" if key else f"{booking.id}:{len(booking.ledger_entries)}:{step}"
-    return f"{settings.store.id}:{scope}"
-
-
 # --- views ----------------------------------------------------------------------------------
 
 def entry_view(entry: LedgerEntry, zone: tzinfo) -> dict[str, Any]:
@@ -103,18 +83,21 @@ def entry_view(entry: LedgerEntry, zone: tzinfo) -> dict[str, Any]:
     data = entry.model_dump(mode="json")
     data["amount"] = entry.amount.to_json()
     data["created_at"] = iso(entry.created_at, zone)
+    if entry.settled_at is not None:
+        data["settled_at"] = iso(entry.settled_at, zone)
     return data
 
 
 # --- idempotency ----------------------------------------------------------------------------
 
-def idempotent(uow: UnitOfWork, key: str | None, command: str, arguments: dict[str, Any],
-               action: Callable[[], Outcome]) -> Outcome:
-    """Run `action` once per key: a retry with the same arguments gets the first answer, and moves
-    no money; the same key with other arguments is a usage error. Failures are not remembered, so
-    a retry after one tries again."""
+def idempotent(uow: UnitOfWork, now: datetime, key: str | None, command: str, arguments: dict[str, Any],
+               action: Callable[[], Plan | Outcome]) -> Outcome:
+    """Run a money-moving command once per key and carry out what it decided (`money.carry_out`):
+    a retry with the same arguments gets the first answer and moves no money; the same key with
+    other arguments is a usage error. Failures are not remembered, so a retry after one tries again
+    (and a retry after an unknown outcome resumes its pending intent, key or no key)."""
     if key is None:
-        return action()
+        return carry_out(uow, now, action())
     if not key.strip():
         raise UsageError("--idempotency-key must not be empty")
     fingerprint = hashlib.sha256(json.dumps({"command": command, **arguments}, sort_keys=True).encode()).hexdigest()
@@ -124,32 +107,36 @@ def idempotent(uow: UnitOfWork, key: str | None, command: str, arguments: dict[s
             raise UsageError(f"idempotency key {key!r} was already used with other arguments; use a new key")
         # Kept as JSON text: the store writes sorted keys, and a retry must print what the first run did.
         return Outcome(json.loads(found.result) if isinstance(found.result, str) else found.result)
-    outcome = action()
-    if outcome.error is None:
+
+    def remember(outcome: Outcome) -> None:
         uow.remember_result(key, fingerprint, json.dumps(outcome.view, ensure_ascii=False))
-    return outcome
+
+    return carry_out(uow, now, action(), remember)
 
 
 # --- collect --------------------------------------------------------------------------------
 
 def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_text: str | None = None,
-            provider_name: str | None = None, card: str | None = None, save_card: bool = False,
-            key: str | None = None) -> Outcome:
+            provider_name: str | None = None, card: str | None = None, save_card: bool = False) -> Plan | Outcome:
     """Take a payment for a booking: by card, by invoice, or mark it paid in person."""
     from bookctl.services.invoices import invoice_booking
 
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
     method = method_of(method_text)
-    provider = provider_for(uow, provider_name or default_provider(method))
-    require(provider, CAPABILITY[method])
     if (card is not None or save_card) and method != "card":
         raise UsageError("--card and --save-card go with --method card")
     if card is not None and looks_like_card_number(card):
         raise UsageError("--card takes the provider's token (e.g. tok_visa, pm_card_visa), never a card number; "
                          "nothing was charged")
     summary = summarize(booking)
-    amount = _amount(amount_text, summary.due, booking)
+    asked = None if amount_text is None else _amount(amount_text, summary.due, booking)
+    again = resumable(booking.ledger_entries, ("charge",), asked)
+    if again:
+        return Plan(again, lambda answers: _collected(uow, again[0], answers, save_card, zone))
+    provider = provider_for(uow, provider_name or default_provider(method))
+    require(provider, CAPABILITY[method])
+    amount = asked if asked is not None else _amount(None, summary.due, booking)
     if amount > summary.due:
         raise RuleError(f"booking {booking.id} has {summary.due} due; cannot collect {amount}")
     if method == "invoice":
@@ -165,23 +152,21 @@ def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_t
         if saved is None or saved.provider != provider.name:
             raise UsageError(f"give --card TOKEN (contact {booking.contact_id} has no card saved with {provider.name})")
         token = saved.method
-    request = ChargeRequest(amount=amount, idempotency_key=provider_key(uow, booking, key, "charge"),
-                            description=f"booking {booking.id}", token=token, save_card=save_card)
-    base = {"kind": "charge", "method": method, "provider": provider.name, "amount": amount, "created_at": now,
-            "deposit": deposit}
-    try:
-        result = provider.charge(request)
-    except (CardDeclined, ProviderError) as exc:
-        entry = uow.add_ledger_entry(booking, status="failed", failure=failure_text(exc), **base)
-        return Outcome(entry_view(entry, zone), error=exc)
-    entry = uow.add_ledger_entry(booking, status="succeeded", reference=result.reference,
-                                 card_brand=result.card_brand, card_last4=result.card_last4, **base)
-    if save_card and result.saved_method:
-        contact = uow.get_contact(booking.contact_id)
-        contact.saved_card = SavedCard(provider=provider.name, method=result.saved_method, brand=result.card_brand,
-                                       last4=result.card_last4)
+    request = {"call": "charge", "description": f"booking {booking.id}", "token": token, "save_card": save_card}
+    intent = add_intent(uow, booking, request, kind="charge", method=method, provider=provider.name, amount=amount,
+                        created_at=now, deposit=deposit)
+    return Plan([intent], lambda answers: _collected(uow, intent, answers, save_card, zone))
+
+
+def _collected(uow: UnitOfWork, entry: LedgerEntry, answers: Answers, save_card: bool, zone: tzinfo) -> Outcome:
+    """After the charge's answer: keep the card on file if asked, and show the entry."""
+    result = answers.results.get(entry.id)
+    if save_card and result is not None and result.saved_method:
+        contact = uow.get_contact(entry.contact_id)
+        contact.saved_card = SavedCard(provider=entry.provider or "", method=result.saved_method,
+                                       brand=result.card_brand, last4=result.card_last4)
         uow.save_contact(contact)
-    return Outcome(entry_view(entry, zone))
+    return Outcome(entry_view(entry, zone), answers.error)
 
 
 def _amount(text: str | None, due: Money, booking: Booking) -> Money:
@@ -231,59 +216,70 @@ def plan_refund(uow: UnitOfWork, booking: Booking, amount: Money) -> list[Refund
     return plan
 
 
-def execute_refund(uow: UnitOfWork, now: datetime, booking: Booking, plan: list[RefundPortion],
-                   reason: str | None, key: str | None) -> tuple[list[LedgerEntry], BookctlError | None]:
-    """Ask each provider for its portion; a failure is a `failed` entry and stops the rest."""
-    done: list[LedgerEntry] = []
-    for n, portion in enumerate(plan):
-        base = {"kind": "refund", "method": portion.charge.method, "provider": portion.provider.name,
-                "amount": portion.amount, "refund_of": portion.charge.id, "reason": reason, "created_at": now}
-        request = RefundRequest(amount=portion.amount, charge_reference=portion.charge.reference or "",
-                                idempotency_key=provider_key(uow, booking, key, f"refund-{n}"), reason=reason)
-        try:
-            result = portion.provider.refund(request)
-        except ProviderError as exc:
-            done.append(uow.add_ledger_entry(booking, status="failed", failure=failure_text(exc), **base))
-            return done, exc
-        done.append(uow.add_ledger_entry(booking, status="succeeded", reference=result.reference, **base))
-    return done, None
+def refund_intents(uow: UnitOfWork, now: datetime, booking: Booking, plan: list[RefundPortion],
+                   reason: str | None) -> list[LedgerEntry]:
+    """One pending intent per portion, all recorded before the first is sent."""
+    return [add_intent(uow, booking, {"call": "refund", "charge_reference": p.charge.reference or "", "reason": reason},
+                       kind="refund", method=p.charge.method, provider=p.provider.name, amount=p.amount,
+                       refund_of=p.charge.id, reason=reason, created_at=now)
+            for p in plan]
 
 
 def refund(uow: UnitOfWork, now: datetime, ref: str, amount_text: str | None = None, reason: str | None = None,
-           manual: bool = False, key: str | None = None, notify: bool = False) -> Outcome:
+           manual: bool = False, notify: bool = False) -> Plan | Outcome:
     """Give money back: all that is refundable by default, part of it with --amount. `notify` queues
-    the refund email once the money is back; each printed entry then carries its `email` record."""
+    the refund email once the money is back; each printed entry then carries its `email` record.
+    The email is built before any money moves, so a message that cannot be made refuses the refund."""
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
+    asked = None if amount_text is None else Money.parse(amount_text, booking.price.currency, what="--amount")
+    if asked is not None and asked.minor == 0:
+        raise UsageError("--amount must be more than 0")
+    again = resumable(booking.ledger_entries, ("refund",), asked)
+    if again and not manual:
+        email = _refund_email(uow, now, booking, session, _total(again), notify)
+        return Plan(again, lambda answers: _refunded(uow, now, again, answers, email, zone))
     summary = summarize(booking)
     refundable = summary.refundable
     if refundable.minor <= 0:
         raise RuleError(f"booking {booking.id} has {summary.paid} paid and nothing refundable")
-    amount = refundable if amount_text is None else Money.parse(amount_text, refundable.currency, what="--amount")
-    if amount.minor == 0:
-        raise UsageError("--amount must be more than 0")
+    amount = refundable if asked is None else asked
     if amount > refundable:
         raise RuleError(f"booking {booking.id} has {summary.paid} paid and {refundable} refundable; "
                         f"cannot refund {amount}")
-    address = None
-    if notify:
-        from bookctl.services.mail import check_can_email
-
-        address = check_can_email(uow, uow.get_contact(booking.contact_id))  # before any money moves
+    email = _refund_email(uow, now, booking, session, amount, notify)  # before any money moves
     if manual:
         entries = [uow.add_ledger_entry(booking, kind="refund", method="in_person", provider="manual",
                                         amount=amount, status="succeeded", reason=reason, created_at=now)]
-        error = None
-    else:
-        entries, error = execute_refund(uow, now, booking, plan_refund(uow, booking, amount), reason, key)
-    rows = [entry_view(e, zone) for e in entries]
-    if notify and error is None:
-        from bookctl.services.mail import queue_refund_email
+        return _refunded(uow, now, entries, Answers(), email, zone)
+    intents = refund_intents(uow, now, booking, plan_refund(uow, booking, amount), reason)
+    return Plan(intents, lambda answers: _refunded(uow, now, intents, answers, email, zone))
 
-        message_id = queue_refund_email(uow, now, booking, session, refunded=amount, fee_kept=None)
+
+def _total(entries: list[LedgerEntry]) -> Money:
+    return money_of(sum(e.amount.minor for e in entries), entries[0].amount.currency)
+
+
+def _refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, amount: Money,
+                  notify: bool) -> tuple[str, bytes] | None:
+    """(address, message) of the refund email, built now so that it cannot fail after the money."""
+    if not notify:
+        return None
+    from bookctl.services.mail import check_can_email, refund_email
+
+    address = check_can_email(uow, uow.get_contact(booking.contact_id))
+    return address, refund_email(uow, now, booking, session, refunded=amount, fee_kept=None)
+
+
+def _refunded(uow: UnitOfWork, now: datetime, entries: list[LedgerEntry], answers: Answers,
+              email: tuple[str, bytes] | None, zone: tzinfo) -> Outcome:
+    """After the refund's answers: queue the refund email if all of it went back, show the entries."""
+    rows = [entry_view(e, zone) for e in entries]
+    if email is not None and answers.error is None:
+        message_id = uow.queue_message(now, email[1])
         for row in rows:
-            row["email"] = {"message": message_id, "to": address, "status": "queued"}
-    return Outcome(rows, error)
+            row["email"] = {"message": message_id, "to": email[0], "status": "queued"}
+    return Outcome(rows, answers.error)
 
 
 # --- the ledger listing ---------------------------------------------------------------------

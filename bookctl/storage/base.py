@@ -30,7 +30,7 @@ class Store(Protocol):
         """A consistent view for commands that only read."""
 
     def write(self) -> UnitOfWork:
-        """A unit of work holding the store's write lock."""
+        """A unit of work holding the store's write lock until it is closed, across every commit."""
 
     def sending(self) -> Any:  # noqa: ANN401 - anything with release()
         """A lock held while the outbox is sent; `release()` it."""
@@ -122,6 +122,15 @@ class UnitOfWork(ABC):
     @abstractmethod
     def add_ledger_entry(self, booking: Booking, **fields: Any) -> LedgerEntry:
         """Append an entry to `booking`'s ledger (its id is minted here); entries are never changed."""
+
+    @abstractmethod
+    def save_ledger_entry(self, entry: LedgerEntry) -> None:
+        """Write back, at commit, an intent that `domain.payments.settle` just settled: the only
+        change an entry may see (PostgreSQL's trigger refuses any other)."""
+
+    @abstractmethod
+    def pending_intent_homes(self) -> list[tuple[str, str]]:
+        """(entry id, booking id or invoice id) of every pending intent in the store, oldest first."""
 
     @abstractmethod
     def ledger_entries_between(self, first: date | None, last: date | None) -> Iterator[tuple[str, str]]:
@@ -248,7 +257,8 @@ class UnitOfWork(ABC):
     # --- the unit of work -----------------------------------------------------------------
     @abstractmethod
     def commit(self) -> None:
-        """Make every change of this unit durable at once."""
+        """Make every change of this unit durable at once. The unit stays usable, and keeps the lock:
+        a money-moving command commits its intent, calls the provider, then commits the answer."""
 
     def __enter__(self) -> UnitOfWork:
         return self

@@ -423,6 +423,15 @@ class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, DayIndexFiles, Un
         self.index_entry(entry)
         return entry
 
+    def save_ledger_entry(self, entry: LedgerEntry) -> None:
+        self._writable()
+        if entry.booking_id is None:
+            self.save_invoice_entry(entry)
+            return
+        booking = self.get_booking(entry.booking_id)
+        self._dirty_days.add(_utc_day(self.get_session(booking.session_id).start))
+        self._index_pending(entry)
+
     def _forward(self, record_id: str, prefix: str, now_in: date) -> None:
         """Point the record's home file at the day it lives in now (one hop, however often it moves)."""
         home_date = home_day(record_id, prefix)

@@ -64,7 +64,7 @@ CONTACTS = Table("contacts", Contact, json_fields=("emails", "phones", "addresse
                                                   "saved_card"), derived=("booking_ids",), extra=("email_key",))
 SESSIONS = Table("sessions", Session, renamed={"start": "start_at", "end": "end_at"})
 BOOKINGS = Table("bookings", Booking, json_fields=("form_responses",), money=("price",))
-LEDGER = Table("ledger", LedgerEntry, money=("amount",))
+LEDGER = Table("ledger", LedgerEntry, json_fields=("request",), money=("amount",))
 INVOICES = Table("invoices", Invoice, json_fields=("items",), money=("total",), extra=("number",))
 QUOTES = Table("quotes", Quote, json_fields=("items",), money=("total",), extra=("number",))
 # A contact's bookings, oldest first, as the file store keeps them on the card.

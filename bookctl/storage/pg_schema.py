@@ -233,5 +233,59 @@ CREATE TRIGGER ledger_refund_within_paid BEFORE INSERT ON ledger
     FOR EACH ROW EXECUTE FUNCTION ledger_refund_within_paid();
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Write-ahead intents: a money-moving command first inserts a `pending` entry carrying the key it
+# sends to the provider, then settles it once. That settlement is the only UPDATE the ledger allows;
+# a pending refund counts against what is refundable from the moment it is inserted.
+_SETTLED = "ARRAY['status', 'settled_at', 'reference', 'card_brand', 'card_last4', 'failure']"
+_V3 = f"""
+ALTER TABLE ledger ADD COLUMN idempotency_key text, ADD COLUMN request json, ADD COLUMN settled_at timestamptz;
+CREATE UNIQUE INDEX ledger_idempotency_key ON ledger (idempotency_key);
+CREATE INDEX ledger_pending ON ledger (seq) WHERE status = 'pending' AND idempotency_key IS NOT NULL;
+
+CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.status = 'pending' AND OLD.idempotency_key IS NOT NULL
+            AND NEW.status IN ('succeeded', 'failed') AND NEW.settled_at IS NOT NULL
+            AND to_jsonb(NEW) - {_SETTLED} = to_jsonb(OLD) - {_SETTLED} THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'the ledger is append-only: % of entry % refused', TG_OP, OLD.id
+        USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+
+CREATE OR REPLACE FUNCTION ledger_refund_within_paid() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    charged bigint;
+    refunded bigint;
+BEGIN
+    IF NEW.kind <> 'refund' OR NOT (NEW.status = 'succeeded'
+            OR (NEW.status = 'pending' AND NEW.idempotency_key IS NOT NULL)) THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.refund_of IS NOT NULL THEN
+        SELECT amount_minor INTO charged FROM ledger WHERE id = NEW.refund_of;
+        SELECT coalesce(sum(amount_minor), 0) INTO refunded FROM ledger
+            WHERE refund_of = NEW.refund_of AND kind = 'refund'
+              AND (status = 'succeeded' OR (status = 'pending' AND idempotency_key IS NOT NULL));
+        IF refunded + NEW.amount_minor > charged THEN
+            RAISE EXCEPTION 'refund % would take back more than entry % brought in', NEW.id, NEW.refund_of
+                USING ERRCODE = 'check_violation';
+        END IF;
+    END IF;
+    IF NEW.booking_id IS NOT NULL THEN
+        SELECT coalesce(sum(amount_minor) FILTER (WHERE kind <> 'refund' AND status = 'succeeded'), 0),
+               coalesce(sum(amount_minor) FILTER (WHERE kind = 'refund' AND (status = 'succeeded'
+                   OR (status = 'pending' AND idempotency_key IS NOT NULL))), 0)
+            INTO charged, refunded
+            FROM ledger WHERE booking_id = NEW.booking_id;
+        IF refunded + NEW.amount_minor > charged THEN
+            RAISE EXCEPTION 'refund % would take back more than booking % paid', NEW.id, NEW.booking_id
+                USING ERRCODE = 'check_violation';
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 LATEST = len(MIGRATIONS)

@@ -3,8 +3,8 @@
 For a business with several front desks. The same unit of work as the file store (storage/base.py):
 a unit keeps the records it loaded by id, writes the changed ones back when it next queries or
 commits, and commits them in one transaction. Writers serialize on one advisory lock per database,
-held for the command's transaction (the file store's lock, with the same `store.lock_timeout_seconds`),
-so money operations on one booking never interleave. Readers see one snapshot (REPEATABLE READ).
+held by the unit's session until it is closed, across its commits (the file store's lock, with the
+same `store.lock_timeout_seconds`), so money operations on one booking never interleave. Readers see one snapshot (REPEATABLE READ).
 psycopg is imported only by commands on such a store.
 """
 
@@ -116,7 +116,9 @@ class PostgresStore:
             if writable:
                 timeout = f"{max(1, self._lock_timeout() * 1000)}ms"  # 0 would mean "wait for ever"
                 conn.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+                # A session lock, not a transaction one: a money-moving command commits its intent,
+                # calls the provider and commits the answer, all under the one lock.
+                conn.execute("SELECT pg_advisory_lock(%s)", [WRITE_LOCK])
                 conn.execute("SELECT set_config('lock_timeout', '0', true)")
             check_schema(conn)
         except psycopg.Error as exc:
@@ -179,6 +181,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self._dirty: dict[str, dict[str, BaseModel]] = {t: {} for t in ("contacts", "sessions", "bookings",
                                                                          "invoices", "quotes")}
         self._new_entries: list[LedgerEntry] = []
+        self._settled: dict[str, LedgerEntry] = {}
         self._deleted_contacts: set[str] = set()
         self._dirty_cards: set[str] = set()
         self._blobs: dict[str, bytes | None] = {}
@@ -248,6 +251,10 @@ class PostgresUnitOfWork(UnitOfWork):
         self._write("invoices", INVOICES, lambda i: (document_number(i.id, "INV"),))
         self._write("quotes", QUOTES, lambda q: (document_number(q.id, "Q"),))
         self._exec_many(LEDGER.insert_sql, [LEDGER.row(e) for e in self._new_entries])
+        inserted = {e.id for e in self._new_entries}  # written as they are now: nothing to update
+        self._exec_many(SETTLE_SQL, [[e.status, e.settled_at, e.reference, e.card_brand, e.card_last4, e.failure, e.id]
+                                     for e in self._settled.values() if e.id not in inserted])
+        self._settled.clear()
         for table, dirty in self._dirty.items():
             for record in dirty.values():
                 self._track(table, record)
@@ -503,6 +510,16 @@ class PostgresUnitOfWork(UnitOfWork):
         self._new_entries.append(entry)
         return entry
 
+    def save_ledger_entry(self, entry: LedgerEntry) -> None:
+        self._writable()
+        self._settled[entry.id] = entry
+
+    def pending_intent_homes(self) -> list[tuple[str, str]]:
+        self._flush()
+        rows = self._exec("SELECT id, coalesce(booking_id, invoice_id) FROM ledger "
+                          "WHERE status = 'pending' AND idempotency_key IS NOT NULL ORDER BY seq").fetchall()
+        return [(r[0], r[1]) for r in rows]
+
     def ledger_entries_between(self, first: date | None, last: date | None) -> Iterator[tuple[str, str]]:
         self._flush()
         low = datetime(first.year, first.month, 1, tzinfo=UTC) if first else datetime(1, 1, 2, tzinfo=UTC)
@@ -734,6 +751,11 @@ class PostgresUnitOfWork(UnitOfWork):
             self._conn.close()  # an uncommitted transaction is rolled back with the session
             self._conn = None
 
+
+
+# The one UPDATE the ledger trigger lets through: a pending intent gains its answer.
+SETTLE_SQL = ("UPDATE ledger SET status = %s, settled_at = %s, reference = %s, card_brand = %s, card_last4 = %s, "
+              "failure = %s WHERE id = %s")
 
 
 def _utc_day(moment: datetime) -> date:

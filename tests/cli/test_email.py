@@ -301,7 +301,7 @@ def test_outbox_send_sends_every_queued_message_in_order(ok, client, store, mail
 # --- the refund email (wired to `--refund-email` / `payment refund --notify` with payments) -----
 
 def queue_refund(store: Path, booking_id: str, refunded: Money, fee: Money | None) -> str:
-    from bookctl.services.mail import check_can_email, queue_refund_email
+    from bookctl.services.mail import check_can_email, refund_email
     from bookctl.timeutil import parse_datetime
 
     with open_store(store).write() as uow:
@@ -309,7 +309,7 @@ def queue_refund(store: Path, booking_id: str, refunded: Money, fee: Money | Non
         session = uow.get_session(booking.session_id)
         check_can_email(uow, uow.get_contact(booking.contact_id))
         now = parse_datetime("2026-11-23T12:00:00+01:00", None, "now")  # type: ignore[arg-type]
-        message_id = queue_refund_email(uow, now, booking, session, refunded, fee)
+        message_id = uow.queue_message(now, refund_email(uow, now, booking, session, refunded, fee))
         uow.commit()
     return message_id
 

@@ -21,7 +21,7 @@ import pytest
 
 from bookctl.domain.money import Money
 from bookctl.errors import UsageError
-from bookctl.providers.base import CardDeclined, ChargeRequest, ProviderUnavailable, RefundRequest
+from bookctl.providers.base import CardDeclined, ChargeRequest, OutcomeUnknown, ProviderUnavailable, RefundRequest
 from bookctl.providers.builtin.stripe import StripeProvider
 from bookctl.providers.manager import get_provider, providers
 from tests.stripe_server import TEST_KEY, LocalStripe
@@ -98,12 +98,14 @@ def test_charge_in_another_currency_than_configured_is_refused_before_calling_st
 
 def test_full_refund(provider, localstripe):
     charge = provider.charge(charge_request(6500))
-    refund = provider.refund(refund_request(charge.reference, 6500))
+    request = refund_request(charge.reference, 6500)
+    refund = provider.refund(request)
+    refund_key = request.idempotency_key
     assert refund.reference.startswith("re_")
     stored = localstripe.client().v1.charges.retrieve(charge.reference)
     assert (stored.amount_refunded, stored.refunded) == (6500, True)
     assert localstripe.client().v1.refunds.retrieve(refund.reference).metadata.to_dict() == {
-        "reason": "client cancelled"}
+        "reason": "client cancelled", "bookctl_key": refund_key}
 
 
 def test_two_partial_refunds(provider, localstripe):
@@ -262,18 +264,18 @@ def test_server_stopped_mid_command_is_provider_unavailable_at_once(private_loca
     with pytest.raises(ProviderUnavailable) as down:
         provider.refund(refund_request(charge.reference, 6500))
     assert time.monotonic() - started < 5
-    assert str(down.value) == (f"Stripe did not answer at {private_localstripe.api_base} (connection refused); "
-                               "the refund is not recorded; retry with the same idempotency key")
+    assert str(down.value) == (f"Stripe could not be reached at {private_localstripe.api_base} (connection refused); "
+                               "nothing was sent")
 
 
-def test_server_that_never_answers_times_out_as_provider_unavailable(stripe_key):
+def test_server_that_never_answers_is_an_unknown_outcome_not_a_failure(stripe_key):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:  # accepts connections, never replies
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         api_base = f"http://127.0.0.1:{silent.getsockname()[1]}"
         provider = get_provider("stripe", {"api_base": api_base, "timeout_seconds": "0.5"})
         started = time.monotonic()
-        with pytest.raises(ProviderUnavailable, match=r"\(timed out\); the charge is not recorded"):
+        with pytest.raises(OutcomeUnknown, match=r"did not answer at .* \(timed out\)$"):
             provider.charge(charge_request(6500))
         assert time.monotonic() - started < 5
 

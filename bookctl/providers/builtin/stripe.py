@@ -4,7 +4,9 @@ The SDK takes most of a second to import, so it is imported inside the calls tha
 never by a command that does not. The secret key comes only from `BOOKCTL_STRIPE_API_KEY`; it is
 read when a call is made and never kept, stored or printed. Every mutating request carries an
 idempotency key derived from the caller's, one distinct key per request, so a retried command
-cannot make Stripe move money twice.
+cannot make Stripe move money twice: Stripe replays its first answer to a repeated key (for 24
+hours; `payment reconcile` within that time). A timeout, a dropped connection or a 5xx is
+`OutcomeUnknown` (the money may have moved); a refused connection, a decline or a 4xx is a no.
 
 Options (`[providers.stripe]` in bookctl.toml): `api_base` (for proxies and test servers such as
 localstripe), `currency` (what this account charges in; a charge in another currency is refused),
@@ -25,6 +27,7 @@ from bookctl.providers.base import (
     ChargeRequest,
     ChargeResult,
     Provider,
+    OutcomeUnknown,
     ProviderUnavailable,
     RefundRequest,
     RefundResult,
@@ -86,7 +89,7 @@ class StripeProvider(Provider):
                 "payment_method_types": ["card"],
                 "confirm": True,
                 # localstripe refuses `description` on an intent; metadata works on both.
-                "metadata": {"description": request.description},
+                "metadata": {"description": request.description, "bookctl_key": key},
                 "expand": ["latest_charge"],
             }
             if request.save_card:
@@ -114,10 +117,11 @@ class StripeProvider(Provider):
         """Refund `request.amount` of a charge (`ch_...`) or of a PaymentIntent (`pi_...`)."""
         self._check_currency(request.amount)
         target = "payment_intent" if request.charge_reference.startswith("pi_") else "charge"
-        params: dict[str, Any] = {target: request.charge_reference, "amount": request.amount.minor}
+        params: dict[str, Any] = {target: request.charge_reference, "amount": request.amount.minor,
+                                  "metadata": {"bookctl_key": request.idempotency_key}}
         if request.reason:
             # Stripe's own `reason` is an enum; the user's words go to metadata.
-            params["metadata"] = {"reason": request.reason}
+            params["metadata"]["reason"] = request.reason
         with _stripe_errors("refund", self.options), self._client() as client:
             refund = client.v1.refunds.create(params=params,
                                               options={"idempotency_key": f"{request.idempotency_key}:refund"})
@@ -216,8 +220,11 @@ class _stripe_errors:
             code = getattr(error, "decline_code", None) or error.code
             raise CardDeclined(f"{message.rstrip('.')} ({code})" if code else message.rstrip(".")) from None
         if isinstance(error, stripe.APIConnectionError):
-            raise ProviderUnavailable(f"Stripe did not answer at {self.where} ({_cause(error)}); the {self.action} "
-                                      "is not recorded; retry with the same idempotency key") from None
+            cause = _cause(error)
+            if cause == "connection refused":  # nothing was sent
+                raise ProviderUnavailable(f"Stripe could not be reached at {self.where} ({cause}); "
+                                          f"nothing was sent") from None
+            raise OutcomeUnknown(f"Stripe did not answer at {self.where} ({cause})") from None
         if isinstance(error, (stripe.AuthenticationError, stripe.PermissionError)):
             raise ProviderUnavailable(f"Stripe refused the API key in {API_KEY_VARIABLE}") from None
         if isinstance(error, stripe.IdempotencyError):  # real Stripe only; localstripe ignores the keys
@@ -225,6 +232,8 @@ class _stripe_errors:
         if isinstance(error, stripe.InvalidRequestError) and self.action == "charge":
             raise UsageError(f"Stripe refused the charge: {message}") from None
         status = f"HTTP {error.http_status}" if error.http_status else type(error).__name__
+        if error.http_status is None or error.http_status >= 500:  # Stripe may have done it: ask again
+            raise OutcomeUnknown(f"Stripe failed the {self.action} ({status}): {message}") from None
         raise ProviderUnavailable(f"Stripe failed the {self.action} ({status}): {message}") from None
 
 
