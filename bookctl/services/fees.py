@@ -77,7 +77,7 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amoun
             for entry in refunds:
                 total = total + entry.amount
             email = _refund_email(uow, now, booking, session, total, None) if refund_email_too else None
-            return Plan(again, lambda answers: _cancelled(uow, booking, session, again, answers, {}, email, now))
+            return Plan(again, lambda answers: _cancelled(uow, booking, session, again, answers, {}, email, now), replay=True)
         if again:
             raise RuleError(f"booking {booking.id} has pending payments; run 'bookctl payment reconcile {booking.id}'")
     if booking.status == "cancelled":
@@ -155,7 +155,7 @@ def no_show(uow: UnitOfWork, now: datetime, ref: str) -> Plan:
     booking, session = calendar.resolve_booking(uow, ref)
     again = resumable(booking.ledger_entries, ("no_show_fee",), None)
     if again:
-        return Plan(again, lambda answers: _no_show_charged(uow, booking, session, answers))
+        return Plan(again, lambda answers: _no_show_charged(uow, booking, session, answers), replay=True)
     service = uow.settings.services.get(session.service_id)
     if service is None or service.no_show_fee is None or service.no_show_fee.minor == 0:
         name = service.name if service else session.service_id

@@ -105,6 +105,7 @@ def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | No
     again = resumable(entries, ("charge",), None)
     if again and again[0].invoice_id != invoice.id:
         resumable(entries, (), None)  # refuses, naming it
+    replay = bool(again)
     if not again:
         if invoice.status != "open":
             raise RuleError(f"invoice {invoice.id} is {invoice.status}; only an open invoice can be paid")
@@ -119,7 +120,7 @@ def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | No
                             amount=invoice.total, invoice_id=invoice.id, created_at=now)]
     zone = zone_of(uow)
     return Plan(again, lambda answers: Outcome(invoice_view(invoice, uow) if answers.error is None or answers.unknown
-                                               else entry_view(again[0], zone), answers.error))
+                                               else entry_view(again[0], zone), answers.error), replay=replay)
 
 
 def void_invoice(uow: UnitOfWork, now: datetime, record_id: str) -> dict[str, Any]:

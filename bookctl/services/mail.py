@@ -82,7 +82,10 @@ def build_message(uow: UnitOfWork, now: datetime, contact: Contact, kind: str, v
     settings = uow.settings
     message = EmailMessage()
     message["From"] = formataddr((settings.business.name, settings.email.sender or PLACEHOLDER_SENDER))
-    message["To"] = formataddr((contact.display_name, contact.email or ""))
+    try:
+        message["To"] = formataddr((contact.display_name, contact.email or ""))
+    except (UnicodeError, ValueError) as exc:
+        raise _unwritable(contact, exc) from None
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(now.astimezone(load_zone(settings.business.timezone)))  # the studio's local time
     sender_domain = (settings.email.sender or PLACEHOLDER_SENDER).rpartition("@")[2]
@@ -114,8 +117,22 @@ def message_bytes(message: Any) -> bytes:
     return head.replace(b" \r\n ", b"\r\n ").replace(b" \r\n\t", b"\r\n\t") + sep + body
 
 
-def _queue(uow: UnitOfWork, now: datetime, message: Any) -> str:
-    return uow.queue_message(now, message_bytes(message))
+def encoded(message: Any, contact: Contact) -> bytes:
+    """The message's bytes, or a RuleError naming the contact when a header cannot be written
+    (an address the mail library cannot encode, say): raised before anything changes."""
+    try:
+        return message_bytes(message)
+    except (UnicodeError, ValueError) as exc:  # email.errors.HeaderWriteError is a ValueError
+        raise _unwritable(contact, exc) from None
+
+
+def _unwritable(contact: Contact, exc: Exception) -> RuleError:
+    return RuleError(f"no email can be written to contact {contact.id} at {contact.email!r} ({exc}); "
+                     f"fix the address with 'bookctl contact edit {contact.id} --email ...'")
+
+
+def _queue(uow: UnitOfWork, now: datetime, message: Any, contact: Contact) -> str:
+    return uow.queue_message(now, encoded(message, contact))
 
 
 def queue_cancellation_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session) -> str:
@@ -126,7 +143,7 @@ def queue_cancellation_email(uow: UnitOfWork, now: datetime, booking: Booking, s
     language = choose_language(uow, contact, "cancellation")
     message = build_message(uow, now, contact, "cancellation", _values(uow, contact, booking, session),
                             language, booking.id)
-    return _queue(uow, now, message)
+    return _queue(uow, now, message, contact)
 
 
 def refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, refunded: Money,
@@ -147,7 +164,7 @@ def refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Sess
         values["fee_sentence"] = Template(words.get("fee_kept", "")).safe_substitute(fee=format_money(fee_kept, words))
     else:
         values["fee_sentence"] = words.get("no_fee_kept", "")
-    return message_bytes(build_message(uow, now, contact, "refund", values, language, booking.id))
+    return encoded(build_message(uow, now, contact, "refund", values, language, booking.id), contact)
 
 
 def parse_message(data: bytes, headers_only: bool = True) -> Any:

@@ -52,6 +52,7 @@ class Plan:
 
     intents: list[LedgerEntry]
     finish: Callable[[Answers], Outcome]
+    replay: bool = False  # the intents were pending already: they may have reached the provider before
 
 
 # --- intents ------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def carry_out(uow: UnitOfWork, now: datetime, decided: Plan | Outcome,
     answers = Answers()
     if decided.intents:
         uow.commit()  # the intent is durable before any provider hears of it
-        answers = send(uow, now, decided.intents)
+        answers = send(uow, now, decided.intents, replay=decided.replay)
     try:
         outcome = decided.finish(answers)
         if outcome.error is None:
@@ -139,23 +140,27 @@ def carry_out(uow: UnitOfWork, now: datetime, decided: Plan | Outcome,
     return outcome
 
 
-def send(uow: UnitOfWork, now: datetime, intents: list[LedgerEntry]) -> Answers:
+def send(uow: UnitOfWork, now: datetime, intents: list[LedgerEntry], replay: bool = False) -> Answers:
     """Call the provider for each intent in turn, settling and committing each answer.
 
     A definite no settles that entry `failed`, and the later ones (never sent) `failed` too. An
-    unknown outcome leaves it and the later ones pending, for a retry or `payment reconcile`."""
-    from bookctl.providers.base import OutcomeUnknown
+    unknown outcome leaves it and the later ones pending, for a retry or `payment reconcile`. When
+    replaying intents that may have been sent before, an unreachable provider tells nothing about
+    the first attempt: that is unknown too (a decline is the provider's own answer, so it settles)."""
+    from bookctl.providers.base import CardDeclined, OutcomeUnknown
 
     answers = Answers()
     for n, entry in enumerate(intents):
         try:
             result = call_provider(uow, entry)
-        except OutcomeUnknown as exc:
-            answers.error = ProviderError(f"{describe(entry)}: {exc}; outcome unknown; "
-                                          f"run 'bookctl payment reconcile {owner_id(entry)}'")
-            answers.unknown = True
-            return answers
         except BookctlError as exc:
+            unknown = isinstance(exc, OutcomeUnknown) or \
+                (replay and isinstance(exc, ProviderError) and not isinstance(exc, CardDeclined))
+            if unknown:
+                answers.error = ProviderError(f"{describe(entry)}: {exc}; outcome unknown; "
+                                              f"run 'bookctl payment reconcile {owner_id(entry)}'")
+                answers.unknown = True
+                return answers
             _settle(uow, now, entry, None, failure=failure_text(exc))
             for later in intents[n + 1:]:
                 _settle(uow, now, later, None, failure=f"not sent: {entry.id} before it failed")
@@ -241,7 +246,7 @@ def reconcile(uow: UnitOfWork, now: datetime, ref: str | None = None) -> Outcome
     rows: list[dict[str, Any]] = []
     unknown: list[str] = []
     for entries in by_owner.values():
-        answers = send(uow, now, entries)
+        answers = send(uow, now, entries, replay=True)
         rows += [entry_view(e, zone) for e in entries]
         if any(e.status == "pending" for e in entries):
             unknown.append(str(answers.error))

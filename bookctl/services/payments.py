@@ -133,7 +133,7 @@ def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_t
     asked = None if amount_text is None else _amount(amount_text, summary.due, booking)
     again = resumable(booking.ledger_entries, ("charge",), asked)
     if again:
-        return Plan(again, lambda answers: _collected(uow, again[0], answers, save_card, zone))
+        return Plan(again, lambda answers: _collected(uow, again[0], answers, save_card, zone), replay=True)
     provider = provider_for(uow, provider_name or default_provider(method))
     require(provider, CAPABILITY[method])
     amount = asked if asked is not None else _amount(None, summary.due, booking)
@@ -238,7 +238,7 @@ def refund(uow: UnitOfWork, now: datetime, ref: str, amount_text: str | None = N
     again = resumable(booking.ledger_entries, ("refund",), asked)
     if again and not manual:
         email = _refund_email(uow, now, booking, session, _total(again), notify)
-        return Plan(again, lambda answers: _refunded(uow, now, again, answers, email, zone))
+        return Plan(again, lambda answers: _refunded(uow, now, again, answers, email, zone), replay=True)
     summary = summarize(booking)
     refundable = summary.refundable
     if refundable.minor <= 0:
