@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from bookctl.cli import app
 from tests.pg_server import PostgresServer, database_digest, pg_url, postgres_server  # noqa: F401  (fixtures)
-from tests.stripe_server import localstripe, private_localstripe  # noqa: F401  (fixtures for every test)
+from tests.stripe_server import localstripe, private_localstripe, stripe_like  # noqa: F401  (fixtures for every test)
 
 # "Now" for every test: Monday 23 November 2026, 12:00 in Rome.
 NOW = "2026-11-23T12:00:00+01:00"

@@ -103,15 +103,15 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
 
 SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
                  "policy.cancellation_window_hours", "store.lock_timeout_seconds", "storage.url", "contacts.attachment_max_bytes",
-                 "providers.NAME.api_base", "providers.NAME.currency",
+                 "providers.NAME.api_base", "providers.NAME.currency", "providers.NAME.timeout_seconds",
                  "email.mode", "email.host", "email.port", "email.security", "email.username",
                  "email.sender", "email.language")
-PROVIDER_OPTIONS = ("api_base", "currency")
+PROVIDER_OPTIONS = ("api_base", "currency", "timeout_seconds")
 
 
 def _set_provider_option(settings: Settings, key: str, value: str) -> None:
     """`providers.NAME.OPTION`: a provider's `[providers.NAME]` option; an empty value removes it."""
-    from bookctl.providers.builtin.stripe import check_api_base
+    from bookctl.providers.builtin.stripe import check_api_base, check_timeout
     from bookctl.providers.manager import providers
 
     parts = key.split(".")
@@ -126,6 +126,8 @@ def _set_provider_option(settings: Settings, key: str, value: str) -> None:
         options.pop(option, None)
     elif option == "api_base":
         options[option] = check_api_base(value, key)
+    elif option == "timeout_seconds":
+        options[option] = f"{check_timeout(value, key):g}"  # kept as text, as every provider option is
     else:
         options[option] = check_currency(value)
     if not options:

@@ -47,10 +47,12 @@ def test_config_set_an_empty_value_removes_the_option(bookctl, store):
     ("providers.stripe.api_base", "https://",
      "providers.stripe.api_base must be an http:// or https:// URL with a host, not 'https://'"),
     ("providers.stripe.currency", "XXX", "unknown currency 'XXX'; use an ISO 4217 code such as EUR, USD, GBP, JPY"),
+    ("providers.stripe.timeout_seconds", "0", "providers.stripe.timeout_seconds must be more than 0 and at most 600"),
+    ("providers.stripe.timeout_seconds", "soon", "providers.stripe.timeout_seconds must be a number, not 'soon'"),
     ("providers.stripe.api_key", "sk_test_1",
-     "unknown setting 'providers.stripe.api_key'; a provider takes api_base, currency (e.g. providers.stripe.api_base)"),
+     "unknown setting 'providers.stripe.api_key'; a provider takes api_base, currency, timeout_seconds (e.g. providers.stripe.api_base)"),
     ("providers.stripe", "x",
-     "unknown setting 'providers.stripe'; a provider takes api_base, currency (e.g. providers.stripe.api_base)"),
+     "unknown setting 'providers.stripe'; a provider takes api_base, currency, timeout_seconds (e.g. providers.stripe.api_base)"),
 ])
 def test_config_set_refuses_a_bad_provider_option_and_changes_nothing(bookctl, store, key, value, message):
     before = tree_digest(store)

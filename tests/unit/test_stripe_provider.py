@@ -9,13 +9,9 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -24,7 +20,7 @@ from bookctl.errors import UsageError
 from bookctl.providers.base import CardDeclined, ChargeRequest, OutcomeUnknown, ProviderUnavailable, RefundRequest
 from bookctl.providers.builtin.stripe import StripeProvider
 from bookctl.providers.manager import get_provider, providers
-from tests.stripe_server import TEST_KEY, LocalStripe
+from tests.stripe_server import TEST_KEY, LocalStripe, StripeProxy
 
 
 @pytest.fixture
@@ -136,54 +132,9 @@ def test_localstripe_does_not_limit_refunds_so_bookctl_must(provider, localstrip
 # --- idempotency --------------------------------------------------------------------------------------
 
 
-class RecordingProxy:
-    """A loopback HTTP proxy in front of localstripe that records each request's method, path and
-    Idempotency-Key, so tests can see what the SDK really sent."""
-
-    def __init__(self, upstream: str) -> None:
-        self.requests: list[tuple[str, str, str | None]] = []
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _forward(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) or None
-                proxy.requests.append((self.command, self.path.split("?")[0], self.headers.get("Idempotency-Key")))
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                forwarded = urllib.request.Request(upstream + self.path, data=body, headers=headers,
-                                                   method=self.command)
-                try:
-                    with urllib.request.urlopen(forwarded, timeout=10) as answer:
-                        status, payload = answer.status, answer.read()
-                except urllib.error.HTTPError as error:
-                    status, payload = error.code, error.read()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_DELETE = _forward
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.api_base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def mutating(self) -> list[tuple[str, str | None]]:
-        """(path, idempotency key) of every POST."""
-        return [(path, key) for method, path, key in self.requests if method == "POST"]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def recorded(localstripe: LocalStripe, stripe_key: str) -> Iterator[tuple[StripeProvider, RecordingProxy]]:
-    proxy = RecordingProxy(localstripe.api_base)
+def recorded(localstripe: LocalStripe, stripe_key: str) -> Iterator[tuple[StripeProvider, StripeProxy]]:
+    proxy = StripeProxy(localstripe.api_base)
     try:
         yield get_provider("stripe", {"api_base": proxy.api_base}), proxy
     finally:

@@ -64,7 +64,7 @@ class StripeProvider(Provider):
             checked["api_base"] = check_api_base(str(options["api_base"]))
         if options.get("currency"):
             checked["currency"] = check_currency(str(options["currency"]))
-        checked["timeout_seconds"] = _timeout(options.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
+        checked["timeout_seconds"] = check_timeout(options.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
         _api_key()
         self.options = checked
 
@@ -164,13 +164,14 @@ def _api_key() -> str:
     return key
 
 
-def _timeout(value: Any) -> float:
+def check_timeout(value: Any, what: str = "providers.stripe.timeout_seconds") -> float:  # noqa: ANN401
+    """Seconds to wait for an answer: a number above 0 and at most 600 (a timeout of seconds, not money)."""
     try:
         seconds = float(value)
     except (TypeError, ValueError):
-        raise UsageError(f"providers.stripe.timeout_seconds must be a number, not {value!r}") from None
+        raise UsageError(f"{what} must be a number, not {value!r}") from None
     if not 0 < seconds <= 600:
-        raise UsageError("providers.stripe.timeout_seconds must be more than 0 and at most 600")
+        raise UsageError(f"{what} must be more than 0 and at most 600")
     return seconds
 
 
