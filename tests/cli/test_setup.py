@@ -197,7 +197,7 @@ def test_config_set_unknown_key_is_exit_2_and_names_the_settable_keys(bookctl, s
     assert result.stderr == ("error: unknown setting 'business.colour'; settable keys: business.name, "
                              "business.timezone, business.currency, policy.cancellation_window_hours, "
                              "store.lock_timeout_seconds, storage.url, contacts.attachment_max_bytes, providers.NAME.api_base, "
-                             "providers.NAME.currency, "
+                             "providers.NAME.currency, providers.NAME.timeout_seconds, "
                              "email.mode, email.host, email.port, email.security, email.username, email.sender, "
                              "email.language\n")
     assert tree_digest(store) == before
