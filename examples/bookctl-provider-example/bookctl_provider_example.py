@@ -3,6 +3,10 @@
 Install it next to bookctl (`pip install examples/bookctl-provider-example`) and
 `bookctl provider list` shows `voucher`, with this distribution as its origin. A voucher code is
 passed as the card token: `bookctl payment collect B --method card --provider voucher --card GIFT-123`.
+
+Its answers are derived from the idempotency key, so a repeated key (a retry after a lost answer,
+or `bookctl payment reconcile`) replays the first answer, as the hookspec asks. A provider that talks
+to a server raises `bookctl.providers.base.OutcomeUnknown` when no answer came back.
 """
 
 from __future__ import annotations
