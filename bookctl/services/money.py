@@ -144,21 +144,26 @@ def send(uow: UnitOfWork, now: datetime, intents: list[LedgerEntry], replay: boo
     """Call the provider for each intent in turn, settling and committing each answer.
 
     A definite no settles that entry `failed`, and the later ones (never sent) `failed` too. An
-    unknown outcome leaves it and the later ones pending, for a retry or `payment reconcile`. When
-    replaying intents that may have been sent before, an unreachable provider tells nothing about
-    the first attempt: that is unknown too (a decline is the provider's own answer, so it settles)."""
+    unknown outcome leaves it and the later ones pending, for a retry or `payment reconcile`. Only
+    the provider's own answer settles an entry: a provider that cannot even be set up (a missing
+    API key) leaves it pending. When replaying intents that may have been sent before, only a
+    decline is an answer about the first attempt; any other error (unreachable, a refused replay)
+    says nothing of it, and the entry stays pending."""
     from bookctl.providers.base import CardDeclined, OutcomeUnknown
 
     answers = Answers()
     for n, entry in enumerate(intents):
         try:
-            result = call_provider(uow, entry)
+            provider = provider_for_entry(uow, entry)
         except BookctlError as exc:
-            unknown = isinstance(exc, OutcomeUnknown) or \
-                (replay and isinstance(exc, ProviderError) and not isinstance(exc, CardDeclined))
-            if unknown:
-                answers.error = ProviderError(f"{describe(entry)}: {exc}; outcome unknown; "
-                                              f"run 'bookctl payment reconcile {owner_id(entry)}'")
+            answers.error = type(exc)(f"{describe(entry)} is still pending: {exc}")
+            answers.unknown = True
+            return answers
+        try:
+            result = call_provider(provider, entry)
+        except BookctlError as exc:
+            if isinstance(exc, OutcomeUnknown) or (replay and not isinstance(exc, CardDeclined)):
+                answers.error = _unknown(entry, exc)
                 answers.unknown = True
                 return answers
             _settle(uow, now, entry, None, failure=failure_text(exc))
@@ -174,12 +179,24 @@ def send(uow: UnitOfWork, now: datetime, intents: list[LedgerEntry], replay: boo
     return answers
 
 
-def call_provider(uow: UnitOfWork, entry: LedgerEntry) -> Any:  # noqa: ANN401 - ChargeResult or RefundResult
+def _unknown(entry: LedgerEntry, exc: BookctlError) -> BookctlError:
+    """The error for an entry left pending: exit 5 for a provider fault, the error's own code otherwise."""
+    kind = ProviderError if isinstance(exc, ProviderError) else type(exc)
+    return kind(f"{describe(entry)}: {exc}; outcome unknown; run 'bookctl payment reconcile {owner_id(entry)}'")
+
+
+def provider_for_entry(uow: UnitOfWork, entry: LedgerEntry) -> Any:  # noqa: ANN401 - a Provider
+    """The provider an intent goes through, configured from the store's settings."""
+    from bookctl.services.payments import provider_for
+
+    return provider_for(uow, entry.provider or "manual")
+
+
+def call_provider(provider: Any, entry: LedgerEntry) -> Any:  # noqa: ANN401 - a Provider; its result
     """Send (again) the request an intent recorded, with its stored idempotency key."""
     from dataclasses import fields
 
     from bookctl.providers.base import ChargeRequest, RefundRequest
-    from bookctl.services.payments import provider_for
 
     recorded = entry.request or {}
     kind = {"charge": ChargeRequest, "refund": RefundRequest}.get(recorded.get("call"))
@@ -188,7 +205,6 @@ def call_provider(uow: UnitOfWork, entry: LedgerEntry) -> Any:  # noqa: ANN401 -
     names = {f.name for f in fields(kind)} - {"amount", "idempotency_key"}
     request = kind(amount=entry.amount, idempotency_key=entry.idempotency_key,
                    **{k: v for k, v in recorded.items() if k in names})
-    provider = provider_for(uow, entry.provider or "manual")
     return provider.charge(request) if kind is ChargeRequest else provider.refund(request)
 
 
@@ -244,15 +260,15 @@ def reconcile(uow: UnitOfWork, now: datetime, ref: str | None = None) -> Outcome
     for entry in pending_entries(uow, ref):
         by_owner.setdefault(owner_id(entry), []).append(entry)
     rows: list[dict[str, Any]] = []
-    unknown: list[str] = []
+    errors: list[BookctlError] = []
     for entries in by_owner.values():
         answers = send(uow, now, entries, replay=True)
         rows += [entry_view(e, zone) for e in entries]
-        if any(e.status == "pending" for e in entries):
-            unknown.append(str(answers.error))
-    if unknown:
+        if any(e.status == "pending" for e in entries) and answers.error is not None:
+            errors.append(answers.error)
+    if errors:
         left = sum(1 for row in rows if row["status"] == "pending")
-        return Outcome(rows, ProviderError(f"{left} payment(s) still pending: {unknown[0]}"))
+        return Outcome(rows, type(errors[0])(f"{left} payment(s) still pending: {errors[0]}"))
     return Outcome(rows)
 
 

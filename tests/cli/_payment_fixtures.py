@@ -21,24 +21,34 @@ def _builtin_providers_only(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
     manager.reset()
 
 
-@pytest.fixture
-def run(bookctl, store: Path):  # noqa: ANN001, ANN201
-    """run(...) with --store and --format json appended."""
+def json_runner(bookctl, store: Path):  # noqa: ANN001, ANN201
+    """run(...) on `store`, with --store and --format json appended."""
     def invoke(*args: str, input: str | None = None):  # noqa: ANN202
         return bookctl(*args, "--store", store, "--format", "json", input=input)
 
     return invoke
 
 
-@pytest.fixture
-def ok(run):  # noqa: ANN001, ANN201
+def must_succeed(run):  # noqa: ANN001, ANN201
     """ok(...) -> the JSON of a command that must succeed."""
     def invoke(*args: str):  # noqa: ANN202
         result = run(*args)
-        assert result.exit_code == 0, result.stderr
+        assert result.exit_code == 0, (args, result.stderr)
         return result.json()
 
     return invoke
+
+
+@pytest.fixture
+def run(bookctl, store: Path):  # noqa: ANN001, ANN201
+    """run(...) with --store and --format json appended."""
+    return json_runner(bookctl, store)
+
+
+@pytest.fixture
+def ok(run):  # noqa: ANN001, ANN201
+    """ok(...) -> the JSON of a command that must succeed."""
+    return must_succeed(run)
 
 
 @pytest.fixture

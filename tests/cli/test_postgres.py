@@ -162,6 +162,32 @@ def test_the_database_keeps_the_ledger_append_only_and_refunds_within_what_was_p
     assert _sql(url, "SELECT count(*), sum(amount_minor) FROM ledger") == [(1, 6500)]
 
 
+def test_the_trigger_lets_a_pending_intent_be_settled_once_and_nothing_else(bookctl, pg_store):
+    booking, charge = _paid_booking(bookctl, pg_store)
+    url = database_url_of(pg_store)
+    _sql(url, "INSERT INTO ledger (id, booking_id, contact_id, kind, amount_minor, amount_currency, status, "
+              "created_at, refund_of, deposit, idempotency_key, request) VALUES ('p-20261124-98', %s, 'c-1', "
+              "'refund', 6000, 'EUR', 'pending', now(), %s, false, 'k-98', '{\"call\": \"refund\"}')",
+         [booking, charge])
+    # A second pending refund may not take back more than the first leaves: pending ones count.
+    with pytest.raises(psycopg.errors.CheckViolation, match="more than entry"):
+        _sql(url, "INSERT INTO ledger (id, booking_id, contact_id, kind, amount_minor, amount_currency, status, "
+                  "created_at, refund_of, deposit, idempotency_key) VALUES ('p-20261124-97', %s, 'c-1', 'refund', "
+                  "501, 'EUR', 'pending', now(), %s, false, 'k-97')", [booking, charge])
+    for statement in ("UPDATE ledger SET status = 'succeeded', settled_at = now(), amount_minor = 1 "
+                      "WHERE id = 'p-20261124-98'",  # the amount never changes
+                      "UPDATE ledger SET status = 'succeeded' WHERE id = 'p-20261124-98'",  # no settled_at
+                      "UPDATE ledger SET status = 'voided', settled_at = now() WHERE id = 'p-20261124-98'",
+                      "UPDATE ledger SET idempotency_key = 'k-other', status = 'failed', settled_at = now() "
+                      "WHERE id = 'p-20261124-98'"):
+        with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="append-only"):
+            _sql(url, statement)
+    _sql(url, "UPDATE ledger SET status = 'succeeded', settled_at = now(), reference = 're_1' WHERE id = 'p-20261124-98'")
+    with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="append-only"):  # settled: final
+        _sql(url, "UPDATE ledger SET status = 'failed', settled_at = now() WHERE id = 'p-20261124-98'")
+    assert _sql(url, "SELECT status, reference FROM ledger WHERE id = 'p-20261124-98'") == [("succeeded", "re_1")]
+
+
 def test_idempotency_keys_are_unique_in_the_database(bookctl, pg_store):
     url = database_url_of(pg_store)
     with pytest.raises(psycopg.errors.UniqueViolation):

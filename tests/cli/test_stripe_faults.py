@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli._payment_fixtures import one_error_line
+from tests.cli._payment_fixtures import json_runner, must_succeed, one_error_line
 from tests.stripe_server import TEST_KEY, LocalStripe, StripeProxy
 
 TOMORROW = "2026-11-24"
@@ -46,21 +46,12 @@ def run(bookctl, store: Path, proxy: StripeProxy, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("BOOKCTL_LOAD_PLUGINS", "")
     for key, value in (("providers.stripe.api_base", proxy.api_base), ("providers.stripe.timeout_seconds", "1")):
         assert bookctl("config", "set", key, value, "--store", store).exit_code == 0
-
-    def invoke(*args: str):  # noqa: ANN202
-        return bookctl(*args, "--store", store, "--format", "json")
-
-    return invoke
+    return json_runner(bookctl, store)
 
 
 @pytest.fixture
 def ok(run):  # noqa: ANN001, ANN201
-    def invoke(*args: str):  # noqa: ANN202
-        done = run(*args)
-        assert done.exit_code == 0, (args, done.stderr)
-        return done.json()
-
-    return invoke
+    return must_succeed(run)
 
 
 @pytest.fixture
@@ -157,3 +148,17 @@ def test_reconcile_while_stripe_is_unreachable_leaves_the_charge_pending_then_se
     [settled] = ok("payment", "reconcile", booking)
     assert settled["status"] == "succeeded"
     assert at_stripe(server, store)[0] == [(6500, settled["reference"])]
+
+
+def test_reconcile_without_the_api_key_leaves_the_charge_pending_and_marks_nothing_failed(
+        ok, run, booking, proxy, server, store, monkeypatch):
+    proxy.lose("/v1/payment_intents", "drop")
+    lost(run, "payment", "collect", booking, *CARD)
+    monkeypatch.delenv("BOOKCTL_STRIPE_API_KEY")
+    done = run("payment", "reconcile", booking)
+    assert done.exit_code == 2
+    assert "still pending" in one_error_line(done.stderr) and "BOOKCTL_STRIPE_API_KEY" in done.stderr
+    monkeypatch.setenv("BOOKCTL_STRIPE_API_KEY", TEST_KEY)
+    assert [e["status"] for e in ok("payment", "list", "--booking", booking)] == ["pending"]
+    [settled] = ok("payment", "reconcile", booking)
+    assert settled["status"] == "succeeded" and len(at_stripe(server, store)[0]) == 1

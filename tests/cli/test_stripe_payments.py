@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli._payment_fixtures import json_runner, must_succeed
 from tests.conftest import tree_digest
 from tests.stripe_server import TEST_KEY, LocalStripe
 
@@ -34,20 +35,12 @@ def stripe_store(bookctl, store: Path, localstripe: LocalStripe, stripe_env) -> 
 
 @pytest.fixture
 def run(bookctl, stripe_store: Path):  # noqa: ANN001, ANN201
-    def invoke(*args: str):  # noqa: ANN202
-        return bookctl(*args, "--store", stripe_store, "--format", "json")
-
-    return invoke
+    return json_runner(bookctl, stripe_store)
 
 
 @pytest.fixture
 def ok(run):  # noqa: ANN001, ANN201
-    def invoke(*args: str):  # noqa: ANN202
-        done = run(*args)
-        assert done.exit_code == 0, (args, done.stderr)
-        return done.json()
-
-    return invoke
+    return must_succeed(run)
 
 
 @pytest.fixture
