@@ -1,4 +1,4 @@
-"""`payment`: collect, refund and list the ledger's money for bookings."""
+"""`payment`: collect, refund, reconcile and list the ledger's money for bookings."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from bookctl.commands._money import KeyOpt, run_money
 from bookctl.commands._options import FormatOpt, StoreOpt, YesOpt, app_context
 from bookctl.output import Format, emit, emit_rows
 
-app = typer.Typer(no_args_is_help=True, help="Payments: collect, refund and list the money ledger.")
+app = typer.Typer(no_args_is_help=True, help="Payments: collect, refund, reconcile and list the money ledger.")
+
+_COLUMNS = ("id", "booking_id", "contact_id", "kind", "method", "provider", "amount", "status", "reference",
+            "created_at")
 
 BookingArg = Annotated[str, typer.Argument(help="A booking id (or a session id with exactly one active booking).")]
 OptStr = Annotated[Optional[str], typer.Option(show_default=False)]
@@ -79,23 +82,41 @@ def payment_reconcile(
     booking: Annotated[Optional[str], typer.Argument(
         help="A booking id (or an invoice id); every pending payment in the store if left out.",
         show_default=False)] = None,
+    mark: Annotated[Optional[str], typer.Option(
+        "--mark", help="Settle this pending entry by hand, from the provider's dashboard (needs BOOKING).",
+        show_default=False)] = None,
+    outcome_as: Annotated[Optional[str], typer.Option(
+        "--as", help="With --mark: succeeded or failed.", show_default=False)] = None,
+    reference: Annotated[Optional[str], typer.Option(
+        "--reference", help="With --as succeeded: the provider's id of the payment.", show_default=False)] = None,
+    yes: YesOpt = False,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Resolve pending payments: ask each provider, replaying the stored idempotency key, what became
-    of a call that never answered, and record the answer. Exit 5 while a provider is still unreachable."""
+    of a call that never answered, and record the answer. Exit 5 while a provider is still unreachable.
+    --mark ENTRY --as succeeded|failed records what the provider's own dashboard shows instead
+    (irreversible, so it asks, or needs --yes)."""
+    from bookctl.services.money import mark as mark_by_hand
     from bookctl.services.money import reconcile
 
+    if (mark is None) != (outcome_as is None) or (mark is not None and booking is None):
+        from bookctl.errors import UsageError
+
+        raise UsageError("--mark ENTRY and --as succeeded|failed go together, with the BOOKING they belong to")
     ctx = app_context(store)
+    if mark is not None:
+        from bookctl.commands._confirm import confirm_irreversible
+
+        confirm_irreversible(f"Record payment {mark} as {outcome_as} by hand? This cannot be undone.", yes)
     with ctx.store().write() as uow:
-        outcome = reconcile(uow, ctx.clock(), booking)
+        if mark is not None:
+            outcome = mark_by_hand(uow, ctx.clock(), booking, mark, outcome_as, reference)
+        else:
+            outcome = reconcile(uow, ctx.clock(), booking)
     emit_rows(outcome.view, fmt, columns=_COLUMNS if fmt is Format.table else None)
     if outcome.error is not None:
         raise outcome.error
-
-
-_COLUMNS = ("id", "booking_id", "contact_id", "kind", "method", "provider", "amount", "status", "reference",
-            "created_at")
 
 
 @app.command("list")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from abc import ABC
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,9 @@ class ChargeRequest:
     token: str | None = None
     save_card: bool = False
     customer_reference: str | None = None
+    # How long ago bookctl first meant to send it: a provider whose keys expire (Stripe keeps them 24
+    # hours) can tell a replay it may still answer from one it no longer can.
+    age: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class RefundRequest:
     charge_reference: str
     idempotency_key: str
     reason: str | None = None
+    age: timedelta = timedelta(0)  # as ChargeRequest.age
 
 
 @dataclass(frozen=True)

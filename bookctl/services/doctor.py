@@ -29,6 +29,7 @@ def diagnose(uow: UnitOfWork, now: datetime | None = None) -> tuple[list[dict[st
             indexed[booking_id] = contact.id
     span = uow.calendar_span()
     seen: set[str] = set()
+    pending_index = {entry_id for entry_id, _ in uow.pending_intent_homes()}
     if span is not None:
         # The span is in UTC days, as the day files are.
         start = datetime.combine(span[0], time(0), tzinfo=UTC)
@@ -50,7 +51,7 @@ def diagnose(uow: UnitOfWork, now: datetime | None = None) -> tuple[list[dict[st
                     uow.get_contact(booking.contact_id)
                 except NotFoundError:
                     problem(f"booking {booking.id}", f"names contact {booking.contact_id}, which does not exist")
-                _check_ledger(booking, problem)
+                _check_ledger(booking, problem, pending_index)
     for booking_id in sorted(set(indexed) - seen):
         problem(f"contact {indexed[booking_id]}", f"lists booking {booking_id}, which is not on the calendar")
     if now is not None:
@@ -65,8 +66,11 @@ def diagnose(uow: UnitOfWork, now: datetime | None = None) -> tuple[list[dict[st
     return problems, counts
 
 
-def _check_ledger(booking: Any, problem: Any) -> None:  # noqa: ANN401
-    """The money rules the ledger must keep whatever was edited: refunds within charges, one client."""
+def _check_ledger(booking: Any, problem: Any, pending_index: set[str]) -> None:  # noqa: ANN401
+    """The money rules the ledger must keep whatever was edited: refunds within charges, one client,
+    and every pending payment where `payment reconcile` looks for it."""
+    from bookctl.domain.payments import is_pending_intent
+
     where = f"booking {booking.id}"
     summary = summarize(booking)
     if summary.refunded > summary.charged:
@@ -74,6 +78,9 @@ def _check_ledger(booking: Any, problem: Any) -> None:  # noqa: ANN401
     for entry in booking.ledger_entries:
         if entry.contact_id != booking.contact_id:
             problem(where, f"ledger entry {entry.id} names contact {entry.contact_id}, not {booking.contact_id}")
+        if is_pending_intent(entry) and entry.id not in pending_index:
+            problem(where, f"pending payment {entry.id} is missing from the index of pending payments; "
+                           f"run 'bookctl payment reconcile {booking.id}'")
 
 
 def _check_session(session: Any, bookings: list[Any], settings: Any, problem: Any) -> None:  # noqa: ANN401

@@ -14,9 +14,8 @@ from bookctl.domain.money import Money
 from bookctl.domain.payments import LedgerEntry, summarize
 from bookctl.errors import BookctlError, ProviderError, RuleError, UsageError
 from bookctl.services import calendar
-from bookctl.services.mail import check_can_email, refund_email
-from bookctl.services.money import Answers, Outcome, Plan, add_intent, resumable
-from bookctl.services.payments import plan_refund, provider_for, refund_intents, view_booking
+from bookctl.services.money import Answers, Outcome, Plan, add_intent, resumable, sum_of
+from bookctl.services.payments import plan_refund, provider_for, refund_email_for, refund_intents, view_booking
 from bookctl.storage.base import UnitOfWork
 
 
@@ -38,7 +37,7 @@ def apply_fee(uow: UnitOfWork, now: datetime, booking: Booking, kind: str, fee: 
         return None
     saved = uow.get_contact(booking.contact_id).saved_card
     provider = provider_for(uow, saved.provider) if saved is not None else None
-    if saved is None or provider is None or not provider.capabilities.card_charges:
+    if saved is None or provider is None or not provider.capabilities.card_charges:  # None: no card on file
         uow.add_ledger_entry(booking, kind=kind, amount=rest, status="due", created_at=now)
         return None
     request = {"call": "charge", "description": f"{kind.replace('_', ' ')} for booking {booking.id}",
@@ -68,16 +67,18 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amoun
         raise UsageError("--refund-email goes with --refund")
     booking, session = calendar.resolve_booking(uow, ref)
     asked = None if amount_text is None else Money.parse(amount_text, booking.price.currency, what="--amount")
-    kinds = ("refund",) * refund + ("cancellation_fee",) * charge_fee
-    if refund or charge_fee:
+    kinds = tuple(kind for kind, asked_for in (("refund", refund), ("cancellation_fee", charge_fee)) if asked_for)
+    if kinds:
         again = resumable(booking.ledger_entries, kinds, asked)
         if again and booking.status == "cancelled":
             refunds = [e for e in again if e.kind == "refund"]
-            total = Money.zero(booking.price.currency)
-            for entry in refunds:
-                total = total + entry.amount
-            email = _refund_email(uow, now, booking, session, total, None) if refund_email_too else None
-            return Plan(again, lambda answers: _cancelled(uow, booking, session, again, answers, {}, email, now), replay=True)
+            kept = [e for e in booking.ledger_entries if e.kind == "cancellation_fee" and e.status == "kept"]
+            email = None
+            if refund_email_too and refunds:  # the same email the first run would have queued
+                fee = sum_of(kept, booking.price.currency) if kept else None
+                email = refund_email_for(uow, now, booking, session, sum_of(refunds, booking.price.currency), fee)
+            return Plan(again, lambda answers: _cancelled(uow, booking, session, again, answers, {}, email, now),
+                        replay=True)
         if again:
             raise RuleError(f"booking {booking.id} has pending payments; run 'bookctl payment reconcile {booking.id}'")
     if booking.status == "cancelled":
@@ -103,7 +104,7 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amoun
             raise RuleError(f"booking {booking.id} has {summary.paid} paid and {refundable} refundable{kept}; "
                             f"cannot refund {amount}; nothing was cancelled")
         plan = plan_refund(uow, booking, amount) if amount.minor > 0 else []
-    email = _refund_email(uow, now, booking, session, amount, fee) if refund_email_too else None
+    email = refund_email_for(uow, now, booking, session, amount, fee) if refund_email_too else None
     cancelled = calendar.cancel(uow, now, ref, notify=notify)  # refuses a contact it cannot email first
     intents = []
     if fee is not None:
@@ -111,12 +112,6 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amoun
         intents = [charge] if charge is not None else []
     intents += refund_intents(uow, now, booking, plan, "cancelled")
     return Plan(intents, lambda answers: _cancelled(uow, booking, session, intents, answers, cancelled, email, now))
-
-
-def _refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, refunded: Money,
-                  fee: Money | None) -> tuple[str, bytes]:
-    address = check_can_email(uow, uow.get_contact(booking.contact_id))
-    return address, refund_email(uow, now, booking, session, refunded=refunded, fee_kept=fee)
 
 
 def _cancelled(uow: UnitOfWork, booking: Booking, session: Session, intents: list[LedgerEntry], answers: Answers,
@@ -140,6 +135,7 @@ def _cancelled(uow: UnitOfWork, booking: Booking, session: Session, intents: lis
 
 
 def _after_cancel(error: BookctlError, booking: Booking, what: str, entry: LedgerEntry, unknown: bool) -> BookctlError:
+    """The error of a cancel that stood while its money did not go through: what to do next."""
     kind = ProviderError if isinstance(error, ProviderError) else RuleError
     if unknown:
         return kind(f"booking {booking.id} is cancelled, but {what}: {error}")
@@ -169,6 +165,7 @@ def no_show(uow: UnitOfWork, now: datetime, ref: str) -> Plan:
 
 
 def _no_show_charged(uow: UnitOfWork, booking: Booking, session: Session, answers: Answers) -> Outcome:
+    """After the fee's answer: the booking's view, and what became of the fee if it was not charged."""
     error = answers.error
     if error is not None and answers.unknown:
         error = ProviderError(f"booking {booking.id} is marked no-show, but its fee is pending: {error}")

@@ -91,7 +91,7 @@ def list_invoices(uow: UnitOfWork) -> list[dict[str, Any]]:
 def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | None) -> Plan:
     """Settle an open invoice through the invoice provider; for a booking, the payment joins the
     booking's ledger. The invoice is marked paid with the provider's answer (`money.send`)."""
-    from bookctl.services.money import Outcome, Plan, add_intent, resumable
+    from bookctl.services.money import Outcome, Plan, add_intent, describe, resumable
     from bookctl.services.payments import entry_view, provider_for
 
     invoice = uow.get_invoice(record_id)
@@ -104,7 +104,8 @@ def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | No
         entries = owner.ledger_entries
     again = resumable(entries, ("charge",), None)
     if again and again[0].invoice_id != invoice.id:
-        resumable(entries, (), None)  # refuses, naming it
+        raise RuleError(f"{describe(again[0])} of {owner.id} is pending; retry the command that made it, or run "
+                        f"'bookctl payment reconcile {owner.id}', before paying invoice {invoice.id}")
     replay = bool(again)
     if not again:
         if invoice.status != "open":

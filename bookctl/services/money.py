@@ -83,6 +83,13 @@ def add_intent(uow: UnitOfWork, owner: Booking | Invoice, request: dict[str, Any
     return uow.add_invoice_entry(owner, **fields)
 
 
+def sum_of(entries: Iterable[LedgerEntry], currency: str) -> Money:
+    """The entries' amounts added up, exactly."""
+    from bookctl.domain.money import money_of
+
+    return money_of(sum(e.amount.minor for e in entries), currency)
+
+
 def describe(entry: LedgerEntry) -> str:
     """'payment p-20261124-3 (refund of 40.00 EUR)', for messages."""
     return f"payment {entry.id} ({entry.kind.replace('_', ' ')} of {entry.amount})"
@@ -113,31 +120,47 @@ def resumable(entries: Iterable[LedgerEntry], kinds: tuple[str, ...], amount: Mo
 # --- sending ------------------------------------------------------------------------------
 
 def carry_out(uow: UnitOfWork, now: datetime, decided: Plan | Outcome,
-              remember: Callable[[Outcome], None] = lambda outcome: None) -> Outcome:
+              remember: Callable[[Any], None] = lambda view: None) -> Outcome:
     """Commit a plan's intents, send them, commit each answer, then finish and commit that too.
 
-    `remember` keeps a successful outcome under the command's idempotency key, in the last commit."""
+    `remember(view)` keeps what to answer a retry under the command's idempotency key: first the
+    intents (committed with them, so a retry with the key never starts a second payment, whatever
+    happens after), then the successful outcome's view, in the last commit."""
     if isinstance(decided, Outcome):
         if decided.error is None:
-            remember(decided)
+            remember(decided.view)
         uow.commit()
         return decided
     answers = Answers()
     if decided.intents:
+        remember({INTENTS: [e.id for e in decided.intents], "owner": owner_id(decided.intents[0])})
         uow.commit()  # the intent is durable before any provider hears of it
         answers = send(uow, now, decided.intents, replay=decided.replay)
     try:
         outcome = decided.finish(answers)
         if outcome.error is None:
-            remember(outcome)
+            remember(outcome.view)
         uow.commit()
     except BookctlError as exc:
         if not decided.intents:
             raise
-        # The answers are committed; only what was to follow them failed, and it is left out.
+        # The answers are committed; only what was to follow them failed, and it is left out. Exit 5,
+        # as for a mail server that is down after a refund: the money stands, a step after it did not.
         done = ", ".join(f"{e.id} {e.status}" for e in decided.intents)
         raise ProviderError(f"the payments are recorded ({done}), but what follows them failed: {exc}") from None
     return outcome
+
+
+INTENTS = "bookctl_intents"  # the idempotency record of a command whose provider calls are under way
+
+
+def recorded_intents(uow: UnitOfWork, recorded: dict[str, Any]) -> list[LedgerEntry]:
+    """The entries an idempotency record of intents names, as they are now."""
+    from bookctl.services.calendar import resolve_booking
+
+    owner = recorded["owner"]
+    entries = uow.invoice_entries(owner) if owner.startswith("INV-") else resolve_booking(uow, owner)[0].ledger_entries
+    return [e for e in entries if e.id in set(recorded[INTENTS])]
 
 
 def send(uow: UnitOfWork, now: datetime, intents: list[LedgerEntry], replay: bool = False) -> Answers:
@@ -160,9 +183,11 @@ def send(uow: UnitOfWork, now: datetime, intents: list[LedgerEntry], replay: boo
             answers.unknown = True
             return answers
         try:
-            result = call_provider(provider, entry)
+            result = call_provider(provider, entry, now)
         except BookctlError as exc:
-            if isinstance(exc, OutcomeUnknown) or (replay and not isinstance(exc, CardDeclined)):
+            # Sent one at a time, each after the previous answer's commit: of a group left pending,
+            # only the first may have reached the provider; the later ones are first sends.
+            if isinstance(exc, OutcomeUnknown) or (replay and n == 0 and not isinstance(exc, CardDeclined)):
                 answers.error = _unknown(entry, exc)
                 answers.unknown = True
                 return answers
@@ -192,8 +217,8 @@ def provider_for_entry(uow: UnitOfWork, entry: LedgerEntry) -> Any:  # noqa: ANN
     return provider_for(uow, entry.provider or "manual")
 
 
-def call_provider(provider: Any, entry: LedgerEntry) -> Any:  # noqa: ANN401 - a Provider; its result
-    """Send (again) the request an intent recorded, with its stored idempotency key."""
+def call_provider(provider: Any, entry: LedgerEntry, now: datetime) -> Any:  # noqa: ANN401 - a Provider; its result
+    """Send (again) the request an intent recorded, with its stored idempotency key and its age."""
     from dataclasses import fields
 
     from bookctl.providers.base import ChargeRequest, RefundRequest
@@ -203,7 +228,8 @@ def call_provider(provider: Any, entry: LedgerEntry) -> Any:  # noqa: ANN401 - a
     if kind is None or entry.idempotency_key is None:
         raise UsageError(f"{describe(entry)} records no request to send; the entry is damaged")
     names = {f.name for f in fields(kind)} - {"amount", "idempotency_key"}
-    request = kind(amount=entry.amount, idempotency_key=entry.idempotency_key,
+    names -= {"age"}
+    request = kind(amount=entry.amount, idempotency_key=entry.idempotency_key, age=now - entry.created_at,
                    **{k: v for k, v in recorded.items() if k in names})
     return provider.charge(request) if kind is ChargeRequest else provider.refund(request)
 
@@ -213,6 +239,13 @@ def _settle(uow: UnitOfWork, now: datetime, entry: LedgerEntry, result: Any, **a
     at once, for the same commit: a fee that could not be charged is owed; a paid invoice is paid."""
     settle(entry, "failed" if result is None else "succeeded", now, **answer)
     uow.save_ledger_entry(entry)
+    if result is not None and (entry.request or {}).get("save_card") and getattr(result, "saved_method", None):
+        from bookctl.domain.models import SavedCard
+
+        contact = uow.get_contact(entry.contact_id)
+        contact.saved_card = SavedCard(provider=entry.provider or "", method=result.saved_method,
+                                       brand=result.card_brand, last4=result.card_last4)
+        uow.save_contact(contact)
     if entry.kind in FEE_KINDS and entry.status == "failed":
         booking = uow.get_booking(entry.booking_id or "")
         uow.add_ledger_entry(booking, kind=entry.kind, amount=entry.amount, status="due", created_at=now)
@@ -270,6 +303,31 @@ def reconcile(uow: UnitOfWork, now: datetime, ref: str | None = None) -> Outcome
         left = sum(1 for row in rows if row["status"] == "pending")
         return Outcome(rows, type(errors[0])(f"{left} payment(s) still pending: {errors[0]}"))
     return Outcome(rows)
+
+
+def mark(uow: UnitOfWork, now: datetime, ref: str, entry_id: str, status: str, reference: str | None) -> Outcome:
+    """Settle a pending intent by hand, from what the provider's own dashboard shows: for a
+    provider that can no longer be asked (a key it has forgotten, a provider gone for good)."""
+    from bookctl.services.calendar import zone_of
+    from bookctl.services.payments import entry_view
+
+    if status not in ("succeeded", "failed"):
+        raise UsageError(f"--as {status!r} is not one of succeeded, failed")
+    if status == "succeeded" and not (reference and reference.strip()):
+        raise UsageError("--as succeeded needs --reference: the provider's id of the payment")
+    if status == "failed" and reference is not None:
+        raise UsageError("--reference goes with --as succeeded")
+    entry = next((e for e in pending_entries(uow, ref) if e.id == entry_id), None)
+    if entry is None:
+        raise NotFoundError(f"no pending payment {entry_id!r} on {ref}; see 'bookctl payment list --booking {ref}'")
+    if status == "succeeded":
+        from bookctl.providers.base import ChargeResult
+
+        _settle(uow, now, entry, ChargeResult(reference=reference.strip()), reference=reference.strip())
+    else:
+        _settle(uow, now, entry, None, failure="marked failed by hand (payment reconcile --mark)")
+    uow.commit()
+    return Outcome([entry_view(entry, zone_of(uow))])
 
 
 def stale_pending(uow: UnitOfWork, now: datetime, age: timedelta = timedelta(hours=1)) -> list[LedgerEntry]:

@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from bookctl.domain.ids import id_order
-from bookctl.domain.models import Booking, SavedCard, Session
-from bookctl.domain.money import Money, money_of
+from bookctl.domain.models import Booking, Session
+from bookctl.domain.money import Money
 from bookctl.domain.payments import (
     LedgerEntry,
     looks_like_card_number,
@@ -27,7 +27,18 @@ from bookctl.domain.payments import (
 from bookctl.errors import RuleError, UsageError
 from bookctl.providers.base import Provider
 from bookctl.services.calendar import resolve_booking, zone_of
-from bookctl.services.money import Answers, Outcome, Plan, add_intent, carry_out, resumable
+from bookctl.services.money import (
+    INTENTS,
+    Answers,
+    Outcome,
+    Plan,
+    add_intent,
+    carry_out,
+    describe,
+    recorded_intents,
+    resumable,
+    sum_of,
+)
 from bookctl.storage.base import UnitOfWork
 from bookctl.timeutil import day_bounds, iso, parse_date
 
@@ -102,15 +113,22 @@ def idempotent(uow: UnitOfWork, now: datetime, key: str | None, command: str, ar
         raise UsageError("--idempotency-key must not be empty")
     fingerprint = hashlib.sha256(json.dumps({"command": command, **arguments}, sort_keys=True).encode()).hexdigest()
     found = uow.idempotent_result(key)
+
+    def remember(view: Any) -> None:  # noqa: ANN401
+        uow.remember_result(key, fingerprint, json.dumps(view, ensure_ascii=False))
+
     if found is not None:
         if found.arguments != fingerprint:
             raise UsageError(f"idempotency key {key!r} was already used with other arguments; use a new key")
         # Kept as JSON text: the store writes sorted keys, and a retry must print what the first run did.
-        return Outcome(json.loads(found.result) if isinstance(found.result, str) else found.result)
-
-    def remember(outcome: Outcome) -> None:
-        uow.remember_result(key, fingerprint, json.dumps(outcome.view, ensure_ascii=False))
-
+        first = json.loads(found.result) if isinstance(found.result, str) else found.result
+        if not (isinstance(first, dict) and INTENTS in first):
+            return Outcome(first)
+        entries = recorded_intents(uow, first)  # the first run's payments, begun but not reported
+        if entries and all(e.status == "succeeded" for e in entries):  # done: only its report was lost
+            zone = zone_of(uow)
+            views = [entry_view(e, zone) for e in entries]
+            return Outcome(views[0] if len(views) == 1 and command != "payment refund" else views)
     return carry_out(uow, now, action(), remember)
 
 
@@ -133,7 +151,8 @@ def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_t
     asked = None if amount_text is None else _amount(amount_text, summary.due, booking)
     again = resumable(booking.ledger_entries, ("charge",), asked)
     if again:
-        return Plan(again, lambda answers: _collected(uow, again[0], answers, save_card, zone), replay=True)
+        _same_charge(again[0], method, provider_name, card)
+        return Plan(again, lambda answers: _collected(again[0], answers, zone), replay=True)
     provider = provider_for(uow, provider_name or default_provider(method))
     require(provider, CAPABILITY[method])
     amount = asked if asked is not None else _amount(None, summary.due, booking)
@@ -155,17 +174,19 @@ def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_t
     request = {"call": "charge", "description": f"booking {booking.id}", "token": token, "save_card": save_card}
     intent = add_intent(uow, booking, request, kind="charge", method=method, provider=provider.name, amount=amount,
                         created_at=now, deposit=deposit)
-    return Plan([intent], lambda answers: _collected(uow, intent, answers, save_card, zone))
+    return Plan([intent], lambda answers: _collected(intent, answers, zone))
 
 
-def _collected(uow: UnitOfWork, entry: LedgerEntry, answers: Answers, save_card: bool, zone: tzinfo) -> Outcome:
-    """After the charge's answer: keep the card on file if asked, and show the entry."""
-    result = answers.results.get(entry.id)
-    if save_card and result is not None and result.saved_method:
-        contact = uow.get_contact(entry.contact_id)
-        contact.saved_card = SavedCard(provider=entry.provider or "", method=result.saved_method,
-                                       brand=result.card_brand, last4=result.card_last4)
-        uow.save_contact(contact)
+def _same_charge(pending: LedgerEntry, method: str, provider_name: str | None, card: str | None) -> None:
+    """A retry resumes the pending charge only if it asks for the same one (the card on file counts)."""
+    token = (pending.request or {}).get("token")
+    if method != pending.method or provider_name not in (None, pending.provider) or card not in (None, token):
+        raise RuleError(f"{describe(pending)} of {pending.booking_id} is pending with another method, provider or "
+                        f"card; retry it as it was, or run 'bookctl payment reconcile {pending.booking_id}'")
+
+
+def _collected(entry: LedgerEntry, answers: Answers, zone: tzinfo) -> Outcome:
+    """After the charge's answer (a saved card is kept with it, by `money.send`): show the entry."""
     return Outcome(entry_view(entry, zone), answers.error)
 
 
@@ -237,7 +258,7 @@ def refund(uow: UnitOfWork, now: datetime, ref: str, amount_text: str | None = N
         raise UsageError("--amount must be more than 0")
     again = resumable(booking.ledger_entries, ("refund",), asked)
     if again and not manual:
-        email = _refund_email(uow, now, booking, session, _total(again), notify)
+        email = refund_email_for(uow, now, booking, session, sum_of(again, booking.price.currency)) if notify else None
         return Plan(again, lambda answers: _refunded(uow, now, again, answers, email, zone), replay=True)
     summary = summarize(booking)
     refundable = summary.refundable
@@ -247,7 +268,7 @@ def refund(uow: UnitOfWork, now: datetime, ref: str, amount_text: str | None = N
     if amount > refundable:
         raise RuleError(f"booking {booking.id} has {summary.paid} paid and {refundable} refundable; "
                         f"cannot refund {amount}")
-    email = _refund_email(uow, now, booking, session, amount, notify)  # before any money moves
+    email = refund_email_for(uow, now, booking, session, amount) if notify else None  # before any money moves
     if manual:
         entries = [uow.add_ledger_entry(booking, kind="refund", method="in_person", provider="manual",
                                         amount=amount, status="succeeded", reason=reason, created_at=now)]
@@ -256,19 +277,14 @@ def refund(uow: UnitOfWork, now: datetime, ref: str, amount_text: str | None = N
     return Plan(intents, lambda answers: _refunded(uow, now, intents, answers, email, zone))
 
 
-def _total(entries: list[LedgerEntry]) -> Money:
-    return money_of(sum(e.amount.minor for e in entries), entries[0].amount.currency)
-
-
-def _refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, amount: Money,
-                  notify: bool) -> tuple[str, bytes] | None:
-    """(address, message) of the refund email, built now so that it cannot fail after the money."""
-    if not notify:
-        return None
+def refund_email_for(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, refunded: Money,
+                     fee_kept: Money | None = None) -> tuple[str, bytes]:
+    """(address, message) of the refund email, built before any money moves so that nothing about
+    it (no address, a header that cannot be written, a template) can fail after the money."""
     from bookctl.services.mail import check_can_email, refund_email
 
     address = check_can_email(uow, uow.get_contact(booking.contact_id))
-    return address, refund_email(uow, now, booking, session, refunded=amount, fee_kept=None)
+    return address, refund_email(uow, now, booking, session, refunded=refunded, fee_kept=fee_kept)
 
 
 def _refunded(uow: UnitOfWork, now: datetime, entries: list[LedgerEntry], answers: Answers,

@@ -338,3 +338,73 @@ def test_doctor_lists_a_payment_pending_for_over_an_hour(ok, run, booking, bookc
     [row] = later.json()
     assert row["file"] == f"booking {b}"
     assert f"run 'bookctl payment reconcile {b}'" in row["problem"]
+
+
+# --- what review found ----------------------------------------------------------------------
+
+def test_a_retry_with_its_key_after_the_report_was_lost_moves_no_money_again(ok, run, store, monkeypatch):
+    from bookctl.errors import StoreError
+    from bookctl.storage.filestore import FileUnitOfWork
+    from bookctl.storage.postgres import PostgresUnitOfWork
+
+    ada = ok("contact", "add", "--first-name", "Ada", "--email", "ada@example.org")["id"]
+    b = ok("session", "book", "--service", "physiotherapy", "--contact", ada, "--start", f"{TOMORROW} 10:00")["id"]
+    ok("payment", "collect", b, "--method", "card", "--card", "tok_visa")
+
+    def outbox_broken(self, created, data):  # noqa: ANN001, ANN202
+        raise StoreError("the outbox cannot be written (disk full)")
+
+    for unit in (FileUnitOfWork, PostgresUnitOfWork):
+        monkeypatch.setattr(unit, "queue_message", outbox_broken)
+    args = ("payment", "refund", b, "--amount", "10", "--notify", "--idempotency-key", "desk-7")
+    assert run(*args).exit_code == 5  # refunded; the email step after it failed
+    monkeypatch.undo()
+    [again] = ok(*args)
+    assert (again["status"], again["amount"]["amount"]) == ("succeeded", "10.00")
+    assert provider_sums(store) == (6500, 1000)  # once
+    assert ledger(ok, b)[1:] == [("refund", "succeeded", "10.00")]
+
+
+def test_of_a_refund_left_pending_only_the_first_part_may_have_been_sent(ok, run, booking, store):
+    b = booking()
+    ok("payment", "collect", b, "--method", "card", "--card", "tok_refundFail", "--amount", "20")
+    paid_with_lost_card(ok, run, b)  # the other 45
+    unknown(run, "payment", "refund", b)  # the newest charge's 45 first: its answer is lost
+    assert [s for k, s, _ in ledger(ok, b) if k == "refund"] == ["pending", "pending"]
+    rows = ok("payment", "reconcile", b)  # the second part is a first send: its "unreachable" is a no
+    assert [(r["status"], r["amount"]["amount"]) for r in rows] == [("succeeded", "45.00"), ("failed", "20.00")]
+    assert ok("payment", "reconcile", b) == []  # nothing is left pending for ever
+    assert provider_sums(store) == (6500, 4500)
+
+
+def test_a_retry_with_another_card_does_not_resume_the_pending_charge(ok, run, booking, store):
+    b = booking()
+    unknown(run, "payment", "collect", b, *LOST)
+    before = tree_digest(store)
+    result = run("payment", "collect", b, "--method", "card", "--card", "tok_visa")
+    assert result.exit_code == 1 and "another method, provider or card" in one_error_line(result.stderr)
+    assert tree_digest(store) == before
+
+
+def test_a_pending_payment_can_be_marked_by_hand_from_the_providers_dashboard(ok, run, booking, store):
+    b = booking()
+    unknown(run, "payment", "collect", b, *LOST)
+    entry = ok("payment", "list", "--booking", b)[0]["id"]
+    assert run("payment", "reconcile", b, "--mark", entry, "--as", "succeeded", "--reference", "ch_x").exit_code == 2
+    for bad in (("--mark", entry, "--as", "maybe", "--yes"), ("--mark", entry, "--as", "succeeded", "--yes"),
+                ("--mark", entry, "--yes")):
+        assert run("payment", "reconcile", b, *bad).exit_code == 2, bad
+    assert run("payment", "reconcile", b, "--mark", "p-20261124-99", "--as", "failed", "--yes").exit_code == 3
+    [marked] = ok("payment", "reconcile", b, "--mark", entry, "--as", "failed", "--yes")
+    assert (marked["status"], marked["failure"]) == ("failed", "marked failed by hand (payment reconcile --mark)")
+    assert figures(ok, b)[0] == "not_paid"
+
+
+@pytest.mark.backends("files")  # the pending index is a file store's file; PostgreSQL asks the ledger table
+def test_doctor_finds_a_pending_payment_missing_from_the_pending_index(ok, run, booking, bookctl, store):
+    b = booking()
+    unknown(run, "payment", "collect", b, *LOST)
+    (store / "data" / "ledger" / "pending.json").unlink()
+    found = bookctl("doctor", "--store", store, "--format", "json")
+    assert found.exit_code == 4
+    assert any("missing from the index of pending payments" in row["problem"] for row in found.json())

@@ -280,3 +280,17 @@ def test_loading_the_providers_does_not_import_the_sdk():
             "print('stripe' in sys.modules)")
     probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert probe.stdout.strip() == "False", probe.stderr
+
+
+def test_a_key_older_than_stripe_keeps_keys_is_not_sent_again(recorded):
+    from datetime import timedelta
+
+    provider, proxy = recorded
+    stale = ChargeRequest(amount=Money(minor=6500, currency="EUR"), idempotency_key="k-old", description="Physio",
+                          token="pm_card_visa", age=timedelta(hours=24))
+    with pytest.raises(OutcomeUnknown, match="Stripe forgets keys after 24"):
+        provider.charge(stale)
+    with pytest.raises(OutcomeUnknown, match="bookctl_key is 'k-old'"):
+        provider.refund(RefundRequest(amount=Money(minor=100, currency="EUR"), charge_reference="ch_1",
+                                      idempotency_key="k-old", age=timedelta(hours=30)))
+    assert proxy.mutating() == []  # nothing reached Stripe

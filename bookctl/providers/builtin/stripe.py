@@ -16,6 +16,7 @@ localstripe), `currency` (what this account charges in; a charge in another curr
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from stripe import StripeClient
 
 API_KEY_VARIABLE = "BOOKCTL_STRIPE_API_KEY"
+# Stripe keeps an idempotency key's answer for 24 hours; past that a replay would move money again.
+REPLAY_LIMIT = timedelta(hours=23)
 DEFAULT_TIMEOUT_SECONDS = 30.0
 OPTION_NAMES = ("api_base", "currency", "timeout_seconds")
 
@@ -79,6 +82,7 @@ class StripeProvider(Provider):
         if not request.token:
             raise UsageError("a Stripe card payment needs a card token (--card), e.g. pm_card_visa")
         self._check_currency(request.amount)
+        _check_replayable(request.age, request.idempotency_key)
         key = request.idempotency_key
         with _stripe_errors("charge", self.options), self._client() as client:
             customer = request.customer_reference
@@ -105,6 +109,8 @@ class StripeProvider(Provider):
                 params.update(customer=customer, off_session=True)
             params["payment_method"] = method
             intent = client.v1.payment_intents.create(params=params, options={"idempotency_key": f"{key}:intent"})
+        # The intent is answered: from here on a failure to read its details is not a "no".
+        with _stripe_errors("charge", self.options, answered=True), self._client() as client:
             charge = _succeeded_charge(client, intent)
             brand, last4 = _card_of(client, charge)
         return ChargeResult(
@@ -116,6 +122,7 @@ class StripeProvider(Provider):
     def refund(self, request: RefundRequest) -> RefundResult:
         """Refund `request.amount` of a charge (`ch_...`) or of a PaymentIntent (`pi_...`)."""
         self._check_currency(request.amount)
+        _check_replayable(request.age, request.idempotency_key)
         target = "payment_intent" if request.charge_reference.startswith("pi_") else "charge"
         params: dict[str, Any] = {target: request.charge_reference, "amount": request.amount.minor,
                                   "metadata": {"bookctl_key": request.idempotency_key}}
@@ -157,6 +164,15 @@ class _ClosingClient:
         self._http.close()
 
 
+def _check_replayable(age: timedelta, key: str) -> None:
+    """Refuse to send a key Stripe may have forgotten: the first request may have moved money."""
+    if age > REPLAY_LIMIT:
+        raise OutcomeUnknown(f"its key is {age.total_seconds() / 3600:.0f} hours old and Stripe forgets keys after "
+                             f"24, so bookctl will not send it again; find the payment whose metadata bookctl_key is "
+                             f"{key!r} in the Stripe dashboard and record what it shows with "
+                             "'bookctl payment reconcile BOOKING --mark ENTRY --as succeeded|failed'")
+
+
 def _api_key() -> str:
     key = os.environ.get(API_KEY_VARIABLE, "").strip()
     if not key:
@@ -179,6 +195,8 @@ def _succeeded_charge(client: StripeClient, intent: Any) -> dict[str, Any] | Non
     """The intent's charge as a dict, or a domain error when the money did not move."""
     if intent.status == "requires_action":
         raise CardDeclined("the card needs the client to authenticate (3-D Secure), which a command line cannot do")
+    if intent.status == "processing":  # it may yet succeed: ask again later
+        raise OutcomeUnknown(f"Stripe is still processing payment {intent.id}")
     if intent.status != "succeeded":
         raise ProviderUnavailable(f"Stripe left payment {intent.id} {intent.status}; it is not paid")
     latest = intent.to_dict().get("latest_charge")
@@ -202,9 +220,10 @@ def _card_of(client: StripeClient, charge: dict[str, Any] | None) -> tuple[str |
 class _stripe_errors:
     """Turn the SDK's exceptions into bookctl's: declines exit 1, Stripe being unusable exit 5."""
 
-    def __init__(self, action: str, options: dict[str, Any]) -> None:
+    def __init__(self, action: str, options: dict[str, Any], answered: bool = False) -> None:
         self.action = action
         self.where = options.get("api_base") or "api.stripe.com"
+        self.answered = answered  # Stripe already took the request: any failure now is an unknown outcome
 
     def __enter__(self) -> None:
         return None
@@ -217,6 +236,8 @@ class _stripe_errors:
         if not isinstance(error, stripe.StripeError):
             return False
         message = _first_line(error.user_message or str(error))
+        if self.answered:
+            raise OutcomeUnknown(f"Stripe took the {self.action} but its details could not be read ({message})") from None
         if isinstance(error, stripe.CardError):
             code = getattr(error, "decline_code", None) or error.code
             raise CardDeclined(f"{message.rstrip('.')} ({code})" if code else message.rstrip(".")) from None
