@@ -52,10 +52,10 @@ _DOING = {"card_charges": "take card payments", "invoices": "issue invoices", "i
 
 def provider_for(uow: UnitOfWork, name: str) -> Provider:
     """The provider `name`, configured from the store's `[providers.NAME]` settings, with the store's
-    `providers/NAME/` directory for any files of its own."""
+    directory for any files of its own."""
     from bookctl.providers.manager import get_provider
 
-    return get_provider(name, uow.settings.providers.get(name, {}), uow.root / "providers" / name)
+    return get_provider(name, uow.settings.providers.get(name, {}), uow.provider_dir(name))
 
 
 def default_provider(method: str) -> str:

@@ -42,6 +42,12 @@ class Store(Protocol):
 class UnitOfWork(ABC):
     """A consistent view of the store; a writable one holds the store lock until it is closed."""
 
+    root: Path  # the store's directory (bookctl.toml), whatever holds its records
+
+    def provider_dir(self, name: str) -> Path:
+        """A directory of the store's own for payment provider `name`'s files; it may not exist yet."""
+        return self.root / "providers" / name
+
     @property
     @abstractmethod
     def settings(self) -> Settings:

@@ -33,6 +33,7 @@ from bookctl.errors import NotFoundError, StoreError
 from bookctl.storage import journal
 from bookctl.storage.base import UnitOfWork
 from bookctl.storage.payment_files import PaymentFiles, attach_ledger
+from bookctl.storage.pending_files import PendingIntentFiles
 from bookctl.storage.cards import CardFiles
 from bookctl.storage.day_index import DayIndexFiles
 from bookctl.storage.emails import EmailIndexFiles
@@ -187,7 +188,7 @@ class FileStore:
         return lock_timeout(lambda: read_settings(self.root / SETTINGS_NAME).store.lock_timeout_seconds)
 
 
-class FileUnitOfWork(PaymentFiles, CardFiles, EmailIndexFiles, DayIndexFiles, UnitOfWork):
+class FileUnitOfWork(PaymentFiles, PendingIntentFiles, CardFiles, EmailIndexFiles, DayIndexFiles, UnitOfWork):
     """Loads files on demand, keeps what it changed, and commits it through the journal."""
 
     def __init__(self, store: FileStore, lock: Any) -> None:

@@ -5,8 +5,7 @@ Layout (every file carries `schema_version`):
     data/days/YYYY/YYYY-MM-DD.json   `ledger`: a booking's entries live (and move) with the booking
     data/ledger/YYYY-MM.json         entry id -> booking id for entries created that UTC month,
                                      so `payment list --from/--to` reads only the months asked for
-    data/ledger/pending.json         entry id -> booking id (or invoice id) of every pending intent,
-                                     so `payment reconcile` and `doctor` never scan the ledger
+    data/ledger/pending.json         the pending intents: see storage/pending_files.py
     data/invoices/NNNNN.json         invoices INV-(N*256) .. by number; data/quotes/NNNNN.json alike
     data/idempotency/XX.json         hashed idempotency keys (XX: the hash's first two hex digits)
 """
@@ -34,15 +33,6 @@ DOC_SHARD_SIZE = 256
 
 class LedgerMonth(BaseModel):
     """Which booking each entry created in one UTC month belongs to."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    schema_version: int = SCHEMA_VERSION
-    entries: dict[str, str] = Field(default_factory=dict)
-
-
-class PendingIntents(BaseModel):
-    """Where each pending intent lives: booking id, or invoice id for an invoice with no booking."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -135,23 +125,7 @@ class PaymentFiles:
         month.entries[entry.id] = entry.booking_id or entry.invoice_id or ""
         self._pay_touch(path)
         if is_pending_intent(entry):
-            self._index_pending(entry)
-
-    def _pending_path(self) -> Path:
-        return self.root / "data" / "ledger" / "pending.json"
-
-    def _index_pending(self, entry: LedgerEntry) -> None:
-        pending = self._pay_load(self._pending_path(), PendingIntents, create=True)
-        if is_pending_intent(entry):
-            pending.entries[entry.id] = entry.booking_id or entry.invoice_id or ""
-        else:
-            pending.entries.pop(entry.id, None)
-        self._pay_touch(self._pending_path())
-
-    def pending_intent_homes(self) -> list[tuple[str, str]]:
-        """(entry id, booking id or invoice id) of every pending intent, in id order."""
-        pending = self._pay_load(self._pending_path(), PendingIntents)
-        return [] if pending is None else sorted(pending.entries.items(), key=lambda kv: id_order(kv[0]))
+            self._index_pending(entry)  # type: ignore[attr-defined] - PendingIntentFiles
 
     def ledger_entries_between(self, first: date | None, last: date | None) -> Iterator[tuple[str, str]]:
         """(entry id, booking id or, for an invoice with no booking, invoice id) for entries created
@@ -219,7 +193,7 @@ class PaymentFiles:
         number = document_number(entry.invoice_id or "", "INV")
         assert number is not None
         self._pay_touch(self._doc_path("invoices", number))
-        self._index_pending(entry)
+        self._index_pending(entry)  # type: ignore[attr-defined] - PendingIntentFiles
 
     def invoice_entries(self, record_id: str) -> list[LedgerEntry]:
         """The ledger entries kept with an invoice that belongs to no booking."""

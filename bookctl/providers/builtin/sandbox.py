@@ -63,6 +63,7 @@ class SandboxProvider(Provider):
     _memory: dict[str, Any] | None = None  # the books when there is no state directory
 
     def charge(self, request: ChargeRequest) -> ChargeResult:
+        """Charge a test token, or replay the first answer to a key already seen."""
         token = request.token or ""
         if token == "tok_providerDown":
             raise ProviderUnavailable("payment provider sandbox is unreachable; nothing was charged")
@@ -89,6 +90,7 @@ class SandboxProvider(Provider):
                             card_last4=answer["card_last4"], saved_method=answer["saved_method"])
 
     def refund(self, request: RefundRequest) -> RefundResult:
+        """Refund part or all of a charge it made (never more than is left), or replay a key's answer."""
         if request.charge_reference.startswith("ch_rf_"):
             raise ProviderUnavailable("payment provider sandbox is unreachable; nothing was refunded")
         books = self._books()
