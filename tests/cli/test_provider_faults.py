@@ -408,3 +408,16 @@ def test_doctor_finds_a_pending_payment_missing_from_the_pending_index(ok, run, 
     found = bookctl("doctor", "--store", store, "--format", "json")
     assert found.exit_code == 4
     assert any("missing from the index of pending payments" in row["problem"] for row in found.json())
+
+
+def test_a_refund_over_two_charges_each_losing_an_answer_settles_after_two_reconciles(ok, run, booking, store):
+    # Found by the state machine: the unsent second part's first send loses its answer too.
+    b = booking()
+    paid_with_lost_card(ok, run, b, "--amount", "20")
+    paid_with_lost_card(ok, run, b)  # the other 45
+    unknown(run, "payment", "refund", b, "--amount", "50")  # 45 from the newest charge, 5 from the first
+    assert run("payment", "reconcile", b).exit_code == 5  # the 45 settles; the 5, sent now, loses its answer
+    rows = ok("payment", "reconcile", b)
+    assert [(r["status"], r["amount"]["amount"]) for r in rows] == [("succeeded", "5.00")]
+    assert provider_sums(store) == (6500, 5000)
+    assert figures(ok, b)[1:3] == ("15.00", "50.00")

@@ -118,8 +118,14 @@ class LedgerAgainstProvider(RuleBasedStateMachine):
 
     @rule()
     def reconcile(self) -> None:
-        code, _ = self.cli("payment", "reconcile", "--store", str(self.store), "--format", "json")
-        assert code == 0  # the sandbox always answers a replay
+        # The sandbox answers every replay; a later part of a refund left unsent is a first send, whose
+        # tok_lostAnswer answer is lost once (exit 5). Each key loses one answer at most, so it ends.
+        for _ in range(5):
+            code, _ = self.cli("payment", "reconcile", "--store", str(self.store), "--format", "json")
+            assert code in (0, 5)
+            if code == 0:
+                break
+        assert code == 0
         assert all(e["status"] != "pending" for e in self.entries())
 
     # --- what must hold at every step ---------------------------------------------------------
@@ -164,5 +170,7 @@ def _cents(text: str) -> int:
     return int(units) * 100 + int(cents)
 
 
-LedgerAgainstProvider.TestCase.settings = settings(max_examples=30, stateful_step_count=12, deadline=None)
+# Derandomized as every property test here: CI runs the same cases each time.
+LedgerAgainstProvider.TestCase.settings = settings(max_examples=40, stateful_step_count=12, deadline=None,
+                                                   derandomize=True, database=None)
 test_the_ledger_matches_the_providers_books = LedgerAgainstProvider.TestCase
