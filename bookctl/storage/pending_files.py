@@ -7,10 +7,9 @@ payment files, so it commits with the entries it indexes; `doctor` reports a pen
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from bookctl.domain.ids import id_order
 from bookctl.domain.payments import LedgerEntry, is_pending_intent
@@ -18,13 +17,20 @@ from bookctl.domain.payments import LedgerEntry, is_pending_intent
 SCHEMA_VERSION = 1
 
 
-class PendingIntents(BaseModel):
-    """Where each pending intent lives: booking id, or invoice id for an invoice with no booking."""
+@functools.cache
+def pending_model() -> type:
+    """The file's model, built on first use: commands that move no money never pay for it."""
+    from pydantic import BaseModel, ConfigDict, Field
 
-    model_config = ConfigDict(extra="forbid")
+    class PendingIntents(BaseModel):
+        """Where each pending intent lives: booking id, or invoice id for an invoice with no booking."""
 
-    schema_version: int = SCHEMA_VERSION
-    entries: dict[str, str] = Field(default_factory=dict)
+        model_config = ConfigDict(extra="forbid")
+
+        schema_version: int = SCHEMA_VERSION
+        entries: dict[str, str] = Field(default_factory=dict)
+
+    return PendingIntents
 
 
 class PendingIntentFiles:
@@ -39,7 +45,7 @@ class PendingIntentFiles:
 
     def _index_pending(self, entry: LedgerEntry) -> None:
         """Add `entry` while it is a pending intent; drop it once it is settled."""
-        pending = self._pay_load(self._pending_path(), PendingIntents, create=True)
+        pending = self._pay_load(self._pending_path(), pending_model(), create=True)
         if is_pending_intent(entry):
             pending.entries[entry.id] = entry.booking_id or entry.invoice_id or ""
         else:
@@ -48,5 +54,5 @@ class PendingIntentFiles:
 
     def pending_intent_homes(self) -> list[tuple[str, str]]:
         """(entry id, booking id or invoice id) of every pending intent, in id order."""
-        pending = self._pay_load(self._pending_path(), PendingIntents)
+        pending = self._pay_load(self._pending_path(), pending_model())
         return [] if pending is None else sorted(pending.entries.items(), key=lambda kv: id_order(kv[0]))
