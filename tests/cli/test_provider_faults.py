@@ -264,20 +264,30 @@ def test_a_template_that_cannot_render_refuses_the_refund_before_any_money_moves
     assert provider_sums(store) == (6500, 0)
 
 
-def test_a_failure_after_the_provider_answered_keeps_the_refund_in_the_ledger(ok, run, store, monkeypatch):
-    from bookctl.errors import StoreError
-    from bookctl.storage.filestore import FileUnitOfWork
-    from bookctl.storage.postgres import PostgresUnitOfWork
-
+def paid_by_a_client_with_email(ok) -> str:  # noqa: ANN001
+    """A booking of Ada's (who has an email address), paid 65.00 by card."""
     ada = ok("contact", "add", "--first-name", "Ada", "--email", "ada@example.org")["id"]
     b = ok("session", "book", "--service", "physiotherapy", "--contact", ada, "--start", f"{TOMORROW} 10:00")["id"]
     ok("payment", "collect", b, "--method", "card", "--card", "tok_visa")
+    return b
+
+
+def break_the_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Queueing email fails (as on a full disk) until `monkeypatch.undo()`: a step after the money."""
+    from bookctl.errors import StoreError
+    from bookctl.storage.filestore import FileUnitOfWork
+    from bookctl.storage.postgres import PostgresUnitOfWork
 
     def outbox_broken(self, created, data):  # noqa: ANN001, ANN202
         raise StoreError("the outbox cannot be written (disk full)")
 
     for unit in (FileUnitOfWork, PostgresUnitOfWork):
         monkeypatch.setattr(unit, "queue_message", outbox_broken)
+
+
+def test_a_failure_after_the_provider_answered_keeps_the_refund_in_the_ledger(ok, run, store, monkeypatch):
+    b = paid_by_a_client_with_email(ok)
+    break_the_outbox(monkeypatch)
     result = run("payment", "refund", b, "--notify")
     assert result.exit_code == 5, result.stderr
     line = one_error_line(result.stderr)
@@ -343,19 +353,8 @@ def test_doctor_lists_a_payment_pending_for_over_an_hour(ok, run, booking, bookc
 # --- what review found ----------------------------------------------------------------------
 
 def test_a_retry_with_its_key_after_the_report_was_lost_moves_no_money_again(ok, run, store, monkeypatch):
-    from bookctl.errors import StoreError
-    from bookctl.storage.filestore import FileUnitOfWork
-    from bookctl.storage.postgres import PostgresUnitOfWork
-
-    ada = ok("contact", "add", "--first-name", "Ada", "--email", "ada@example.org")["id"]
-    b = ok("session", "book", "--service", "physiotherapy", "--contact", ada, "--start", f"{TOMORROW} 10:00")["id"]
-    ok("payment", "collect", b, "--method", "card", "--card", "tok_visa")
-
-    def outbox_broken(self, created, data):  # noqa: ANN001, ANN202
-        raise StoreError("the outbox cannot be written (disk full)")
-
-    for unit in (FileUnitOfWork, PostgresUnitOfWork):
-        monkeypatch.setattr(unit, "queue_message", outbox_broken)
+    b = paid_by_a_client_with_email(ok)
+    break_the_outbox(monkeypatch)
     args = ("payment", "refund", b, "--amount", "10", "--notify", "--idempotency-key", "desk-7")
     assert run(*args).exit_code == 5  # refunded; the email step after it failed
     monkeypatch.undo()
