@@ -154,13 +154,14 @@ def carry_out(uow: UnitOfWork, now: datetime, decided: Plan | Outcome,
 INTENTS = "bookctl_intents"  # the idempotency record of a command whose provider calls are under way
 
 
+def ledger_of(uow: UnitOfWork, home: str) -> list[LedgerEntry]:
+    """The entries kept with a booking, or with an invoice (INV-...) that belongs to no booking."""
+    return uow.invoice_entries(home) if home.startswith("INV-") else uow.get_booking(home).ledger_entries
+
+
 def recorded_intents(uow: UnitOfWork, recorded: dict[str, Any]) -> list[LedgerEntry]:
     """The entries an idempotency record of intents names, as they are now."""
-    from bookctl.services.calendar import resolve_booking
-
-    owner = recorded["owner"]
-    entries = uow.invoice_entries(owner) if owner.startswith("INV-") else resolve_booking(uow, owner)[0].ledger_entries
-    return [e for e in entries if e.id in set(recorded[INTENTS])]
+    return [e for e in ledger_of(uow, recorded["owner"]) if e.id in set(recorded[INTENTS])]
 
 
 def send(uow: UnitOfWork, now: datetime, intents: list[LedgerEntry], replay: bool = False) -> Answers:
@@ -275,7 +276,7 @@ def pending_entries(uow: UnitOfWork, ref: str | None = None) -> list[LedgerEntry
         homes.setdefault(home, set()).add(entry_id)
     for home, ids in homes.items():
         try:
-            entries = uow.invoice_entries(home) if home.startswith("INV-") else uow.get_booking(home).ledger_entries
+            entries = ledger_of(uow, home)
         except NotFoundError:
             continue
         found += [e for e in pending_intents(entries) if e.id in ids]

@@ -35,6 +35,7 @@ from bookctl.services.money import (
     add_intent,
     carry_out,
     describe,
+    ledger_of,
     recorded_intents,
     resumable,
     sum_of,
@@ -335,7 +336,7 @@ def _entries_by_index(uow: UnitOfWork, first: date | None, last: date | None) ->
     for entry_id, home in uow.ledger_entries_between(low, high):
         wanted.setdefault(home, set()).add(entry_id)
     return [e for home, ids in wanted.items()
-            for e in (uow.invoice_entries(home) if home.startswith("INV-") else uow.get_booking(home).ledger_entries)
+            for e in ledger_of(uow, home)
             if e.id in ids]
 
 
