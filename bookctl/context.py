@@ -37,8 +37,13 @@ def find_store(option: Path | None, cwd: Path | None = None) -> Path:
     for explicit in (option, os.environ.get("BOOKCTL_STORE") or None):
         if explicit is not None:
             root = Path(explicit).expanduser()
-            if not (root / SETTINGS_NAME).is_file():
-                raise StoreError(f"no bookctl store at {root}; run 'bookctl init {root}'")
+            try:
+                found = (root / SETTINGS_NAME).is_file()
+            except OSError:  # a name too long to be a path, say
+                found = False
+            if not found:
+                shown = str(root) if len(str(root)) <= 200 else str(root)[:200] + "…"
+                raise StoreError(f"no bookctl store at {shown}; run 'bookctl init {shown}'")
             return root
     here = (cwd or Path.cwd()).resolve()
     for directory in (here, *here.parents):

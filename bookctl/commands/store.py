@@ -49,6 +49,10 @@ def store_copy(
     from bookctl.services.doctor import diagnose
     from bookctl.storage.copy import copy_store
 
+    from bookctl.domain import values
+
+    if "://" not in to:
+        values.path(to, "--to")
     source = app_context(store).store()
     on_terminal = sys.stderr.isatty()
     try:

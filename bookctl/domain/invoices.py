@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
+from bookctl.domain import values
 from bookctl.domain.models import Record
 from bookctl.domain.money import Money
 from bookctl.errors import UsageError
@@ -80,8 +81,8 @@ def parse_items(pairs: list[str], currency: str) -> tuple[list[LineItem], Money]
     for pair in pairs:
         text, sep, amount = pair.rpartition("=")
         if not sep or not text.strip():
-            raise UsageError(f'--item {pair!r} must look like "TEXT=AMOUNT"')
-        item = LineItem(text=text.strip(), amount=Money.parse(amount, currency, what="--item amount"))
+            raise UsageError(f'--item {values.shown(pair)} must look like "TEXT=AMOUNT"')
+        item = LineItem(text=values.line(text, "--item text"), amount=Money.parse(amount, currency, what="--item amount"))
         items.append(item)
         total = total + item.amount
     return items, total

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from typing import Any
 
+from bookctl.domain import values
 from bookctl.domain.models import FIELD_TYPES, Contact
 from bookctl.errors import RuleError, UsageError
 from bookctl.storage.base import UnitOfWork
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-_PHONE = re.compile(r"^\+?[0-9 ()./-]{5,25}$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+)$")
 _TAX_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{1,39}$")
 # BCP 47 as people use it: language, optional script, optional region, optional variants.
@@ -24,38 +22,24 @@ BUILTIN_FIELDS = {"email": "emails", "phone": "phones", "address": "addresses", 
 
 
 def check_text(value: str | None, field: str) -> str | None:
-    """Trimmed text with no control characters; None stays None, empty is refused."""
-    if value is None:
-        return None
-    cleaned = value.strip()
-    if not cleaned:
-        raise UsageError(f"{field} must not be empty")
-    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
-        raise UsageError(f"{field} must not contain control characters")
-    return cleaned
+    """One trimmed line of text (values.line); None stays None, empty is refused."""
+    return None if value is None else values.line(value, field)
 
 
-def check_email(value: str, field: str = "--email") -> str:
-    """A plausible address (name@domain.tld), trimmed."""
-    cleaned = value.strip()
-    if not _EMAIL.fullmatch(cleaned):
-        raise UsageError(f"{field} {value!r} is not an email address")
-    return cleaned
+def check_name(value: str | None, field: str) -> str | None:
+    """A name (values.name); None stays None, empty is refused."""
+    return None if value is None else values.name(value, field)
 
 
-def check_phone(value: str, field: str = "--phone") -> str:
-    """Digits with the usual separators and an optional leading +."""
-    cleaned = value.strip()
-    if not _PHONE.fullmatch(cleaned) or sum(ch.isdigit() for ch in cleaned) < 5:
-        raise UsageError(f"{field} {value!r} is not a phone number")
-    return cleaned
+check_email = values.email
+check_phone = values.phone
 
 
 def check_url(value: str, field: str) -> str:
     """An absolute URL: a scheme and a host (https://example.com/dogs)."""
     from urllib.parse import urlsplit
 
-    cleaned = value.strip()
+    cleaned = values.line(value, field)
     try:
         parts = urlsplit(cleaned)
         scheme, host = parts.scheme, parts.hostname
@@ -136,10 +120,7 @@ def check_custom(kind: str, value: str, field: str) -> str:
 
 def _custom_name(uow: UnitOfWork, raw: str, kind: str | None) -> tuple[str, str]:
     """(the defined name, its type), defining the field when `kind` is given for a new name."""
-    name = check_text(raw, "FIELD")
-    assert name is not None
-    if len(name) > 40:
-        raise UsageError(f"field name {name!r} is longer than 40 characters")
+    name = values.name(raw, "FIELD", 40)
     defined = uow.settings.fields
     existing = next((key for key in defined if key.casefold() == name.casefold()), None)
     if existing is None:

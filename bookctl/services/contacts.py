@@ -10,7 +10,7 @@ from typing import Any
 
 from bookctl.domain.models import Contact
 from bookctl.errors import RuleError
-from bookctl.services.contact_fields import check_builtin, check_email, check_phone, check_text
+from bookctl.services.contact_fields import check_builtin, check_email, check_name, check_phone, check_text
 from bookctl.storage.base import UnitOfWork
 
 __all__ = ["check_email", "check_phone", "add_contact", "edit_contact", "list_contacts", "live_contact",
@@ -65,8 +65,8 @@ def add_contact(uow: UnitOfWork, now: datetime, today: date, first_name: str, la
                 allow_duplicate: bool = False, **details: str | None) -> Contact:
     """Create a contact card; a second card with the same primary email needs `allow_duplicate`."""
     fields = {
-        "first_name": check_text(first_name, "--first-name"),
-        "last_name": check_text(last_name, "--last-name"),
+        "first_name": check_name(first_name, "--first-name"),
+        "last_name": check_name(last_name, "--last-name"),
         "email": None if email is None else check_email(email),
         "phone": None if phone is None else check_phone(phone),
         "address": check_text(address, "--address"),
@@ -91,6 +91,8 @@ def edit_contact(uow: UnitOfWork, today: date, contact_id: str, allow_duplicate:
             checked[field] = check_email(value)
         elif field == "phone":
             checked[field] = check_phone(value)
+        elif field in ("first_name", "last_name"):
+            checked[field] = check_name(value, option)
         else:
             checked[field] = check_text(value, option)
     if checked.get("email") is not None and not allow_duplicate and checked["email"].casefold() != (contact.email or "").casefold():

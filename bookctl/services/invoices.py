@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bookctl.domain import values
 from bookctl.domain.invoices import Invoice, LineItem, Quote, parse_items
 from bookctl.domain.models import Booking, Session
 from bookctl.domain.money import Money
 from bookctl.domain.payments import summarize
-from bookctl.errors import RuleError, UsageError
+from bookctl.errors import RuleError
 from bookctl.services.calendar import resolve_booking, zone_of
 from bookctl.storage.base import UnitOfWork
 from bookctl.timeutil import iso, parse_date
@@ -95,8 +96,8 @@ def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | No
     from bookctl.services.payments import entry_view, provider_for
 
     invoice = uow.get_invoice(record_id)
-    if method is not None and not method.strip():
-        raise UsageError("--method must not be empty")
+    if method is not None:  # how the invoice was paid, as the studio names it (bank transfer, cash)
+        method = values.line(method, "--method", values.NAME_LIMIT)
     owner: Booking | Invoice = invoice
     entries = uow.invoice_entries(invoice.id) if invoice.booking_id is None else []
     if invoice.booking_id is not None:

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from bookctl.domain import values
 from bookctl.domain.models import Contact
-from bookctl.errors import RuleError, UsageError
-from bookctl.services.contact_fields import check_text
+from bookctl.errors import RuleError
 from bookctl.services.contacts import fold, live_contact
 from bookctl.storage.base import UnitOfWork
 
 
 def _checked(labels: list[str]) -> list[str]:
-    checked = []
-    for label in labels:
-        text = check_text(label, "LABEL")
-        assert text is not None
-        if len(text) > 60:
-            raise UsageError(f"label {text!r} is longer than 60 characters")
-        checked.append(text)
-    return checked
+    return [values.label(label) for label in labels]
 
 
 def add_label(contact: Contact, label: str) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bookctl.domain import values
 from bookctl.domain.invoices import Invoice
 from bookctl.domain.models import Booking
 from bookctl.domain.money import Money
@@ -314,6 +315,8 @@ def mark(uow: UnitOfWork, now: datetime, ref: str, entry_id: str, status: str, r
 
     if status not in ("succeeded", "failed"):
         raise UsageError(f"--as {status!r} is not one of succeeded, failed")
+    if reference is not None and reference.strip():
+        reference = values.line(reference, "--reference")
     if status == "succeeded" and not (reference and reference.strip()):
         raise UsageError("--as succeeded needs --reference: the provider's id of the payment")
     if status == "failed" and reference is not None:

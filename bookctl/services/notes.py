@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bookctl.domain import values
 from bookctl.domain.cards import NOTE_TYPES, Note
 from bookctl.errors import UsageError
 from bookctl.services.contacts import live_contact
@@ -28,12 +29,7 @@ def add_note(uow: UnitOfWork, now: datetime, contact_id: str, text: str, kind: s
 
 def check_body(text: str, what: str) -> str:
     """The text of a note or task: it may run over several lines; other control characters are refused."""
-    cleaned = text.strip()
-    if not cleaned:
-        raise UsageError(f"the {what} text must not be empty")
-    if any((ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in cleaned):
-        raise UsageError(f"the {what} text must not contain control characters")
-    return cleaned
+    return values.text(text, f"the {what} text")
 
 
 def list_notes(uow: UnitOfWork, contact_id: str) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from bookctl.domain import values
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import Booking, Session
 from bookctl.domain.money import Money
@@ -110,8 +111,7 @@ def idempotent(uow: UnitOfWork, now: datetime, key: str | None, command: str, ar
     (and a retry after an unknown outcome resumes its pending intent, key or no key)."""
     if key is None:
         return carry_out(uow, now, action())
-    if not key.strip():
-        raise UsageError("--idempotency-key must not be empty")
+    key = values.line(key, "--idempotency-key", 255)
     fingerprint = hashlib.sha256(json.dumps({"command": command, **arguments}, sort_keys=True).encode()).hexdigest()
     found = uow.idempotent_result(key)
 
@@ -148,6 +148,8 @@ def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_t
     if card is not None and looks_like_card_number(card):
         raise UsageError("--card takes the provider's token (e.g. tok_visa, pm_card_visa), never a card number; "
                          "nothing was charged")
+    if card is not None:
+        card = values.token(card, "--card")
     summary = summarize(booking)
     asked = None if amount_text is None else _amount(amount_text, summary.due, booking)
     again = resumable(booking.ledger_entries, ("charge",), asked)
@@ -252,6 +254,7 @@ def refund(uow: UnitOfWork, now: datetime, ref: str, amount_text: str | None = N
     """Give money back: all that is refundable by default, part of it with --amount. `notify` queues
     the refund email once the money is back; each printed entry then carries its `email` record.
     The email is built before any money moves, so a message that cannot be made refuses the refund."""
+    reason = None if reason is None else values.line(reason, "--reason")
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
     asked = None if amount_text is None else Money.parse(amount_text, booking.price.currency, what="--amount")

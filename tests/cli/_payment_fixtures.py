@@ -73,6 +73,19 @@ def figures(ok, booking_id: str) -> tuple[str, str, str, str]:  # noqa: ANN001
     return shown["payment_status"], shown["paid"]["amount"], shown["refunded"]["amount"], shown["due"]["amount"]
 
 
+def refused(run, store: Path, code: int, *args: str) -> str:  # noqa: ANN001
+    """Run a command that must be refused with `code`, printing nothing and changing nothing in the
+    store: its one error line."""
+    from tests.conftest import tree_digest
+
+    before = tree_digest(store)
+    result = run(*args)
+    assert result.exit_code == code, (args, result.exit_code, result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert tree_digest(store) == before
+    return one_error_line(result.stderr)
+
+
 def one_error_line(stderr: str) -> str:
     """The single `error: ...` line a refused command prints."""
     assert stderr.startswith("error: "), stderr

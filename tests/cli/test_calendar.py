@@ -214,8 +214,9 @@ def test_start_with_an_offset_is_accepted(ok, contact):
 
 
 def test_an_appointment_across_the_autumn_clock_change_lasts_its_duration(ok, contact):
-    # On 2027-10-31 Rome's clocks go back from 03:00 (+02:00) to 02:00 (+01:00).
-    booking = appointment(ok, contact("Ada"), "2027-10-31 02:30")
+    # On 2027-10-31 Rome's clocks go back from 03:00 (+02:00) to 02:00 (+01:00): 02:30 happens twice,
+    # so the first one is given with its offset.
+    booking = appointment(ok, contact("Ada"), "2027-10-31T02:30+02:00")
     start, end = (datetime.fromisoformat(booking[key]) for key in ("start", "end"))
     assert end - start == timedelta(minutes=45)
     assert booking["end"] == "2027-10-31T02:15:00+01:00"
@@ -870,9 +871,43 @@ def test_reschedule_within_its_own_time_is_not_a_clash(ok, contact):
 
 def test_reschedule_across_the_autumn_clock_change_keeps_the_duration(ok, contact):
     booking = appointment(ok, contact("Ada"), "2027-10-30 10:00")
-    moved = ok("session", "reschedule", booking["id"], "--start", "2027-10-31 02:30")
+    moved = ok("session", "reschedule", booking["id"], "--start", "2027-10-31T02:30+01:00")
     start, end = (datetime.fromisoformat(moved[key]) for key in ("start", "end"))
     assert end - start == timedelta(minutes=45)
+    assert (moved["start"], moved["end"]) == ("2027-10-31T02:30:00+01:00", "2027-10-31T03:15:00+01:00")
+
+
+@pytest.mark.parametrize("command", ["book", "reschedule", "add"])
+def test_a_local_time_in_the_autumn_fold_is_refused_asking_for_an_offset(ok, run, contact, store, command):
+    booking = appointment(ok, contact("Ada"), "2027-10-30 10:00")
+    args = {"book": ("session", "book", "--service", "physiotherapy", "--contact", contact("Bea")),
+            "reschedule": ("session", "reschedule", booking["id"]),
+            "add": ("session", "add", "--service", "yoga-flow")}[command]
+    before = tree_digest(store)
+    result = run(*args, "--start", "2027-10-31 02:30")
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == (
+        "error: --start '2027-10-31 02:30' happens twice in Europe/Rome: the clocks go back; give the offset, "
+        "2027-10-31T02:30+02:00 for the first or 2027-10-31T02:30+01:00 for the second\n")
+    assert tree_digest(store) == before
+
+
+@pytest.mark.parametrize(("start", "message"), [
+    ("0001-01-01 10:00", "--start '0001-01-01 10:00' is out of range; give a year from 1900 to 2999"),
+    ("9999-12-31 23:00", "--start '9999-12-31 23:00' is out of range; give a year from 1900 to 2999"),
+    ("9999-12-31T23:59+00:00", "--start '9999-12-31T23:59+00:00' is out of range; give a year from 1900 to 2999"),
+    ("2026-11-24 10:00:30", "--start '2026-11-24 10:00:30' has seconds; times are to the minute (YYYY-MM-DD HH:MM)"),
+])
+def test_a_start_out_of_range_or_with_seconds_is_exit_2(run, contact, store, start, message):
+    who = contact("Ada")
+    before = tree_digest(store)
+    result = run("session", "book", "--service", "physiotherapy", "--contact", who, "--start", start)
+    assert (result.exit_code, one_error_line(result.stderr)) == (2, f"error: {message}\n")
+    assert tree_digest(store) == before
+
+
+def test_a_start_with_zero_seconds_is_the_same_minute(ok, contact):
+    assert appointment(ok, contact("Ada"), f"{TOMORROW} 10:00:00")["start"] == "2026-11-24T10:00:00+01:00"
 
 
 def test_reschedule_of_a_cancelled_booking_is_refused(ok, run, contact, store):

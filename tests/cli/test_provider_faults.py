@@ -239,8 +239,12 @@ def test_reconcile_settles_a_pending_no_show_fee(ok, run, booking, store):
 
 # --- after the provider's answer ------------------------------------------------------------
 
+@pytest.mark.backends("files")  # the address is planted in the contact's file, as an older bookctl let it in
 def test_an_email_that_cannot_be_written_refuses_the_refund_before_any_money_moves(ok, run, booking, store):
-    zoe = ok("contact", "add", "--first-name", "Zoë", "--email", "zoë@例え.jp")["id"]
+    zoe = ok("contact", "add", "--first-name", "Zoë", "--email", "zoe@example.jp")["id"]
+    shard = store / "data" / "contacts" / "00000.json"
+    # An empty label has no IDNA form: the old check (something@something.tld) let it through.
+    shard.write_text(shard.read_text(encoding="utf-8").replace("zoe@example.jp", "zoë@例え..jp"), encoding="utf-8")
     b = ok("session", "book", "--service", "physiotherapy", "--contact", zoe, "--start", f"{TOMORROW} 10:00")["id"]
     ok("payment", "collect", b, "--method", "card", "--card", "tok_visa")
     before = tree_digest(store)
