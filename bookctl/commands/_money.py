@@ -25,7 +25,25 @@ def run_money(store: Path | None, command: str, arguments: dict[str, Any], key: 
     ctx = app_context(store)
     with ctx.store().write() as uow:
         now = ctx.clock()
+        if key is not None:  # the key's fingerprint compares what the arguments mean, not how they were typed
+            arguments = _as_parsed(arguments, uow.settings.business.currency)
         outcome = idempotent(uow, now, key, command, arguments, lambda: action(uow, now))
     if outcome.error is not None:
         raise outcome.error
     return outcome.view
+
+
+def _as_parsed(arguments: dict[str, Any], currency: str) -> dict[str, Any]:
+    """The arguments as the values they mean, for the idempotency fingerprint: `--amount 10` and
+    `--amount 10.00` are one amount, kept in minor units (the commands pass methods normalized). A
+    value that does not parse is kept as written, for the command itself to refuse."""
+    from bookctl.domain.money import Money
+    from bookctl.errors import BookctlError
+
+    amount = arguments.get("amount")
+    if not isinstance(amount, str):
+        return arguments
+    try:
+        return {**arguments, "amount": Money.parse(amount, currency).minor}
+    except BookctlError:
+        return arguments

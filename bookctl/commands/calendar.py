@@ -14,6 +14,8 @@ app = typer.Typer(no_args_is_help=True, help="The calendar: sessions, bookings a
 
 BookingArg = Annotated[str, typer.Argument(help="A booking id (or a session id with exactly one active booking).")]
 AllowPastOpt = Annotated[bool, typer.Option("--allow-past", help="Record a session that already happened.")]
+AllowOverlapOpt = Annotated[bool, typer.Option(
+    "--allow-overlap", help="Let the client hold this booking and another one at the same time.")]
 StartOpt = Annotated[str, typer.Option("--start", help="'YYYY-MM-DD HH:MM' in the store's time zone, or ISO 8601 with an offset.")]
 
 
@@ -50,14 +52,17 @@ def session_book(
     staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False)] = None,
     form: Annotated[Optional[list[str]], typer.Option("--form", help="A booking-form answer KEY=VALUE (repeatable).", show_default=False)] = None,
     allow_past: AllowPastOpt = False,
+    allow_overlap: AllowOverlapOpt = False,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Book a client: a new appointment, or a place in a class."""
+    """Book a client: a new appointment, or a place in a class. A client's bookings may not overlap
+    (--allow-overlap for the rare real case)."""
     from bookctl.services.calendar import book
 
     emit(_mutate(store, lambda uow, now: book(uow, now, contact, service_ref=service, start_text=start, session_id=session,
-                                             staff_ref=staff, forms=form or (), allow_past=allow_past)), fmt)
+                                             staff_ref=staff, forms=form or (), allow_past=allow_past,
+                                             allow_overlap=allow_overlap)), fmt)
 
 
 @app.command("list")
@@ -180,8 +185,9 @@ def session_cancel(
 
 @app.command("reschedule")
 def session_reschedule(booking: BookingArg, start: StartOpt, allow_past: AllowPastOpt = False,
-                       store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Move a booking to a new start time."""
+                       allow_overlap: AllowOverlapOpt = False, store: StoreOpt = None,
+                       fmt: FormatOpt = Format.table) -> None:
+    """Move a booking to a new start time (not into another of the client's bookings without --allow-overlap)."""
     from bookctl.services.calendar import reschedule
 
-    emit(_mutate(store, lambda uow, now: reschedule(uow, now, booking, start, allow_past)), fmt)
+    emit(_mutate(store, lambda uow, now: reschedule(uow, now, booking, start, allow_past, allow_overlap)), fmt)

@@ -24,6 +24,7 @@ def init(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Create a store: a directory holding bookctl.toml (DIR, else --store, else here), its records there or in PostgreSQL."""
+    from bookctl.domain import values
     from bookctl.errors import UsageError
     from bookctl.services.setup import config_view, init_store
 
@@ -32,6 +33,7 @@ def init(
     if len(named) == 2 and named[0].resolve() != named[1].resolve():
         raise UsageError(f"init {named[0]} and --store {named[1]} name two directories; give one")
     root = named[0] if named else Path.cwd()
+    values.path(str(root), "DIR")
     settings = init_store(root, business, currency, timezone, database)
     emit({"store": str(root.resolve()), **config_view(settings)}, fmt)
 
@@ -45,9 +47,10 @@ def config_show(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
         emit(config_view(uow.settings), fmt)
 
 
-@config_app.command("set")
+# A VALUE such as -3 is a value, not an unknown option: the setting's own check then judges it.
+@config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(
-    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds, storage.url (postgresql://..., empty: this directory), contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency, email.mode (outbox|smtp), email.host, email.port, email.security (starttls|tls|none), email.username, email.sender, email.language. The SMTP password is read only from BOOKCTL_SMTP_PASSWORD.")],
+    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds, storage.url (postgresql://..., empty: this directory), contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency, providers.NAME.timeout_seconds (seconds, default 30), email.mode (outbox|smtp), email.host, email.port, email.security (starttls|tls|none), email.username, email.sender, email.language. The SMTP password is read only from BOOKCTL_SMTP_PASSWORD.")],
     value: Annotated[str, typer.Argument()],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,

@@ -167,22 +167,36 @@ def summarize(booking: Booking, entries: list[LedgerEntry] | None = None) -> Pay
     due = max(owed - paid, 0)
     invoices = open_invoices(entries)
     deposit = _minor_sum((e for e in entries if e.deposit and money_moved_in(e)), currency)
-    if charged == 0:
-        status = "invoiced" if invoices else "not_paid"
-    elif refunded > 0:
-        status = "refunded" if paid == 0 else "partially_refunded"
-    elif paid >= owed:
-        status = "paid"
-    elif invoices:
-        status = "invoiced"
-    elif deposit > 0 and paid == deposit:
-        status = "deposit_paid"
-    else:
-        status = "partially_paid"
+    status = payment_status(charged=charged, refunded=refunded, price=booking.price.minor, owed=owed,
+                            deposit=deposit, invoiced=bool(invoices))
     return PaymentSummary(charged=money_of(charged, currency), refunded=money_of(refunded, currency),
                           paid=money_of(paid, currency), kept=money_of(kept, currency), owed=money_of(owed, currency),
                           due=money_of(due, currency), status=status, open_invoices=tuple(invoices),
                           refunding=money_of(refunding, currency) if refunding else None)
+
+
+def payment_status(*, charged: int, refunded: int, price: int, owed: int, deposit: int, invoiced: bool) -> str:
+    """A booking's `payment_status` from its figures in minor units: the README's table, first row that holds.
+
+    `charged`: money that came in (succeeded charges, fees charged to a card); `refunded`: money
+    that went back; their difference is the net, the booking's `paid`. `price`: the booking's price;
+    `owed`: the price while the booking stands, only its fees once it is cancelled (or a no-show
+    charged a no-show fee); `deposit`: what came in as a deposit; `invoiced`: an invoice for it is open.
+    Only the net counts, so a booking refunded in full and then paid again is `paid`."""
+    net = charged - refunded
+    if charged == 0:
+        return "invoiced" if invoiced else "not_paid"
+    if net == 0:
+        return "refunded"
+    if refunded > 0 and net < price:
+        return "partially_refunded"
+    if net >= owed:
+        return "paid"
+    if invoiced:
+        return "invoiced"
+    if deposit > 0 and net == deposit:
+        return "deposit_paid"
+    return "partially_paid"
 
 
 def booking_ledger(booking: Booking) -> list[LedgerEntry]:

@@ -55,8 +55,9 @@ class StoreOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lock_timeout_seconds: int = Field(default=10, ge=0, le=3600)
-    # Minted by the first command that moves money; makes the idempotency keys sent to a payment
-    # provider unique to this store, as booking ids are not (two stores may share a Stripe account).
+    # Minted by `init` (in an older store, by the first command that moves money or the first ics or
+    # vcf export); makes the idempotency keys sent to a payment provider, and calendar and card UIDs,
+    # unique to this store, as booking ids are not (two stores may share a Stripe account).
     id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
 
 

@@ -6,17 +6,16 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from bookctl.domain import values
 from bookctl.domain.attendance import change_attendance
 from bookctl.domain.ids import id_order
-from bookctl.domain.models import Booking, Service, Session, overlaps
+from bookctl.domain.models import Booking, Service, Session
 from bookctl.errors import NotFoundError, RuleError, UsageError
+from bookctl.services.clashes import check_contact_free, check_staff_free, check_unassigned_capacity
 from bookctl.services.setup import find_service, find_staff
 from bookctl.services.views import booking_view, session_view
 from bookctl.storage.base import UnitOfWork
 from bookctl.timeutil import add_elapsed, day_bounds, load_zone, parse_date, parse_datetime
-
-# No session lasts longer (services are capped at 24 h), so a clash is never further back.
-_LONGEST_SESSION = timedelta(hours=24)
 
 
 def zone_of(uow: UnitOfWork) -> tzinfo:
@@ -30,8 +29,11 @@ def parse_forms(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"--form {pair!r} must look like KEY=VALUE")
-        answers[key.strip()] = value.strip()
+            raise UsageError(f"--form {values.shown(pair)} must look like KEY=VALUE")
+        name = values.line(key, "--form key", values.NAME_LIMIT)
+        if name in answers:
+            raise UsageError(f"--form {values.shown(name)} is given twice; give each answer once")
+        answers[name] = values.line(value, f"--form {name}") if value.strip() else ""
     return answers
 
 
@@ -46,22 +48,6 @@ def _bookable(service: Service) -> Service:
         raise RuleError(f"service {service.id} was removed and cannot be booked; "
                         f"'bookctl service edit {service.id} --restore' brings it back")
     return service
-
-
-def _check_staff_free(uow: UnitOfWork, staff_id: str | None, start: datetime, end: datetime,
-                      ignore: str | None = None) -> None:
-    """A member of staff cannot run two sessions at once."""
-    if staff_id is None:
-        return
-    for session, _ in uow.sessions_starting(start - _LONGEST_SESSION, end):
-        if session.staff_id == staff_id and session.id != ignore and session.status == "scheduled" \
-                and overlaps(start, end, session.start, session.end):
-            zone = zone_of(uow)
-            name = uow.settings.staff[staff_id].name if staff_id in uow.settings.staff else staff_id
-            raise RuleError(
-                f"{name} already has session {session.id} from {session.start.astimezone(zone):%Y-%m-%d %H:%M} "
-                f"to {session.end.astimezone(zone):%H:%M}, which overlaps"
-            )
 
 
 def _places_left(session: Session, bookings: list[Booking]) -> int:
@@ -82,7 +68,7 @@ def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start_text: st
         raise UsageError("--capacity must be between 1 and 10000")
     staff_id = find_staff(uow.settings, staff_ref).id if staff_ref else None
     end = add_elapsed(start, timedelta(minutes=service.duration_minutes))
-    _check_staff_free(uow, staff_id, start, end)
+    check_staff_free(uow, staff_id, start, end)
     session = uow.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
                               capacity=capacity or service.capacity, created_at=now)
     return session_view(session, [], zone)
@@ -90,8 +76,9 @@ def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start_text: st
 
 def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | None = None,
          start_text: str | None = None, session_id: str | None = None, staff_ref: str | None = None,
-         forms: Iterable[str] = (), allow_past: bool = False) -> dict[str, Any]:
-    """Book a contact into a session: a new appointment, or a place in a class."""
+         forms: Iterable[str] = (), allow_past: bool = False, allow_overlap: bool = False) -> dict[str, Any]:
+    """Book a contact into a session: a new appointment, or a place in a class. The contact may not
+    hold another confirmed booking at that time unless `allow_overlap`."""
     zone = zone_of(uow)
     answers = parse_forms(forms)
     if session_id is not None:
@@ -112,7 +99,9 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
             _not_in_past(start, now, allow_past, zone)
             end = add_elapsed(start, timedelta(minutes=service.duration_minutes))
             uow.get_contact(contact_id)  # an unknown contact is exit 3 before anything is checked
-            _check_staff_free(uow, staff_id, start, end)
+            check_staff_free(uow, staff_id, start, end)
+            if staff_id is None:
+                check_unassigned_capacity(uow, service, start, end)
             session = uow.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
                                       capacity=service.capacity, created_at=now)
     _not_in_past(session.start, now, allow_past, zone)
@@ -122,6 +111,8 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
     bookings = uow.session_bookings(session)
     if any(b.contact_id == contact.id and b.status == "confirmed" for b in bookings):
         raise RuleError(f"{contact.display_name} is already booked in session {session.id}")
+    if not allow_overlap:
+        check_contact_free(uow, contact, session.start, session.end)
     if _places_left(session, bookings) <= 0:
         raise RuleError(f"session {session.id} is full: no places left of {session.capacity}")
     booking = uow.add_booking(session, contact_id=contact.id, price=service.price, form_responses=answers,
@@ -190,6 +181,7 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False) -> di
         address = check_can_email(uow, uow.get_contact(booking.contact_id))  # refuse before changing anything
     booking.status = "cancelled"
     booking.cancelled_at = now
+    booking.revision += 1
     service = uow.settings.services.get(session.service_id)
     others = [b for b in uow.session_bookings(session) if b.status == "confirmed" and b.id != booking.id]
     if (service is None or service.kind == "appointment") and not others:
@@ -204,8 +196,10 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False) -> di
     return view
 
 
-def reschedule(uow: UnitOfWork, now: datetime, ref: str, start_text: str, allow_past: bool = False) -> dict[str, Any]:
-    """Move a booking to a new time: an appointment moves its session, a class booking changes meeting."""
+def reschedule(uow: UnitOfWork, now: datetime, ref: str, start_text: str, allow_past: bool = False,
+               allow_overlap: bool = False) -> dict[str, Any]:
+    """Move a booking to a new time: an appointment moves its session, a class booking changes meeting.
+    Moving into another of the contact's bookings is refused, as booking it would be, unless `allow_overlap`."""
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
     if booking.status == "cancelled":
@@ -217,15 +211,23 @@ def reschedule(uow: UnitOfWork, now: datetime, ref: str, start_text: str, allow_
     _not_in_past(start, now, allow_past, zone)
     service = uow.settings.services[session.service_id]
     end = add_elapsed(start, session.end - session.start)
+    if not allow_overlap:
+        check_contact_free(uow, uow.get_contact(booking.contact_id), start, end, ignore=booking.id,
+                           to="move it there anyway")
     if service.kind == "appointment":
-        _check_staff_free(uow, session.staff_id, start, end, ignore=session.id)
+        check_staff_free(uow, session.staff_id, start, end, ignore=session.id)
+        if session.staff_id is None:
+            check_unassigned_capacity(uow, service, start, end, ignore=session.id)
+        for moved in uow.session_bookings(session):  # every booking of the appointment moves with it
+            moved.revision += 1
+            uow.save_booking(moved)
         uow.move_session(session, start, end)
         return booking_view(booking, session, zone)
     target = _find_class_session(uow, service, start, session.staff_id) or _find_class_session(uow, service, start, None)
     if target is not None and target.id == session.id:
         return booking_view(booking, session, zone)
     if target is None:
-        _check_staff_free(uow, session.staff_id, start, end)
+        check_staff_free(uow, session.staff_id, start, end)
         target = uow.add_session(service_id=service.id, staff_id=session.staff_id, start=start, end=end,
                                  capacity=session.capacity, created_at=now)
     else:
@@ -234,6 +236,7 @@ def reschedule(uow: UnitOfWork, now: datetime, ref: str, start_text: str, allow_
             raise RuleError(f"contact {booking.contact_id} is already booked in session {target.id}")
         if _places_left(target, bookings) <= 0:
             raise RuleError(f"session {target.id} is full: no places left of {target.capacity}")
+    booking.revision += 1
     uow.move_booking(booking, target)
     return booking_view(booking, target, zone)
 

@@ -7,6 +7,7 @@ the contact has on file, else recorded as due. The refund is then what was paid 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from math import ceil
 
 from bookctl.domain.attendance import change_attendance
 from bookctl.domain.models import Booking, Service, Session
@@ -23,6 +24,14 @@ def fee_applies(service: Service, session: Session, now: datetime) -> bool:
     """A cancellation fee applies inside the service's window before the start (always if the window is 0)."""
     window = service.cancellation_window_hours
     return window == 0 or now >= session.start - timedelta(hours=window)
+
+
+def outside_window(booking: Booking, service: Service, session: Session, now: datetime) -> RuleError:
+    """The refusal of --charge-fee for a booking cancelled before its window opens: no fee applies."""
+    hours = ceil((session.start - now) / timedelta(hours=1))  # up: outside a 24-hour window is never "24 hours"
+    return RuleError(f"booking {booking.id} starts in {hours} hours, outside the "
+                     f"{service.cancellation_window_hours}-hour cancellation window; no fee applies: "
+                     "cancel without --charge-fee")
 
 
 def apply_fee(uow: UnitOfWork, now: datetime, booking: Booking, kind: str, fee: Money) -> LedgerEntry | None:
@@ -52,7 +61,8 @@ def _has_fee(entries: list[LedgerEntry], kind: str) -> bool:
 
 def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amount_text: str | None = None,
            charge_fee: bool = False, notify: bool = False, refund_email_too: bool = False) -> Plan:
-    """Cancel a booking; with --charge-fee keep the cancellation fee, with --refund give back the rest.
+    """Cancel a booking; with --charge-fee keep the cancellation fee (refused, exit 1, before the
+    service's window opens), with --refund give back the rest.
     `notify` queues the cancellation email with the cancellation; `refund_email_too` the refund email
     (seed 002) once the money is back; the view then carries `email` and `refund_email` records.
 
@@ -89,8 +99,9 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amoun
         if service is None or service.cancellation_fee is None or service.cancellation_fee.minor == 0:
             name = service.name if service else session.service_id
             raise RuleError(f"service {name} has no cancellation fee; cancel without --charge-fee")
-        if fee_applies(service, session, now):
-            fee = service.cancellation_fee
+        if not fee_applies(service, session, now):
+            raise outside_window(booking, service, session, now)  # never a silent nothing: say so, change nothing
+        fee = service.cancellation_fee
     summary = summarize(booking)
     refundable = summary.refundable
     if fee is not None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from bookctl.domain import values
 from bookctl.domain.ids import unique_slug
 from bookctl.domain.models import Service, Staff
 from bookctl.domain.money import Money, check_currency
@@ -16,16 +18,19 @@ from bookctl.timeutil import load_zone
 
 def init_store(root: Path, business: str, currency: str, timezone: str, database: str | None = None) -> Settings:
     """Create a new store at `root`: its records in files there, or in the empty PostgreSQL `database`."""
+    import uuid
+
     from bookctl.storage.filestore import SETTINGS_NAME, FileStore
 
     if (root / SETTINGS_NAME).exists():
         raise RuleError(f"{root} already holds a bookctl store")
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} exists and is not a directory")
-    if not business.strip():
-        raise UsageError("--business must not be empty")
+    business = values.name(business, "--business")
     load_zone(timezone)
-    settings = Settings(business=Business(name=business.strip(), currency=check_currency(currency), timezone=timezone))
+    settings = Settings(business=Business(name=business, currency=check_currency(currency), timezone=timezone))
+    # Born with its id, so every front desk that copies this bookctl.toml exports the same UIDs.
+    settings.store.id = uuid.uuid4().hex
     if database is None:
         FileStore.create(root, settings)
         return settings
@@ -70,9 +75,7 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
     """Change one setting; returns the new configuration."""
     settings = uow.settings
     if key == "business.name":
-        if not value.strip():
-            raise UsageError("business.name must not be empty")
-        settings.business.name = value.strip()
+        settings.business.name = values.name(value, "business.name")
     elif key == "business.timezone":
         load_zone(value)
         settings.business.timezone = value
@@ -80,6 +83,9 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
         currency = check_currency(value)
         if settings.services and currency != settings.business.currency:
             raise RuleError("cannot change the currency of a store that has services; their prices are in "
+                            f"{settings.business.currency}")
+        if currency != settings.business.currency and (next(uow.iter_invoices(), None) or next(uow.iter_quotes(), None)):
+            raise RuleError("cannot change the currency of a store that has invoices or quotes; their amounts are in "
                             f"{settings.business.currency}")
         settings.business.currency = currency
     elif key == "policy.cancellation_window_hours":
@@ -176,6 +182,8 @@ def _set_email(settings: Settings, key: str, value: str) -> None:
             raise UsageError(f"{key} {value!r} is not a language tag such as en, it or nl-BE")
         settings.email.language = cleaned
     elif key in ("email.host", "email.username"):
+        if cleaned:
+            values.line(cleaned, key)
         if any(ch.isspace() for ch in cleaned):
             raise UsageError(f"{key} must not contain spaces")
         setattr(settings.email, name, cleaned or None)
@@ -207,6 +215,22 @@ def find_staff(settings: Settings, ref: str) -> Staff:
     raise NotFoundError(f"no staff member {ref!r}; see 'bookctl staff list'")
 
 
+def check_name_free(records: Iterable[Service | Staff], name: str, what: str, ignore: str | None = None) -> None:
+    """Commands take a name where an id goes, so no two services (or staff) share one: compared
+    trimmed, in any case and Unicode spelling. A removed service keeps its name (it can be restored)."""
+    import unicodedata
+
+    def key(text: str) -> str:
+        return unicodedata.normalize("NFC", text.strip()).casefold()
+
+    wanted = key(name)
+    for record in records:
+        if record.id != ignore and key(record.name) == wanted:
+            removed = f", removed; 'bookctl service edit {record.id} --restore' brings it back" \
+                if getattr(record, "archived", False) else ""
+            raise RuleError(f"{what} {record.id} is already named {record.name!r}{removed}; choose another name")
+
+
 def _optional_money(text: str | None, currency: str, what: str, price: Money) -> Money | None:
     """A policy amount; 0 means the policy has none."""
     if text is None:
@@ -223,8 +247,8 @@ def add_service(uow: UnitOfWork, name: str, price: str, duration: int, kind: str
     """Add a service with its price, length and booking policy."""
     settings = uow.settings
     currency = settings.business.currency
-    if not name.strip():
-        raise UsageError("the service name must not be empty")
+    name = values.name(name, "the service name")
+    check_name_free(settings.services.values(), name, "service")
     price_money = Money.parse(price, currency, what="--price")
     capacity = _capacity(kind, capacity)
     _check_duration(duration)
@@ -273,9 +297,8 @@ def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: s
     service = find_service(uow.settings, ref)
     currency = uow.settings.business.currency
     if name is not None:
-        if not name.strip():
-            raise UsageError("the service name must not be empty")
-        service.name = name.strip()
+        check_name_free(uow.settings.services.values(), name, "service", ignore=service.id)
+        service.name = values.name(name, "the service name")
     if price is not None:
         service.price = Money.parse(price, currency, what="--price")
     if duration is not None:
@@ -312,8 +335,8 @@ def add_staff(uow: UnitOfWork, name: str, email: str | None = None) -> Staff:
     from bookctl.services.contacts import check_email
 
     settings = uow.settings
-    if not name.strip():
-        raise UsageError("the staff name must not be empty")
+    name = values.name(name, "the staff name")
+    check_name_free(settings.staff.values(), name, "staff member")
     staff = Staff(id=unique_slug(name, settings.staff, f"staff-{len(settings.staff) + 1}"), name=name.strip(),
                   email=None if email is None else check_email(email, "--email"))
     settings.staff[staff.id] = staff

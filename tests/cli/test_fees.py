@@ -60,10 +60,12 @@ def test_cancel_with_fee_keeps_the_fee_and_refunds_the_rest(ok, booking):
                             ("refund", "succeeded", "40.00")]
 
 
-def test_cancel_outside_the_window_charges_no_fee(ok, booking):
+def test_cancel_outside_the_window_charges_no_fee(ok, run, store, booking):
     b = booking(LATER)
     paid_by_card(ok, b)
-    shown = ok("session", "cancel", b, "--refund", "--charge-fee")
+    assert "outside the 24-hour cancellation window" in refused(run, store, 1, "session", "cancel", b, "--refund",
+                                                                 "--charge-fee")
+    shown = ok("session", "cancel", b, "--refund")
     assert shown["payment_status"] == "refunded"
     assert [k for k, _, _ in kinds(ok, b)] == ["charge", "refund"]
 
