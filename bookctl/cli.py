@@ -100,7 +100,9 @@ class BookctlGroup(TyperGroup):
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
         """The named sub-command (a click command), loaded on first use; None if there is none."""
         if cmd_name in SUBCOMMANDS and cmd_name not in self.commands:
-            self.commands[cmd_name] = _load_subcommand(cmd_name)
+            from bookctl.commands._options import with_raw_option
+
+            self.commands[cmd_name] = with_raw_option(_load_subcommand(cmd_name))
         return super().get_command(ctx, cmd_name)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
@@ -169,8 +171,12 @@ def root(
     ctx: typer.Context,
     store: Annotated[Path | None, typer.Option("--store", help="The store directory (else BOOKCTL_STORE, else the nearest ancestor holding bookctl.toml).", show_default=False)] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    raw: Annotated[bool, typer.Option("--raw", help="CSV: write text cells as they are, without the ' that keeps a spreadsheet from running one as a formula.")] = False,
 ) -> None:
     """Global options go before or after the command: `bookctl --store DIR session list`."""
+    from bookctl.output import use_raw_csv
+
+    use_raw_csv(raw)  # for this invocation (a command's own --raw can still turn it on)
     ctx.obj = set_root_context(AppContext(store_option=store))
 
 

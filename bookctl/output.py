@@ -1,12 +1,28 @@
-"""The one place that turns records into text: table, json, csv, ndjson."""
+"""The one place that turns records into text: table, json, csv, ndjson.
+
+CSV has one writer, `write_csv`, for `--format csv` everywhere and for the exports: RFC 4180 lines
+(CRLF), a list as a JSON array, and text that a spreadsheet would run as a formula neutralised.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
+from decimal import Decimal
 from enum import Enum
 from typing import Any, TextIO
+
+# RFC 4180's line end, on every CSV bookctl writes (spreadsheets read it; `tr -d '\r'` for tools that mind).
+CSV_LINE_END = "\r\n"
+# A text cell starting with one of these is run as a formula by some spreadsheet (OWASP "CSV Injection";
+# ASVS 1.2.10 adds NUL), and so is one where whitespace comes before = + - @ (some trim it first).
+FORMULA_STARTS = frozenset("=+-@\t\r\n\0")
+FORMULA_AFTER_SPACE = frozenset("=+-@")
+
+_raw_csv: ContextVar[bool] = ContextVar("bookctl_raw_csv", default=False)
 
 
 class Format(str, Enum):
@@ -19,7 +35,7 @@ class Format(str, Enum):
 
 
 def _is_money(value: Any) -> bool:
-    return isinstance(value, dict) and value.keys() == {"amount", "currency"}
+    return isinstance(value, dict) and len(value) == 2 and "amount" in value and "currency" in value
 
 
 def _cell(value: Any, *, money_with_currency: bool) -> str:
@@ -83,23 +99,87 @@ def emit_rows(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str
         out.write(tabulate(table, headers=keys, tablefmt="simple") + "\n")
 
 
-def _emit_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+def use_raw_csv(raw: bool) -> None:
+    """Whether this command line writes CSV text cells as they are (`--raw`): the root command sets it
+    for every invocation, and a command's own `--raw` turns it on."""
+    _raw_csv.set(raw)
+
+
+def neutralize(text: str) -> str:
+    """`text` as a cell a spreadsheet shows as text: a leading ' when it starts with = + - @, TAB, CR,
+    LF or NUL, or with whitespace and then = + - @. Nothing is ever stripped."""
+    if text and (text[0] in FORMULA_STARTS or text[0].isspace() and text.lstrip()[:1] in FORMULA_AFTER_SPACE):
+        return "'" + text
+    return text
+
+
+# Values whose type makes a cell something other than text, never neutralised: numbers, money, JSON.
+_TYPED = (bool, int, float, Decimal, list, dict)
+
+
+def _safe_cell(value: Any) -> str:  # noqa: ANN401
+    if type(value) is str:  # the common case first: a 100k-row export writes millions of cells
+        if value and (value[0] in FORMULA_STARTS or value[0].isspace()):
+            return neutralize(value)
+        return value
+    if value is None or isinstance(value, _TYPED):
+        return _raw_cell(value)
+    return neutralize(str(value))
+
+
+def _raw_cell(value: Any) -> str:  # noqa: ANN401
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        if _is_money(value):
+            return value["amount"]
+        return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO, *, raw: bool | None = None) -> int:
+    """The header, then one line per row (RFC 4180 quoting, CRLF); returns the row count.
+
+    A cell is written by its value's type, never by its text: None is empty, a bool yes/no, a number
+    or money (its amount) a plain decimal, a list a JSON array, a dict a JSON object (empty when
+    empty), and anything else is text, `neutralize`d unless `raw` (None: as the command line asked
+    with `--raw`)."""
     import csv
 
-    writer = None
+    cell = _raw_cell if (_raw_csv.get() if raw is None else raw) else _safe_cell
+    writer = csv.writer(out, lineterminator=CSV_LINE_END)
+    writer.writerow([cell(name) for name in header])
+    count = 0
     for row in rows:
-        if writer is None:
-            keys = list(row.keys())
-            money = [k for k in keys if _is_money(row[k])]
-            if money and "currency" not in keys:
-                keys.append("currency")
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(keys)
-        flat = dict(row)
-        for key, value in row.items():
-            if _is_money(value):
-                flat.setdefault("currency", value["currency"])
-        writer.writerow([_cell(flat.get(k), money_with_currency=False) for k in keys])
+        writer.writerow([cell(value) for value in row])
+        count += 1
+    return count
+
+
+def _emit_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """Records as CSV, the first one's keys as the header; money adds a `currency` column. No records:
+    nothing at all."""
+    records = iter(rows)
+    first = next(records, None)
+    if first is None:
+        return
+    keys = list(first)
+    if "currency" not in keys and any(_is_money(value) for value in first.values()):
+        keys.append("currency")
+
+    def cells(row: dict[str, Any]) -> list[Any]:
+        currency = next((value["currency"] for value in row.values() if _is_money(value)), None)
+        return [row.get(key, currency if key == "currency" else None) for key in keys]
+
+    write_csv(keys, (cells(row) for row in itertools.chain([first], records)), out)
 
 
 def emit_sections(sections: Sequence[tuple[str, Any]], out: TextIO | None = None) -> None:

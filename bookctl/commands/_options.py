@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from bookctl.context import AppContext, root_context
-from bookctl.output import Format
+from bookctl.output import Format, use_raw_csv
 
 StoreOpt = Annotated[
     Path | None,
@@ -16,6 +17,44 @@ StoreOpt = Annotated[
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or ndjson.", case_sensitive=False)]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Confirm an irreversible action (required when stdin is not a terminal).")]
+
+RAW_HELP = "CSV: write text cells as they are, without the ' that keeps a spreadsheet from running one as a formula."
+
+
+def _raw_requested(value: bool) -> bool:
+    if value:  # only ever on: the root command resets it for each invocation
+        use_raw_csv(True)
+    return value
+
+
+# Not a parameter of the command functions: `with_raw_option` adds it to every command taking --format.
+RawOpt = Annotated[bool, typer.Option("--raw", help=RAW_HELP, callback=_raw_requested, expose_value=False)]
+
+
+def with_raw_option(command: Any) -> Any:  # noqa: ANN401 - a click command or group
+    """`command` (and every command under it) with the shared `--raw` flag wherever it takes --format,
+    so `bookctl contact list --format csv --raw` works on every command that can write CSV."""
+    for sub in getattr(command, "commands", {}).values():
+        with_raw_option(sub)
+    given = {opt for param in command.params for opt in param.opts}
+    if "--format" in given and "--raw" not in given:
+        command.params.append(_raw_param())
+    return command
+
+
+@functools.cache
+def _raw_param() -> Any:  # noqa: ANN401 - the click option
+    """The click option Typer builds for RawOpt (built once, shared: it keeps no state)."""
+    import typer.main
+
+    probe = typer.Typer(add_completion=False)
+
+    @probe.command()
+    def raw_probe(raw: RawOpt = False) -> None:  # noqa: ARG001 - never run; Typer reads the signature
+        """Never run."""
+
+    [param] = typer.main.get_command(probe).params
+    return param
 
 
 def app_context(store: Path | None) -> AppContext:

@@ -56,6 +56,33 @@ def _write(output: Path | None, write) -> None:  # noqa: ANN001 - write(out) -> 
         sys.stderr.write(f"\rwrote {count} records to {output}\n")
 
 
+def _check_output(output: Path | None) -> None:
+    """Refuse an --output that cannot name a file, before anything is read or written."""
+    from bookctl.domain import values
+    from bookctl.errors import UsageError
+
+    if output is None:
+        return
+    if output.name in ("", ".", ".."):  # Typer turns --output '' into '.'
+        raise UsageError("--output must name a file (leave it out to write to stdout)")
+    values.path(str(output), "--output")
+
+
+def _store_id(ctx) -> str:  # noqa: ANN001 - the command's AppContext
+    """The store's id, which makes calendar and card UIDs unique across stores. A store that has
+    none yet gets it from its first ics or vcf export: one write to bookctl.toml, as a payment's."""
+    with ctx.store().read() as uow:
+        known = uow.settings.store.id
+    if known:
+        return known
+    from bookctl.services.money import store_id
+
+    with ctx.store().write() as uow:
+        minted = store_id(uow)
+        uow.commit()
+    return minted
+
+
 @app.command("bookings")
 def export_bookings(
     date_from: Annotated[Optional[str], typer.Option("--from", help="First day, YYYY-MM-DD, inclusive, in the store's time zone.", show_default=False)] = None,
@@ -77,30 +104,42 @@ def export_bookings(
     Give one of --week, --month or --from/--to. An empty period is not an error: csv then holds
     its header alone.
 
-    csv columns (one line each, RFC 4180, UTF-8, times local to the store):
+    csv columns (one line each, RFC 4180 with CRLF line ends, UTF-8, times local to the store):
     booking_id, date (YYYY-MM-DD), start (HH:MM), end (HH:MM), service, staff, contact_id,
     contact_name, contact_email, contact_phone, status, attendance, payment_status, price, paid,
-    refunded, due, currency, form_responses (a JSON object).
+    refunded, due (plain decimals), currency, form_responses (a JSON object), duration_minutes
+    (real elapsed time, exact across a clock change). A text cell that a
+    spreadsheet would run as a formula (starting with = + - @, TAB, CR, or spaces and then one of
+    = + - @) is written with a leading '; --raw writes it as it is.
 
     json/ndjson: the booking JSON keys plus service, staff, contact_name, contact_email,
-    contact_phone. ics: one VEVENT per booking with the store's VTIMEZONE.
+    contact_phone. ics: an RFC 5545 feed (METHOD:PUBLISH), one VEVENT per booking with the store's
+    VTIMEZONE, times in the autumn fold in UTC; each UID carries the store's id, which a store that
+    has none gets from its first ics or vcf export (one write to bookctl.toml).
     """
-    from bookctl.output import Format, emit_rows
+    from bookctl.output import Format, emit_rows, write_csv
     from bookctl.services.exports import (
         BOOKING_CSV_COLUMNS,
         BookingFilter,
         booking_csv_row,
         booking_records,
         period,
-        write_csv,
     )
 
+    _check_output(output)
     ctx = app_context(store)
+    if fmt is BookingFormat.ics:  # a bad period or filter is refused before a store id is minted
+        with ctx.store().read() as uow:
+            period(uow, date_from=date_from, date_to=date_to, week=week, month=month)
+            BookingFilter(uow, attendance=attendance, status=status, service=service, staff=staff,
+                          contact=contact, labels=label)
+    store_id = _store_id(ctx) if fmt is BookingFormat.ics else ""
     with ctx.store().read() as uow:
         days = period(uow, date_from=date_from, date_to=date_to, week=week, month=month)
         keep = BookingFilter(uow, attendance=attendance, status=status, service=service, staff=staff,
                              contact=contact, labels=label)
-        records = booking_records(uow, days, keep, progress=_progress if sys.stderr.isatty() else None)
+        records = booking_records(uow, days, keep, progress=_progress if sys.stderr.isatty() else None,
+                                  calendar=fmt is BookingFormat.ics)
 
         def write(out):  # noqa: ANN001, ANN202
             if fmt is BookingFormat.csv:
@@ -109,7 +148,8 @@ def export_bookings(
                 from bookctl.services.ics import write_ics
 
                 return write_ics(records, out, zone_name=uow.settings.business.timezone,
-                                 business=uow.settings.business.name, now=ctx.clock(), days=days)
+                                 business=uow.settings.business.name, store_id=store_id,
+                                 organizer_email=uow.settings.email.sender, now=ctx.clock(), days=days)
             counted = _Counter(records)
             emit_rows(counted, Format(fmt.value), out=out)
             return counted.count
@@ -138,16 +178,19 @@ def export_contacts(
 ) -> None:
     """Contacts in id order.
 
-    csv columns: id, first_name, last_name, email, phone, address, emails, phones, addresses,
-    company, position, language, tax_id, birthday, labels (lists joined with '; '),
+    csv columns (as for bookings: RFC 4180, CRLF, formula-like text with a leading ' unless --raw):
+    id, first_name, last_name, email, phone, address, emails, phones, addresses, company,
+    position, language, tax_id, birthday, labels (lists as JSON arrays, such as ["VIP"]),
     custom_fields (a JSON object), created_at. json/ndjson: the contact JSON keys. vcf: vCard 4.0
     with every email, phone and address, company, title, birthday, language, labels as CATEGORIES
-    and custom fields as NOTE.
+    and custom fields as NOTE, a UID of the store's id and the contact's, and REV.
     """
-    from bookctl.output import Format, emit_rows
-    from bookctl.services.exports import CONTACT_CSV_COLUMNS, contact_csv_row, contact_records, write_csv
+    from bookctl.output import Format, emit_rows, write_csv
+    from bookctl.services.exports import CONTACT_CSV_COLUMNS, contact_csv_row, contact_records
 
+    _check_output(output)
     ctx = app_context(store)
+    store_id = _store_id(ctx) if fmt is ContactFormat.vcf else ""
     with ctx.store().read() as uow:
         pairs = contact_records(uow, labels=label)
 
@@ -157,7 +200,7 @@ def export_contacts(
             if fmt is ContactFormat.vcf:
                 from bookctl.services.vcard import write_vcards
 
-                return write_vcards((c for c, _ in pairs), out, uow.settings.business.name)
+                return write_vcards((c for c, _ in pairs), out, store_id)
             counted = _Counter(view for _, view in pairs)
             emit_rows(counted, Format(fmt.value), out=out)
             return counted.count

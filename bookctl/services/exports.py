@@ -7,11 +7,10 @@ cached by the unit of work while streaming: bounded by the number of contacts, n
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TextIO
+from typing import Any
 
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import ATTENDANCE_VALUES, Contact
@@ -20,13 +19,13 @@ from bookctl.services.contacts import fold, list_contacts
 from bookctl.services.setup import find_service, find_staff
 from bookctl.services.views import booking_view, contact_view
 from bookctl.storage.base import UnitOfWork
-from bookctl.timeutil import day_bounds, load_zone, parse_date
+from bookctl.timeutil import check_year, day_bounds, load_zone, parse_date
 
 # The CSV columns of `export bookings`, in order (documented in the command's help).
 BOOKING_CSV_COLUMNS = (
     "booking_id", "date", "start", "end", "service", "staff", "contact_id", "contact_name", "contact_email",
     "contact_phone", "status", "attendance", "payment_status", "price", "paid", "refunded", "due", "currency",
-    "form_responses",
+    "form_responses", "duration_minutes",
 )
 CONTACT_CSV_COLUMNS = (
     "id", "first_name", "last_name", "email", "phone", "address", "emails", "phones", "addresses", "company",
@@ -47,6 +46,7 @@ def period(uow: UnitOfWork, *, date_from: str | None = None, date_to: str | None
         try:
             if not match:
                 raise ValueError
+            check_year(int(match.group(1)), week, "--week")
             first = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
         except ValueError:
             raise UsageError(f"--week {week!r} is not an ISO week; use YYYY-Www, such as 2026-W48") from None
@@ -55,6 +55,7 @@ def period(uow: UnitOfWork, *, date_from: str | None = None, date_to: str | None
         match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise UsageError(f"--month {month!r} is not a month; use YYYY-MM, such as 2026-11")
+        check_year(int(match.group(1)), month, "--month")
         first = date(int(match.group(1)), int(match.group(2)), 1)
         following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         return first, following - timedelta(days=1)
@@ -106,10 +107,14 @@ def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
 
 
 def booking_records(uow: UnitOfWork, days: tuple[date, date] | None, keep: BookingFilter,
-                    progress: Callable[[int, date], None] | None = None) -> Iterator[dict[str, Any]]:
-    """Export records (booking JSON keys plus service, staff and contact details), ordered by start."""
+                    progress: Callable[[int, date], None] | None = None,
+                    calendar: bool = False) -> Iterator[dict[str, Any]]:
+    """Export records (booking JSON keys plus service, staff and contact details), ordered by start.
+    With `calendar`, each also carries what an iCalendar event needs: `sequence` and `staff_email`."""
     if days is None:
         return
+    if calendar:
+        from bookctl.services.ics import sequence
     zone = load_zone(uow.settings.business.timezone)
     start, end = day_bounds(days[0], zone)[0], day_bounds(days[1], zone)[1]
     buffered: list[tuple[datetime, str, dict[str, Any]]] = []
@@ -130,7 +135,11 @@ def booking_records(uow: UnitOfWork, days: tuple[date, date] | None, keep: Booki
             view = booking_view(booking, session, zone)
             contact = _contact(uow, booking.contact_id)
             if keep.keeps(view, contact):
-                buffered.append((session.start, booking.id, _record(uow, view, contact)))
+                record = _record(uow, view, contact)
+                if calendar:
+                    staff = uow.settings.staff.get(session.staff_id or "")
+                    record.update(sequence=sequence(booking), staff_email=staff.email if staff else None)
+                buffered.append((session.start, booking.id, record))
     yield from _flush(buffered)
     if progress and current is not None:
         progress(done + len(buffered), current)
@@ -166,29 +175,18 @@ def _record(uow: UnitOfWork, view: dict[str, Any], contact: Contact | None) -> d
     }
 
 
-def booking_csv_row(record: dict[str, Any]) -> list[str]:
-    """A record as the CSV columns: local date, HH:MM times, amounts without currency, forms as JSON."""
+def booking_csv_row(record: dict[str, Any]) -> list[Any]:
+    """A record as the CSV columns' values (`output.write_csv` writes them): local date, HH:MM times,
+    money for the amounts, the currency, the form answers as an object, and the real elapsed minutes
+    (on the night the clocks go back, 02:30 to 02:15 is 45 minutes; the wall times alone would say -15)."""
     return [
         record["id"], record["start"][:10], record["start"][11:16], record["end"][11:16], record["service"],
-        record["staff"] or "", record["contact_id"], record["contact_name"] or "", record["contact_email"] or "",
-        record["contact_phone"] or "", record["status"], record["attendance"], record["payment_status"],
-        record["price"]["amount"], record["paid"]["amount"], record["refunded"]["amount"], record["due"]["amount"],
-        record["price"]["currency"],
-        json.dumps(record["form_responses"], ensure_ascii=False, sort_keys=True) if record["form_responses"] else "",
+        record["staff"], record["contact_id"], record["contact_name"], record["contact_email"],
+        record["contact_phone"], record["status"], record["attendance"], record["payment_status"],
+        record["price"], record["paid"], record["refunded"], record["due"], record["price"]["currency"],
+        record["form_responses"],
+        int((datetime.fromisoformat(record["end"]) - datetime.fromisoformat(record["start"])).total_seconds() // 60),
     ]
-
-
-def write_csv(header: Iterable[str], rows: Iterable[list[str]], out: TextIO) -> int:
-    """The header, then one line per row (RFC 4180 quoting); returns the row count."""
-    import csv
-
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    count = 0
-    for row in rows:
-        writer.writerow(row)
-        count += 1
-    return count
 
 
 def contact_records(uow: UnitOfWork, labels: list[str] | None = None) -> Iterator[tuple[Contact, dict[str, Any]]]:
@@ -198,16 +196,7 @@ def contact_records(uow: UnitOfWork, labels: list[str] | None = None) -> Iterato
         yield contact, contact_view(contact, zone)
 
 
-def contact_csv_row(record: dict[str, Any]) -> list[str]:
-    """A contact as the CSV columns: lists joined with '; ', custom fields as JSON."""
-    cells = []
-    for column in CONTACT_CSV_COLUMNS:
-        value = record.get(column)
-        if isinstance(value, list):
-            cells.append("; ".join(value))
-        elif isinstance(value, dict):
-            cells.append(json.dumps(value, ensure_ascii=False, sort_keys=True) if value else "")
-        else:
-            cells.append("" if value is None else str(value))
-    return cells
-
+def contact_csv_row(record: dict[str, Any]) -> list[Any]:
+    """A contact as the CSV columns' values (`output.write_csv` writes lists as JSON arrays, custom
+    fields as a JSON object)."""
+    return [record.get(column) for column in CONTACT_CSV_COLUMNS]

@@ -11,6 +11,7 @@ import pty
 import signal
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from bookctl.storage.stores import open_store
 from tests.conftest import NOW, tree_digest
 
 HEADER = ("booking_id,date,start,end,service,staff,contact_id,contact_name,contact_email,contact_phone,status,"
-          "attendance,payment_status,price,paid,refunded,due,currency,form_responses")
+          "attendance,payment_status,price,paid,refunded,due,currency,form_responses,duration_minutes")
 
 
 @pytest.fixture
@@ -140,13 +141,17 @@ def test_csv_and_json_exports_of_a_period_agree(ok, calendar):
             "booking_id": record["id"], "date": record["start"][:10], "start": record["start"][11:16],
             "end": record["end"][11:16], "service": record["service"], "staff": record["staff"] or "",
             "contact_id": record["contact_id"], "contact_name": record["contact_name"],
-            "contact_email": record["contact_email"] or "", "contact_phone": record["contact_phone"] or "",
+            "contact_email": record["contact_email"] or "",
+            # "+39 ..." would start a formula in a spreadsheet: text cells starting with + get a '
+            "contact_phone": "'" + record["contact_phone"] if record["contact_phone"] else "",
             "status": record["status"], "attendance": record["attendance"],
             "payment_status": record["payment_status"], "price": record["price"]["amount"],
             "paid": record["paid"]["amount"], "refunded": record["refunded"]["amount"],
             "due": record["due"]["amount"], "currency": record["price"]["currency"],
             "form_responses": json.dumps(record["form_responses"], ensure_ascii=False, sort_keys=True)
             if record["form_responses"] else "",
+            "duration_minutes": str(int((datetime.fromisoformat(record["end"])
+                                         - datetime.fromisoformat(record["start"])).total_seconds() // 60)),
         }
     first = rows[0]
     assert (first["date"], first["start"], first["end"], first["service"], first["staff"]) == (
@@ -197,7 +202,8 @@ def test_ics_parses_back_with_one_event_per_booking_in_the_stores_zone(ok, calen
     assert str(zone["TZID"]) == "Europe/Rome"
     events = parsed.walk("VEVENT")
     ids = calendar["ids"]
-    assert [str(e["UID"]) for e in events] == [f"{ids[k]}@bookctl" for k in ("monday", "monday_ivan", "friday")]
+    # The store's id scopes each UID (tests/cli/test_real_clients.py): another store has a b-... too.
+    assert [str(e["UID"]).partition("@")[0] for e in events] == [ids[k] for k in ("monday", "monday_ivan", "friday")]
     monday = events[0]
     start = monday.decoded("DTSTART")
     assert start.isoformat() == "2026-11-23T00:30:00+01:00" and str(start.tzinfo) == "Europe/Rome"
@@ -280,7 +286,7 @@ def test_contacts_label_filter_and_csv_json_agree(ok, calendar):
     rows = csv_rows(ok("export", "contacts", "--label", "yoga flow"))
     records = json.loads(ok("export", "contacts", "--label", "yoga flow", "--format", "json"))
     assert [r["id"] for r in rows] == [r["id"] for r in records] == [calendar["ada"], calendar["noa"], calendar["ivan"]]
-    assert rows[0]["labels"] == "; ".join(records[0]["labels"])
+    assert json.loads(rows[0]["labels"]) == records[0]["labels"]
     assert rows[0]["email"] == records[0]["email"] == "ada@example.com"
     assert ok("export", "contacts", "--label", "nobody") == (
         "id,first_name,last_name,email,phone,address,emails,phones,addresses,company,position,language,tax_id,"
@@ -372,3 +378,14 @@ def test_progress_goes_to_stderr_only_when_it_is_a_terminal(store, bookctl, tmp_
     assert child.returncode == 0
     assert b"exporting: 40 bookings" in terminal
     assert len(child.stdout.decode().splitlines()) == 41  # the header and the rows, nothing else
+
+
+def test_csv_gives_the_real_duration_of_sessions_across_both_clock_changes(ok):
+    ada = json.loads(ok("contact", "add", "--first-name", "Ada", "--format", "json"))["id"]
+    for start in ("2027-03-28 01:30", "2027-10-31T02:30+02:00", "2027-10-31T02:30+01:00"):
+        ok("session", "book", "--service", "physiotherapy", "--contact", ada, "--start", start, "--allow-overlap")
+    rows = csv_rows(ok("export", "bookings", "--from", "2027-03-01", "--to", "2027-11-30"))
+    # Wall times alone would say 105 minutes, -15 minutes and 45 minutes.
+    assert [(r["date"], r["start"], r["end"], r["duration_minutes"]) for r in rows] == [
+        ("2027-03-28", "01:30", "03:15", "45"), ("2027-10-31", "02:30", "02:15", "45"),
+        ("2027-10-31", "02:30", "03:15", "45")]
