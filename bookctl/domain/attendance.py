@@ -29,4 +29,5 @@ def change_attendance(booking: Booking, session: Session, to: str, now: datetime
     if booking.attendance == to:
         return False
     booking.attendance = to  # type: ignore[assignment]
+    booking.revision += 1
     return True

@@ -71,6 +71,9 @@ class Booking(Record):
     form_responses: dict[str, str] = Field(default_factory=dict)
     created_at: AwareDatetime
     cancelled_at: AwareDatetime | None = None
+    # Raised by each change of the booking itself (attendance, cancel, reschedule, erasure of its
+    # answers); with its ledger it is the calendar event's SEQUENCE. Older stores read as 0.
+    revision: int = Field(default=0, ge=0)
     # Its ledger entries, attached by the store that loaded it (they live beside it in its day file).
     _ledger: list[Any] = PrivateAttr(default_factory=list)
 

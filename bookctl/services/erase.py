@@ -96,9 +96,9 @@ def erase_contact(uow: UnitOfWork, now: datetime, contact_id: str) -> Contact:
     _drop_queued_email(uow, contact)
     for booking_id in contact.booking_ids:
         booking = uow.get_booking(booking_id)
-        if booking.form_responses:
-            booking.form_responses = {}
-            uow.save_booking(booking)
+        booking.form_responses = {}
+        booking.revision += 1  # its calendar event loses the client's name: a newer SEQUENCE replaces it
+        uow.save_booking(booking)
     for name, info in Contact.model_fields.items():
         if name not in _KEPT and not info.is_required():
             setattr(contact, name, info.get_default(call_default_factory=True))

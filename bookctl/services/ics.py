@@ -1,23 +1,53 @@
-"""Bookings as an iCalendar file (RFC 5545), written with the icalendar library, one VEVENT each.
+"""Bookings as an iCalendar feed (RFC 5545; METHOD:PUBLISH, RFC 5546), one VEVENT each.
 
-The calendar's head, its VTIMEZONE and each event are serialized one by one, so the file streams
-in bounded memory however many bookings it holds."""
+Times are the store zone's wall clock under its TZID, which the VTIMEZONE describes from the
+zone's own transitions. A wall time the autumn fold makes ambiguous (02:30 happens twice in Rome
+on 2027-10-31) is written in UTC instead, start and end alike: every reader then finds each
+event's true instant and duration. The calendar's head, its VTIMEZONE and each event are
+serialized one by one, so the file streams in bounded memory however many bookings it holds."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, date, datetime
-from typing import Any, TextIO
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bookctl import __version__
 from bookctl.services.vcard import fold
-from bookctl.timeutil import load_zone
+
+if TYPE_CHECKING:
+    from bookctl.domain.models import Booking
+
+# How far apart the VTIMEZONE scan looks at the zone's offset: no zone changes it and back within a
+# day, and a day keeps a 1,100-year calendar's VTIMEZONE to about a second.
+_SCAN_STEP = timedelta(days=1)
+# How far before the period the scan starts, to find the change that began the observance in force.
+_LOOK_BACK = timedelta(days=400)
 
 
-def write_ics(records: Iterable[dict[str, Any]], out: TextIO, *, zone_name: str, business: str, now: datetime,
-              days: tuple[date, date] | None) -> int:
-    """Write a VCALENDAR with the store's VTIMEZONE and one VEVENT per record; returns the event count."""
-    from icalendar import Calendar, Timezone
+def event_uid(booking_id: str, store_id: str) -> str:
+    """A booking's UID: its id, which another store may also have, scoped by this store's id."""
+    return f"{booking_id}@{store_id}.bookctl"
+
+
+def sequence(booking: Booking) -> int:
+    """The booking's SEQUENCE: how often it changed since it was made. Its own fields count in
+    `revision`; each ledger entry recorded for it, and each provider answer settled on one, counts
+    once more (the ledger only grows and an entry settles once, so the sum never goes down)."""
+    entries = booking.ledger_entries
+    return booking.revision + len(entries) + sum(1 for entry in entries if entry.settled_at is not None)
+
+
+def write_ics(records: Iterable[dict[str, Any]], out: TextIO, *, zone_name: str, business: str, store_id: str,
+              organizer_email: str | None, now: datetime, days: tuple[date, date] | None) -> int:
+    """Write a VCALENDAR with the store's VTIMEZONE and one VEVENT per record; returns the event count.
+
+    Each record is an export record with `sequence` and `staff_email` (booking_records(calendar=True)).
+    The ORGANIZER is the business: `organizer_email` (email.sender) when set, else the store's urn:uuid."""
+    from icalendar import Calendar, Parameters
+
+    from bookctl.timeutil import load_zone
 
     calendar = Calendar()
     calendar.add("prodid", f"-//bookctl//bookctl {__version__}//EN")
@@ -33,31 +63,114 @@ def write_ics(records: Iterable[dict[str, Any]], out: TextIO, *, zone_name: str,
     zone = load_zone(zone_name)
     first, last = days if days else (now.date(), now.date())
     # The VTIMEZONE covers the exported period (plus a year after its end for the last DST change).
-    out.write(Timezone.from_tzinfo(zone, tzid=zone_name, first_date=date(first.year, 1, 1),
-                                   last_date=date(last.year + 1, 12, 31)).to_ical().decode("utf-8"))
-    stamp = f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    out.write(vtimezone(zone, zone_name, date(first.year, 1, 1), date(last.year + 1, 12, 31)))
+    address = f"mailto:{organizer_email}" if organizer_email else uuid.UUID(hex=store_id).urn
+    organizer = f"ORGANIZER;{Parameters({'CN': business}).to_ical().decode('utf-8')}:{address}"
+    stamp = _utc(now)
     count = 0
     for record in records:
-        out.write(_event(record, zone, zone_name, stamp))
+        out.write(_event(record, zone, zone_name, store_id, organizer, stamp))
         count += 1
     out.write(end_line)
     return count
 
 
-def _event(record: dict[str, Any], zone: Any, zone_name: str, stamp: str) -> str:
-    """One VEVENT. Values are encoded by icalendar's property types (escaping, date forms); the
+def vtimezone(zone: tzinfo, zone_name: str, first: date, last: date) -> str:
+    """A VTIMEZONE for `zone` from `first` to `last`: one observance per kind of change (offset
+    before, after, name), each change at its onset in the local time before it (RFC 5545 3.6.5)."""
+    from icalendar.prop import vText
+
+    start = datetime(first.year, first.month, first.day, tzinfo=zone).astimezone(UTC)
+    stop = datetime(last.year, last.month, last.day, tzinfo=zone).astimezone(UTC)
+    changes = list(_transitions(zone, start - _LOOK_BACK, stop))
+    earlier = sum(1 for change in changes if change[0] <= start)
+    if earlier:  # what is in force at the start began with the last change before it
+        changes = changes[earlier - 1:]
+    else:  # no change for over a year: the offset in force began from the standard one
+        offset, name, dst = _state(zone, start)
+        changes.insert(0, (start, offset - dst, (offset, name, dst)))
+    observances: dict[tuple[timedelta, timedelta, str, bool], list[datetime]] = {}
+    for moment, before, (after, name, dst) in changes:
+        # Clocks going forward begin summer time, also where the zone calls winter time the
+        # exception (Dublin, Casablanca): readers take DAYLIGHT for the larger offset.
+        summer = after > before if after != before else dst > timedelta(0)
+        # The onset is a wall time on the clock before the change: Rome's spring one is 02:00, not 03:00.
+        observances.setdefault((before, after, name, summer), []).append((moment + before).replace(tzinfo=None))
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{zone_name}"]
+    for (before, after, name, summer), onsets in observances.items():
+        kind = "DAYLIGHT" if summer else "STANDARD"
+        lines += [f"BEGIN:{kind}", f"DTSTART:{onsets[0]:%Y%m%dT%H%M%S}",
+                  *(f"RDATE:{onset:%Y%m%dT%H%M%S}" for onset in onsets[1:]),
+                  f"TZNAME:{vText(name).to_ical().decode('utf-8')}",
+                  f"TZOFFSETFROM:{_offset(before)}", f"TZOFFSETTO:{_offset(after)}", f"END:{kind}"]
+    lines.append("END:VTIMEZONE")
+    return "".join(fold(line) for line in lines)
+
+
+def _state(zone: tzinfo, moment: datetime) -> tuple[timedelta, str, timedelta]:
+    """The offset, abbreviation and summer-time shift in `zone` at the UTC `moment`."""
+    local = moment.astimezone(zone)
+    offset = local.utcoffset() or timedelta(0)
+    return offset, local.tzname() or _offset(offset), local.dst() or timedelta(0)
+
+
+def _transitions(zone: tzinfo, start: datetime, stop: datetime
+                 ) -> Iterator[tuple[datetime, timedelta, tuple[timedelta, str, timedelta]]]:
+    """Each change of `zone` between the UTC instants: (its first UTC second, offset before, state after)."""
+    moment, state = start, _state(zone, start)
+    while moment < stop:
+        ahead = moment + _SCAN_STEP
+        if _state(zone, ahead) == state:
+            moment = ahead
+            continue
+        low, high = moment, ahead  # the change is in (low, high]: halve to the second
+        while high - low > timedelta(seconds=1):
+            middle = low + timedelta(seconds=(high - low) // timedelta(seconds=1) // 2)
+            low, high = (middle, high) if _state(zone, middle) == state else (low, middle)
+        before, state = state[0], _state(zone, high)
+        yield high, before, state
+        moment = high  # scan on from the change: another may follow within the step
+
+
+def _offset(delta: timedelta) -> str:
+    """A UTC offset as +HHMM, or +HHMMSS when it has seconds (an old local mean time)."""
+    seconds = int(delta.total_seconds())
+    sign, seconds = "-" if seconds < 0 else "+", abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02}{minutes:02}{seconds:02}" if seconds else f"{sign}{hours:02}{minutes:02}"
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def _ambiguous(moment: datetime, zone: tzinfo) -> bool:
+    """Whether `moment`'s wall time in `zone` names two instants (the hour the clocks go back)."""
+    wall = moment.astimezone(zone)
+    return wall.replace(fold=1 - wall.fold).utcoffset() != wall.utcoffset()
+
+
+def _times(start: datetime, end: datetime, zone: tzinfo, zone_name: str) -> list[str]:
+    """DTSTART and DTEND: wall clock under the TZID, or both in UTC when either is in the fold."""
+    if _ambiguous(start, zone) or _ambiguous(end, zone):
+        return [f"DTSTART:{_utc(start)}", f"DTEND:{_utc(end)}"]
+    # No TZID on a UTC time (RFC 5545 3.2.19), so the wall time is written without a zone.
+    return [f"DTSTART;TZID={zone_name}:{start.astimezone(zone):%Y%m%dT%H%M%S}",
+            f"DTEND;TZID={zone_name}:{end.astimezone(zone):%Y%m%dT%H%M%S}"]
+
+
+def _event(record: dict[str, Any], zone: tzinfo, zone_name: str, store_id: str, organizer: str, stamp: str) -> str:
+    """One VEVENT. Values are encoded by icalendar's property types (escaping, parameters); the
     lines are folded here, because icalendar's per-character folding is 60 % of a large export."""
     from icalendar import Parameters
-    from icalendar.prop import vDDDTypes, vText
+    from icalendar.prop import vText
 
     def text(value: str) -> str:
         return vText(value).to_ical().decode("utf-8")
 
-    def local(iso_text: str) -> str:
-        # Wall-clock time without a zone: the TZID parameter names it (RFC 5545 3.2.19 forbids a TZID
-        # on a UTC time, which icalendar writes for a zone-aware UTC datetime).
-        wall = datetime.fromisoformat(iso_text).astimezone(zone).replace(tzinfo=None)
-        return vDDDTypes(wall).to_ical().decode("ascii")
+    def attendee(name: str, role: str, email: str) -> str:
+        return f"ATTENDEE;{Parameters({'CN': name, 'ROLE': role}).to_ical().decode('utf-8')}:mailto:{email}"
 
     who = record["contact_name"] or record["contact_id"]
     description = [
@@ -71,17 +184,21 @@ def _event(record: dict[str, Any], zone: Any, zone_name: str, stamp: str) -> str
     ]
     lines = [
         "BEGIN:VEVENT",
-        f"UID:{text(record['id'] + '@bookctl')}",
+        f"UID:{text(event_uid(record['id'], store_id))}",
         f"DTSTAMP:{stamp}",
-        f"DTSTART;TZID={zone_name}:{local(record['start'])}",
-        f"DTEND;TZID={zone_name}:{local(record['end'])}",
+        *_times(datetime.fromisoformat(record["start"]), datetime.fromisoformat(record["end"]), zone, zone_name),
+        # Raised by every change of the booking, so a calendar that has the event replaces it.
+        f"SEQUENCE:{record['sequence']}",
+        f"CREATED:{_utc(datetime.fromisoformat(record['created_at']))}",
         f"SUMMARY:{text(record['service'] + ': ' + who)}",
         f"STATUS:{'CANCELLED' if record['status'] == 'cancelled' else 'CONFIRMED'}",
         f"CATEGORIES:{text(record['service'])}",
         f"DESCRIPTION:{text(chr(10).join(description))}",
+        organizer,
     ]
+    if record["staff"] and record["staff_email"]:
+        lines.append(attendee(record["staff"], "CHAIR", record["staff_email"]))  # runs the session
     if record["contact_email"]:
-        params = Parameters({"CN": who, "ROLE": "REQ-PARTICIPANT"}).to_ical().decode("utf-8")
-        lines.append(f"ATTENDEE;{params}:mailto:{record['contact_email']}")
+        lines.append(attendee(who, "REQ-PARTICIPANT", record["contact_email"]))
     lines.append("END:VEVENT")
     return "".join(fold(line) for line in lines)

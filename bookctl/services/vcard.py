@@ -1,9 +1,13 @@
-"""Contacts as vCard 4.0 (RFC 6350): CRLF line ends, lines folded at 75 octets, values escaped."""
+"""Contacts as vCard 4.0 (RFC 6350): CRLF line ends, lines folded at 75 octets, values escaped.
+
+A card's UID is derived from the store's id and the contact's, so re-importing an export updates
+an address book's cards, and two stores' cards (both have a c-1) never collide in one book."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import UTC
 from typing import TextIO
 
 from bookctl.domain.models import Contact
@@ -39,10 +43,17 @@ def _param(value: str) -> str:
     return '"' + value.replace("^", "^^").replace('"', "^'").replace("\n", "^n") + '"'
 
 
-def card(contact: Contact, uid_scope: str) -> str:
-    """One VCARD for `contact`; `uid_scope` (the business name) keeps UIDs distinct between stores."""
+def card_uid(contact_id: str, store_id: str) -> str:
+    """A contact's UID: a name-based UUID of the store's id and the contact's (stable across exports)."""
+    return uuid.uuid5(_NAMESPACE, f"{store_id}/{contact_id}").urn
+
+
+def card(contact: Contact, store_id: str) -> str:
+    """One VCARD for `contact` of the store whose id is `store_id`."""
     lines = ["BEGIN:VCARD", "VERSION:4.0",
-             f"UID:urn:uuid:{uuid.uuid5(_NAMESPACE, f'{uid_scope}/{contact.id}')}",
+             f"UID:{card_uid(contact.id, store_id)}",
+             # A contact keeps no time of its last edit: its erasure, else its creation, is the latest known.
+             f"REV:{(contact.erased_at or contact.created_at).astimezone(UTC):%Y%m%dT%H%M%SZ}",
              f"FN:{escape(contact.display_name)}",
              f"N:{escape(contact.last_name or '')};{escape(contact.first_name)};;;"]
     emails = [e for e in [contact.email, *contact.emails] if e]
@@ -71,10 +82,10 @@ def card(contact: Contact, uid_scope: str) -> str:
     return "".join(fold(line) for line in lines)
 
 
-def write_vcards(contacts: Iterable[Contact], out: TextIO, uid_scope: str) -> int:
-    """One vCard per contact, one after another; returns how many."""
+def write_vcards(contacts: Iterable[Contact], out: TextIO, store_id: str) -> int:
+    """One vCard per contact, one after another, of the store whose id is `store_id`; returns how many."""
     count = 0
     for contact in contacts:
-        out.write(card(contact, uid_scope))
+        out.write(card(contact, store_id))
         count += 1
     return count

@@ -287,5 +287,10 @@ BEGIN
 END $$;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# A booking's revision: raised by each change of it, the base of its calendar event's SEQUENCE.
+_V4 = """
+ALTER TABLE bookings ADD COLUMN revision integer NOT NULL DEFAULT 0 CHECK (revision >= 0);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 LATEST = len(MIGRATIONS)

@@ -37,9 +37,11 @@ def seeded_store(bookctl, root: Path, *args: str) -> Path:  # noqa: ANN001
 
 
 def store_files(root: Path) -> dict[str, str]:
-    """The digest of what seeding writes: the records, and bookctl.toml but for its database's URL."""
+    """The digest of what seeding writes: the records, and bookctl.toml but for its database's URL
+    and the store's id (each `init` mints its own)."""
     settings = (root / "bookctl.toml").read_text()
     settings = re.sub(r"\n\[storage\]\nurl = .*\n", "\n", settings)
+    settings = re.sub(r'\nid = "[0-9a-f]{32}"\n', "\n", settings)
     return {**records_digest(root), "bookctl.toml": hashlib.sha256(settings.encode()).hexdigest()}
 
 

@@ -124,6 +124,7 @@ def test_an_older_schema_asks_for_store_upgrade_which_brings_it_up(bookctl, pg_s
     # Back to version 1: what a database made by the first release looks like.
     _sql(url, "DROP TRIGGER ledger_refund_within_paid ON ledger; DROP FUNCTION ledger_refund_within_paid(); "
               "ALTER TABLE ledger DROP COLUMN idempotency_key, DROP COLUMN request, DROP COLUMN settled_at; "
+              "ALTER TABLE bookings DROP COLUMN revision; "
               "UPDATE bookctl_schema SET version = 1")
     result = bookctl("contact", "list", "--store", pg_store)
     assert result.exit_code == 4
