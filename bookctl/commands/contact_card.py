@@ -191,14 +191,17 @@ def task_done(task_id: Annotated[str, typer.Argument(help="Task id, e.g. t-3.")]
 
 def contact_attach(
     contact_id: ContactArg,
-    file: Annotated[Path, typer.Argument(help="The file to copy into the store (not a symlink).")],
+    file: Annotated[Path, typer.Argument(help="The regular file to copy into the store (not a symlink, directory, "
+                                              "FIFO or device, nothing under /proc, /sys or /dev).")],
     name: Annotated[Optional[str], typer.Option("--name", help="The name to keep (default: FILE's own name).", show_default=False)] = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Copy a file into the store as an attachment of a contact's card."""
+    from bookctl.domain import values
     from bookctl.services.attachments import attach
 
+    values.path(str(file), "FILE")
     ctx = app_context(store)
     with ctx.store().write() as uow:
         view = attach(uow, ctx.clock(), contact_id, file, name)
@@ -217,15 +220,34 @@ def contact_attachments(contact_id: ContactArg, store: StoreOpt = None, fmt: For
 @attachment_app.command("get")
 def attachment_get(
     attachment_id: Annotated[str, typer.Argument(help="Attachment id, e.g. a-4.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the file (replaced atomically).")],
+    output: Annotated[str, typer.Option("--output", "-o", help="The file to write (atomically), or - for stdout. "
+                                                               "An existing file is kept (exit 1) unless --force.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the --output file if it exists.")] = False,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Write an attachment's bytes to a file."""
+    """Write an attachment's bytes to a file (then show its metadata), or with --output - to stdout
+    (the bytes alone)."""
+    from bookctl.errors import UsageError
+
+    if not output.strip():
+        raise UsageError("--output must name a file, or - for stdout")
+    if output == "-":
+        import sys
+
+        from bookctl.services.attachments import attachment_bytes
+
+        with app_context(store).store().read() as uow:
+            data = attachment_bytes(uow, attachment_id)[2]
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from bookctl.domain import values
     from bookctl.services.attachments import save_attachment
 
+    values.path(output, "--output")
     with app_context(store).store().read() as uow:
-        view = save_attachment(uow, attachment_id, output)
+        view = save_attachment(uow, attachment_id, Path(output), force)
     emit(view, fmt)
 
 

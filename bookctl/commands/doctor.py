@@ -7,8 +7,9 @@ from bookctl.output import Format, emit, emit_rows
 
 
 def doctor(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Check every file and cross-reference, and find payments pending for over an hour; list the
-    problems and exit 4 if there are any."""
+    """Check every file and cross-reference, every amount (not negative, in the store's currency) and
+    every attachment's bytes (against their sha256), and find payments pending for over an hour; list
+    the problems and exit 4 if there are any."""
     from bookctl.errors import StoreError
     from bookctl.services.doctor import diagnose
 

@@ -46,7 +46,8 @@ def outbox_show(
 def outbox_send(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Send every queued message over SMTP (email.mode smtp), removing each once the server accepted it.
 
-    Messages the server did not take stay queued; the command then exits 5 and says why."""
+    Each goes out From email.sender as it is set now. Messages the server did not take (an address
+    that needs SMTPUTF8 the server does not offer, say) stay queued; the command then exits 5 and says why."""
     from bookctl.errors import ProviderError
     from bookctl.services.delivery import deliver
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bookctl.domain import values
 from bookctl.domain.cards import Attachment
 from bookctl.errors import NotFoundError, RuleError, StoreError, UsageError
 from bookctl.services.contacts import live_contact
@@ -24,18 +25,51 @@ def check_attachment_name(name: str) -> str:
     """A plain file name: no directories, no `..`, not absolute, no control characters."""
     cleaned = name.strip()
     if not cleaned or cleaned in (".", ".."):
-        raise UsageError(f"attachment name {name!r} is not a file name")
+        raise UsageError(f"attachment name {values.shown(name)} is not a file name")
     if "/" in cleaned or "\\" in cleaned or (len(cleaned) > 1 and cleaned[1] == ":"):
-        raise UsageError(f"attachment name {name!r} must be a plain file name, without directories or a drive")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in cleaned):
-        raise UsageError(f"attachment name {name!r} must not contain control characters")
-    if len(cleaned) > 255:
-        raise UsageError("attachment name is longer than 255 characters")
+        raise UsageError(f"attachment name {values.shown(name)} must be a plain file name, without directories or a drive")
+    values.name(cleaned, "the attachment name", 255)  # no control, separator or bidi character (a spoofed .exe)
+    if len(cleaned.encode()) > values.PATH_PART_LIMIT:
+        raise UsageError("the attachment name is longer than 255 bytes")
     return cleaned
 
 
+# Kernel views, not documents: /proc/self/environ would copy the environment's secrets into the store.
+SYSTEM_TREES = ("/proc", "/sys", "/dev")
+
+
+def _system_tree(path: Path) -> str | None:
+    """The system tree (/proc, /sys, /dev) that `path` is in, as given or once every link is resolved."""
+    for candidate in (os.path.abspath(path), os.path.realpath(path)):
+        for tree in SYSTEM_TREES:
+            if candidate == tree or candidate.startswith(tree + "/"):
+                return tree
+    return None
+
+
+def _system_devices() -> set[int]:
+    """The devices of the mounted /proc, /sys and /dev: a bind mount elsewhere is caught by them."""
+    try:
+        root = os.stat("/").st_dev
+    except OSError:
+        return set()
+    found = set()
+    for tree in SYSTEM_TREES:
+        try:
+            device = os.stat(tree).st_dev
+        except OSError:
+            continue
+        if device != root:  # a tree that is only a directory of the root file system holds documents too
+            found.add(device)
+    return found
+
+
 def _read_source(path: Path, limit: int) -> bytes:
-    """The file's bytes; a symlink, a non-regular file or one over `limit` is refused."""
+    """The file's bytes; a symlink, a non-regular file, a system file or one over `limit` is refused."""
+    tree = _system_tree(path)
+    if tree is not None:
+        raise UsageError(f"FILE {str(path)!r} is under {tree}, a view of the system rather than a document; "
+                         "attach a regular file")
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -45,15 +79,21 @@ def _read_source(path: Path, limit: int) -> bytes:
     if stat.S_ISLNK(info.st_mode):
         raise UsageError(f"FILE {str(path)!r} is a symlink; attach the file it points to")
     if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"FILE {str(path)!r} is not a regular file")
+        raise UsageError(f"FILE {str(path)!r} is not a regular file (a directory, FIFO or device); "
+                         "attach a regular file")
     _check_size(path, info.st_size, limit)
     try:  # O_NOFOLLOW: the path cannot be swapped for a symlink between the check and the read
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise UsageError(f"FILE {str(path)!r} cannot be read: {exc.strerror}") from None
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise UsageError(f"FILE {str(path)!r} is not a regular file")
+        opened = os.fstat(handle.fileno())
+        if not stat.S_ISREG(opened.st_mode):
+            raise UsageError(f"FILE {str(path)!r} is not a regular file (a directory, FIFO or device); "
+                             "attach a regular file")
+        if opened.st_dev in _system_devices():
+            raise UsageError(f"FILE {str(path)!r} is on a system file system (/proc, /sys or /dev); "
+                             "attach a regular file")
         data = handle.read(limit + 1)
     _check_size(path, len(data), limit)
     return data
@@ -106,18 +146,44 @@ def find_attachment(uow: UnitOfWork, attachment_id: str) -> tuple[Attachment, st
     return found, owner
 
 
-def save_attachment(uow: UnitOfWork, attachment_id: str, output: Path) -> dict[str, Any]:
-    """Write the attachment's bytes to `output` atomically, after checking them against their sha256."""
-    import hashlib
-
-    from bookctl.services.views import attachment_view
-    from bookctl.storage.files import write_atomic
-    from bookctl.timeutil import load_zone
-
+def attachment_bytes(uow: UnitOfWork, attachment_id: str) -> tuple[Attachment, str, bytes]:
+    """(the attachment, its contact id, its bytes), the bytes checked against their size and sha256."""
     attachment, owner = find_attachment(uow, attachment_id)
     data = uow.read_blob(attachment.id)
-    if len(data) != attachment.size or hashlib.sha256(data).hexdigest() != attachment.sha256:
-        raise StoreError(f"{uow.blob_path(attachment.id)}: does not match its sha256; the file is damaged")  # type: ignore[attr-defined]
+    if not matches(attachment, data):
+        raise StoreError(f"{stored_where(uow, attachment.id)}: does not match its sha256; the file is damaged")
+    return attachment, owner, data
+
+
+def matches(attachment: Attachment, data: bytes) -> bool:
+    """Whether `data` are the bytes attached: the size and sha256 recorded at attach time."""
+    import hashlib
+
+    return len(data) == attachment.size and hashlib.sha256(data).hexdigest() == attachment.sha256
+
+
+def stored_where(uow: UnitOfWork, attachment_id: str) -> str:
+    """Where the attachment's bytes are kept, for a message: its file, or its database row."""
+    blob_path = getattr(uow, "blob_path", None)  # a file store's; PostgreSQL keeps the bytes in a table
+    if blob_path is None:
+        return f"database table attachment_blobs, row {attachment_id}"
+    return str(blob_path(attachment_id))
+
+
+def attachment_metadata(uow: UnitOfWork, attachment: Attachment, owner: str) -> dict[str, Any]:
+    """The attachment's JSON view."""
+    from bookctl.services.views import attachment_view
+    from bookctl.timeutil import load_zone
+
+    return attachment_view(attachment, owner, load_zone(uow.settings.business.timezone))
+
+
+def save_attachment(uow: UnitOfWork, attachment_id: str, output: Path, force: bool = False) -> dict[str, Any]:
+    """Write the attachment's bytes to `output` atomically, after checking them against their sha256.
+    An existing `output` is replaced only with `force` (RuleError otherwise, before anything is written)."""
+    from bookctl.storage.files import write_atomic
+
+    attachment, owner, data = attachment_bytes(uow, attachment_id)
     root = getattr(uow, "root", None)  # a store kept in files: writing into it would bypass the journal
     if root is not None and output.resolve().is_relative_to(Path(root).resolve()):
         raise UsageError(f"--output {str(output)!r} is inside the store; write the attachment somewhere else")
@@ -125,8 +191,10 @@ def save_attachment(uow: UnitOfWork, attachment_id: str, output: Path) -> dict[s
         raise UsageError(f"--output {str(output)!r} is a directory; name the file to write")
     if not output.parent.is_dir():
         raise UsageError(f"--output {str(output)!r}: the directory {str(output.parent)!r} does not exist")
+    if not force and os.path.lexists(output):  # lexists: a dangling symlink is something to keep too
+        raise RuleError(f"--output {str(output)!r} already exists; add --force to replace it")
     try:
         write_atomic(output, data)
     except OSError as exc:
         raise UsageError(f"--output {str(output)!r} cannot be written: {exc.strerror}") from None
-    return {**attachment_view(attachment, owner, load_zone(uow.settings.business.timezone)), "output": str(output)}
+    return {**attachment_metadata(uow, attachment, owner), "output": str(output)}

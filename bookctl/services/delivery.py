@@ -8,9 +8,71 @@ from typing import Any
 from bookctl.domain.settings import EmailSettings
 from bookctl.errors import UsageError
 from bookctl.errors import BookctlError
-from bookctl.services.mail import PASSWORD_ENV, message_summary, parse_message, smtp_password, smtp_problem
+from bookctl.services.mail import (
+    PASSWORD_ENV,
+    PLACEHOLDER_SENDER,
+    mail_address,
+    message_summary,
+    parse_message,
+    smtp_password,
+    smtp_problem,
+    wire_address,
+)
 
 TIMEOUT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Wire:
+    """One queued message as it goes to the server: envelope, bytes, and whether it needs SMTPUTF8."""
+
+    sender: str
+    recipients: list[str]
+    data: bytes
+    smtputf8: bool
+
+
+def on_the_wire(data: bytes, sender: str) -> Wire:
+    """The queued message with the sender resolved now: its From is `sender` (a message queued while
+    email.sender was unset carries a placeholder), a placeholder Message-ID takes the sender's domain,
+    and every envelope address has its domain in IDNA form. ValueError for an address that has none."""
+    from email import policy
+
+    message = parse_message(data)
+    current = message["From"].addresses[0] if message["From"] is not None and message["From"].addresses else None
+    new_from = mail_address(current.display_name if current is not None else "", sender)
+    recipients = [wire_address(a.addr_spec) for a in (message["To"].addresses if message["To"] is not None else ())]
+    envelope_sender = wire_address(sender)
+    smtputf8 = not data.isascii() or not all(a.isascii() for a in (envelope_sender, *recipients))
+    changed: dict[str, str] = {}
+    if current is None or current.addr_spec != new_from.addr_spec:
+        changed["From"] = str(new_from)
+    message_id = str(message.get("Message-ID", ""))
+    placeholder_domain = "@" + PLACEHOLDER_SENDER.rpartition("@")[2] + ">"
+    if message_id.endswith(placeholder_domain):
+        changed["Message-ID"] = message_id[: -len(placeholder_domain)] + f"@{new_from.domain}>"
+    if changed:
+        header_policy = policy.SMTPUTF8 if smtputf8 else policy.SMTP
+        data = _replace_headers(data, {name.lower().encode(): header_policy.header_factory(name, value)
+                                       .fold(policy=header_policy).encode("utf-8") for name, value in changed.items()})
+    return Wire(envelope_sender, recipients, data, smtputf8)
+
+
+def _replace_headers(data: bytes, folded: dict[bytes, bytes]) -> bytes:
+    """`data` with each header named in `folded` (lower-case) replaced by its folded bytes, in place;
+    the body and every other header byte for byte as they were."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    fields: list[list[bytes]] = []
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1].append(line)  # a folded header's continuation
+        else:
+            fields.append([line])
+    out = []
+    for field in fields:
+        name = field[0].partition(b":")[0].strip().lower()
+        out.append(folded[name].removesuffix(b"\r\n") if name in folded else b"\r\n".join(field))
+    return b"\r\n".join(out) + sep + body
 
 
 @dataclass
@@ -40,13 +102,18 @@ def _connect(settings: EmailSettings, password: str | None) -> Any:
                             local_hostname=local, timeout=TIMEOUT_SECONDS)
         if settings.security == "starttls":
             conn.starttls(context=ssl.create_default_context())
-    if settings.username:
-        try:
+    try:
+        conn.ehlo_or_helo_if_needed()  # what the server offers (SMTPUTF8) is known before the first message
+        if settings.username:
             conn.login(settings.username, password or "")
-        except BaseException:
-            conn.close()
-            raise
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def _where(settings: EmailSettings) -> str:
+    return f"{settings.host}:{settings.port or 'default port'}"
 
 
 def _reason(exc: BaseException) -> str:
@@ -86,7 +153,7 @@ def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None =
         try:
             conn = _connect(settings, password)
         except (OSError, smtplib.SMTPException) as exc:
-            where = f"{settings.host}:{settings.port or 'default port'}"
+            where = _where(settings)
             if isinstance(exc, smtplib.SMTPAuthenticationError):
                 reason = (f"the mail server {where} refused the login of {settings.username}: {_reason(exc)}; "
                           f"check {PASSWORD_ENV}")
@@ -99,9 +166,22 @@ def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None =
         try:
             for n, (message_id, data) in enumerate(messages):
                 row = message_summary(message_id, data)
-                recipients = [a.addr_spec for a in parse_message(data)["To"].addresses]
                 try:
-                    conn.sendmail(settings.sender, recipients, data)
+                    wire = on_the_wire(data, settings.sender or "")
+                    if wire.smtputf8 and not conn.has_extn("smtputf8"):
+                        result.failures.append(
+                            f"{message_id} to {row['to']}: the mail server {_where(settings)} does not offer SMTPUTF8, "
+                            "which an address with non-ASCII characters before the @ needs")
+                        result.rows.append({**row, "status": "kept"})
+                        continue
+                    options = []
+                    if wire.smtputf8:  # RFC 6531: an SMTPUTF8 message is 8-bit too
+                        options = ["SMTPUTF8", *(["BODY=8BITMIME"] if conn.has_extn("8bitmime") else [])]
+                    conn.sendmail(wire.sender, wire.recipients, wire.data, mail_options=options)
+                except ValueError as exc:  # an address with no IDNA form: only this message is affected
+                    result.failures.append(f"{message_id} to {row['to']}: {exc}")
+                    result.rows.append({**row, "status": "kept"})
+                    continue
                 except (OSError, smtplib.SMTPException) as exc:
                     result.failures.append(f"{message_id} to {row['to']}: {_reason(exc)}")
                     result.rows.append({**row, "status": "kept"})

@@ -19,6 +19,7 @@ from bookctl.storage.base import UnitOfWork
 from bookctl.timeutil import load_zone
 
 # Used as From while email.sender is unset: RFC 2606 reserves .invalid, so it can never be delivered to.
+# `outbox send` puts the configured sender in its place: it never goes on the wire.
 PLACEHOLDER_SENDER = "bookings@bookctl.invalid"
 
 
@@ -76,26 +77,57 @@ def build_message(uow: UnitOfWork, now: datetime, contact: Contact, kind: str, v
                   language: str, booking_id: str) -> Any:
     """An EmailMessage (text plus HTML alternative) for `contact`, rendered from `kind`'s templates."""
     from email.message import EmailMessage
-    from email.utils import format_datetime, formataddr, make_msgid
+    from email.utils import format_datetime, make_msgid
 
     rendered = render(uow, kind, language, values)
     settings = uow.settings
     message = EmailMessage()
-    message["From"] = formataddr((settings.business.name, settings.email.sender or PLACEHOLDER_SENDER))
     try:
-        message["To"] = formataddr((contact.display_name, contact.email or ""))
+        message["From"] = mail_address(settings.business.name, settings.email.sender or PLACEHOLDER_SENDER)
+    except ValueError as exc:
+        raise UsageError(f"email.sender {settings.email.sender!r} cannot be written in a message ({exc}); "
+                         "'bookctl config set email.sender studio@example.com'") from None
+    try:
+        message["To"] = mail_address(contact.display_name, contact.email or "")
     except (UnicodeError, ValueError) as exc:
         raise _unwritable(contact, exc) from None
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(now.astimezone(load_zone(settings.business.timezone)))  # the studio's local time
-    sender_domain = (settings.email.sender or PLACEHOLDER_SENDER).rpartition("@")[2]
-    message["Message-ID"] = make_msgid(idstring=booking_id, domain=sender_domain)
+    message["Message-ID"] = make_msgid(idstring=booking_id, domain=message["From"].addresses[0].domain)
     message["X-Bookctl-Kind"] = kind
     message["X-Bookctl-Booking"] = booking_id
     message.set_content(rendered.text, cte=_transfer_encoding(rendered.text))
     message.add_alternative(rendered.html, subtype="html", cte=_transfer_encoding(rendered.html))
     message["Content-Language"] = rendered.language  # after set_content, which clears Content-* headers
     return message
+
+
+def wire_address(addr_spec: str) -> str:
+    """`addr_spec` as it goes on the wire: the domain in its IDNA form (`zoë@例え.jp` ->
+    `zoë@xn--r8jz45g.jp`); ValueError if it has no such form."""
+    from bookctl.domain.values import ascii_domain
+
+    local, at, domain = addr_spec.strip().rpartition("@")
+    wire_domain = ascii_domain(domain) if at and local else None
+    if wire_domain is None:
+        raise ValueError(f"{addr_spec!r} is not an address mail can be sent to")
+    return f"{local}@{wire_domain}"
+
+
+def mail_address(display_name: str, addr_spec: str) -> Any:
+    """A header address (email.headerregistry.Address) with the domain in its IDNA form; the local
+    part stays as it is, UTF-8 if it must (RFC 6532), never an RFC 2047 encoded word."""
+    from email.headerregistry import Address
+
+    local, _, domain = wire_address(addr_spec).rpartition("@")
+    return Address(display_name, local, domain)
+
+
+def needs_smtputf8(message: Any) -> bool:
+    """Whether an address of `message` has a non-ASCII local part: then only SMTPUTF8 can carry it."""
+    return any(not address.username.isascii()
+               for name in ("From", "To", "Cc", "Reply-To") if message[name] is not None
+               for address in message[name].addresses)
 
 
 def _transfer_encoding(text: str) -> str:
@@ -108,11 +140,12 @@ def _transfer_encoding(text: str) -> str:
 
 
 def message_bytes(message: Any) -> bytes:
-    """RFC 5322 bytes with CRLF line ends. The stdlib folds a long header leaving a space before
-    the fold, so readers would unfold it to two spaces ("2026-11-24  è"): drop that space."""
-    from email.policy import SMTP
+    """RFC 5322 bytes with CRLF line ends; 7-bit, unless an address needs SMTPUTF8 (then the headers
+    are UTF-8, RFC 6532). The stdlib folds a long header leaving a space before the fold, so readers
+    would unfold it to two spaces ("2026-11-24  è"): drop that space."""
+    from email.policy import SMTP, SMTPUTF8
 
-    raw = message.as_bytes(policy=SMTP)
+    raw = message.as_bytes(policy=SMTPUTF8 if needs_smtputf8(message) else SMTP)
     head, sep, body = raw.partition(b"\r\n\r\n")
     return head.replace(b" \r\n ", b"\r\n ").replace(b" \r\n\t", b"\r\n\t") + sep + body
 
@@ -170,9 +203,12 @@ def refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Sess
 def parse_message(data: bytes, headers_only: bool = True) -> Any:
     """A stored .eml as an EmailMessage."""
     from email import policy
-    from email.parser import BytesParser
+    from email.parser import BytesParser, Parser
 
-    return BytesParser(policy=policy.default).parsebytes(data, headersonly=headers_only)
+    if data.isascii():
+        return BytesParser(policy=policy.default).parsebytes(data, headersonly=headers_only)
+    # UTF-8 headers (an SMTPUTF8 message): the bytes parser would read them as undecodable bytes.
+    return Parser(policy=policy.default).parsestr(data.decode("utf-8", "surrogateescape"), headersonly=headers_only)
 
 
 def message_summary(message_id: str, data: bytes) -> dict[str, Any]:

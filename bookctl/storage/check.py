@@ -47,6 +47,7 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
     else:
         if counters.contacts < highest:
             yield str(data / "counters.json"), f"contacts is {counters.contacts}, behind contact c-{highest}"
+    yield from _documents_and_cards(uow, data)
     for path in _day_paths(data / "days"):
         if path.name == DAY_INDEX_NAME and path.parent.name.isdigit():
             yield from _lost_days(uow, int(path.parent.name), path)
@@ -64,6 +65,33 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
             continue
         try:
             uow._read_day(day)
+        except StoreError as exc:
+            yield _split(exc, path)
+
+
+def _documents_and_cards(uow: FileUnitOfWork, data: Path) -> Iterator[tuple[str, str]]:
+    """Invoice, quote and card files, and the card index: `doctor` reads them for their amounts and
+    attachments, so each that does not load is listed here rather than stopping it."""
+    from bookctl.storage.payment_files import InvoiceShard, QuoteShard
+
+    for folder, model in (("invoices", InvoiceShard), ("quotes", QuoteShard)):
+        for path in sorted((data / folder).glob("*")) if (data / folder).is_dir() else []:
+            if not (path.suffix == ".json" and path.stem.isdigit()):
+                yield str(path), f"not {'an invoice' if folder == 'invoices' else 'a quote'} file (expected NNNNN.json)"
+                continue
+            try:
+                uow._pay_load(path, model)
+            except StoreError as exc:
+                yield _split(exc, path)
+    cards = data / "cards"
+    for path in sorted(cards.glob("*")) if cards.is_dir() else []:
+        try:
+            if path.name == "index.json":
+                uow.card_index()
+            elif path.suffix == ".json" and path.stem.isdigit():
+                uow._load_card_shard(int(path.stem))
+            else:
+                yield str(path), "not a card file (expected NNNNN.json or index.json)"
         except StoreError as exc:
             yield _split(exc, path)
 

@@ -4,11 +4,12 @@ Layout (every JSON file carries `schema_version`):
     bookctl.toml                      business, policy, services, staff
     data/days/YYYY/YYYY-MM-DD.json    the sessions starting that UTC day, with their bookings
     data/contacts/NNNNN.json          contacts c-(N*256) .. c-(N*256+255)
-    data/counters.json                the last contact, invoice, quote, note, task, attachment numbers
+    data/counters.json                the last contact, invoice, quote, note, task, attachment, message numbers
     data/ledger, invoices, quotes, idempotency: see storage/payment_files.py
     data/cards/..., data/attachments/...   notes, tasks and attachments (see storage/cards.py)
     data/emails/...                   the primary-email index (see storage/emails.py)
-    outbox/m-YYYYMMDD-HHMMSS-N.eml    queued email, RFC 5322 with CRLF line ends, until a server takes it
+    outbox/m-YYYYMMDD-HHMMSS-N.eml    queued email, RFC 5322 with CRLF line ends, until a server takes it;
+                                      N counts every message the store ever queued
 A command touching one booking opens its day file and its contact's shard: a bounded set of
 files, whatever the size of the store.
 """
@@ -97,6 +98,7 @@ class Counters(BaseModel):
     notes: int = Field(default=0, ge=0)
     tasks: int = Field(default=0, ge=0)
     attachments: int = Field(default=0, ge=0)
+    messages: int = Field(default=0, ge=0)  # outbox ids: never reused once a message is sent
 
 
 def read_settings(path: Path) -> Settings:
@@ -512,9 +514,12 @@ class FileUnitOfWork(PaymentFiles, PendingIntentFiles, CardFiles, EmailIndexFile
         self._writable()
         stem = f"m-{created.astimezone(UTC):%Y%m%d-%H%M%S}"
         taken = set(self.outbox_ids()) | {p.stem for p in self._journal.staged if p.parent.name == OUTBOX_DIR}
-        seq = 1
-        while f"{stem}-{seq}" in taken:
+        counters = self._load_counters()
+        seq = counters.messages + 1
+        while f"{stem}-{seq}" in taken:  # a store from before the counter may hold that id already
             seq += 1
+        counters.messages = seq
+        self._stage_counters()
         message_id = f"{stem}-{seq}"
         self._journal.stage(self._outbox_path(message_id), data)
         return message_id

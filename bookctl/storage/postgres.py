@@ -692,9 +692,9 @@ class PostgresUnitOfWork(UnitOfWork):
         self._writable()
         stem = f"m-{created.astimezone(UTC):%Y%m%d-%H%M%S}"
         taken = set(self.outbox_ids())
-        seq = 1
-        while f"{stem}-{seq}" in taken:
-            seq += 1
+        seq = self._next("messages")  # store-wide: an id is never reused once its message is sent
+        while f"{stem}-{seq}" in taken:  # a database from before the counter may hold that id already
+            seq = self._next("messages")
         self._outbox[f"{stem}-{seq}"] = data
         return f"{stem}-{seq}"
 

@@ -68,11 +68,11 @@ def test_attachment_is_stored_under_a_generated_name(bookctl, store, zoe, waiver
     assert [p.relative_to(store).as_posix() for p in stored] == ["data/attachments/00000/a-1.bin"]
 
 
-def test_attachment_get_replaces_an_existing_output_file(bookctl, store, zoe, waiver, tmp_path):
+def test_attachment_get_with_force_replaces_an_existing_output_file(bookctl, store, zoe, waiver, tmp_path):
     ok(bookctl, "contact", "attach", zoe, waiver, "--store", store)
     out = tmp_path / "exists.pdf"
     out.write_bytes(b"old")
-    ok(bookctl, "contact", "attachment", "get", "a-1", "-o", out, "--store", store)
+    ok(bookctl, "contact", "attachment", "get", "a-1", "-o", out, "--force", "--store", store)
     assert out.read_bytes() == waiver.read_bytes()
 
 
