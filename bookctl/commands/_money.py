@@ -25,9 +25,10 @@ def run_money(store: Path | None, command: str, arguments: dict[str, Any], key: 
     ctx = app_context(store)
     with ctx.store().write() as uow:
         now = ctx.clock()
+        typed = arguments
         if key is not None:  # the key's fingerprint compares what the arguments mean, not how they were typed
             arguments = _as_parsed(arguments, uow.settings.business.currency)
-        outcome = idempotent(uow, now, key, command, arguments, lambda: action(uow, now))
+        outcome = idempotent(uow, now, key, command, arguments, lambda: action(uow, now), as_typed=typed)
     if outcome.error is not None:
         raise outcome.error
     return outcome.view

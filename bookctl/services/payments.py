@@ -103,23 +103,28 @@ def entry_view(entry: LedgerEntry, zone: tzinfo) -> dict[str, Any]:
 
 # --- idempotency ----------------------------------------------------------------------------
 
+def _fingerprint(command: str, arguments: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps({"command": command, **arguments}, sort_keys=True).encode()).hexdigest()
+
+
 def idempotent(uow: UnitOfWork, now: datetime, key: str | None, command: str, arguments: dict[str, Any],
-               action: Callable[[], Plan | Outcome]) -> Outcome:
+               action: Callable[[], Plan | Outcome], as_typed: dict[str, Any] | None = None) -> Outcome:
     """Run a money-moving command once per key and carry out what it decided (`money.carry_out`):
     a retry with the same arguments gets the first answer and moves no money; the same key with
     other arguments is a usage error. Failures are not remembered, so a retry after one tries again
-    (and a retry after an unknown outcome resumes its pending intent, key or no key)."""
+    (and a retry after an unknown outcome resumes its pending intent, key or no key). `as_typed`
+    holds the arguments as typed: a key first used before fingerprints held parsed values matches it."""
     if key is None:
         return carry_out(uow, now, action())
     key = values.line(key, "--idempotency-key", 255)
-    fingerprint = hashlib.sha256(json.dumps({"command": command, **arguments}, sort_keys=True).encode()).hexdigest()
+    fingerprint = _fingerprint(command, arguments)
     found = uow.idempotent_result(key)
 
     def remember(view: Any) -> None:  # noqa: ANN401
         uow.remember_result(key, fingerprint, json.dumps(view, ensure_ascii=False))
 
     if found is not None:
-        if found.arguments != fingerprint:
+        if found.arguments not in (fingerprint, _fingerprint(command, as_typed or arguments)):
             raise UsageError(f"idempotency key {key!r} was already used with other arguments; use a new key")
         # Kept as JSON text: the store writes sorted keys, and a retry must print what the first run did.
         first = json.loads(found.result) if isinstance(found.result, str) else found.result

@@ -223,3 +223,23 @@ def test_the_same_key_with_another_amount_is_a_usage_error(run, store, paid_ten)
     line = refused(run, store, 2, "payment", "collect", booking, "--method", "card", "--card", "tok_visa",
                    "--amount", "11", "--idempotency-key", "k")
     assert line == "error: idempotency key 'k' was already used with other arguments; use a new key\n"
+
+
+@pytest.mark.backends("files")  # the key's record is rewritten by hand, as an older bookctl wrote it
+def test_a_key_recorded_with_the_amount_as_typed_still_returns_the_first_payment(ok, run, store, paid_ten):
+    import json
+
+    from bookctl.services.payments import _fingerprint
+
+    booking, first = paid_ten
+    as_typed = _fingerprint("payment collect", {"booking": booking, "method": "card", "amount": "10",
+                                                "provider": None, "card": "tok_visa", "save_card": False})
+    [shard] = (store / "data" / "idempotency").glob("*.json")
+    data = json.loads(shard.read_text(encoding="utf-8"))
+    [record] = data["keys"].values()
+    record["arguments"] = as_typed
+    shard.write_text(json.dumps(data), encoding="utf-8")
+    again = run("payment", "collect", booking, "--method", "card", "--card", "tok_visa", "--amount", "10",
+                "--idempotency-key", "k")
+    assert (again.exit_code, again.json()) == (0, first), again.stderr
+    assert [e["amount"]["amount"] for e in ok("payment", "list", "--booking", booking)] == ["10.00"]
