@@ -86,6 +86,18 @@ def refused(run, store: Path, code: int, *args: str) -> str:  # noqa: ANN001
     return one_error_line(result.stderr)
 
 
+def doctor_problems(bookctl, store: Path) -> list[dict[str, str]]:  # noqa: ANN001
+    """doctor on a store broken by hand: exit 4, one error line, nothing changed; the problem rows."""
+    from tests.conftest import tree_digest
+
+    before = tree_digest(store)
+    done = bookctl("doctor", "--store", store, "--format", "json")
+    assert done.exit_code == 4, (done.stdout, done.stderr)
+    one_error_line(done.stderr)
+    assert tree_digest(store) == before
+    return done.json()
+
+
 def one_error_line(stderr: str) -> str:
     """The single `error: ...` line a refused command prints."""
     assert stderr.startswith("error: "), stderr

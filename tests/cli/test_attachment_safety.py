@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bookctl.cli import app
-from tests.cli._payment_fixtures import one_error_line
+from tests.cli._payment_fixtures import doctor_problems, one_error_line
 from tests.conftest import tree_digest
 
 
@@ -107,16 +107,6 @@ def test_attach_refuses_a_path_that_leads_into_proc_through_a_linked_directory(b
 BLOB = Path("data") / "attachments" / "00000" / "a-1.bin"
 
 
-def doctor_rows(bookctl, store: Path) -> list[dict[str, str]]:  # noqa: ANN001
-    """doctor on a store broken by hand: exit 4, one error line, nothing changed; the problem rows."""
-    before = tree_digest(store)
-    done = bookctl("doctor", "--store", store, "--format", "json")
-    assert done.exit_code == 4, (done.stdout, done.stderr)
-    one_error_line(done.stderr)
-    assert tree_digest(store) == before
-    return done.json()
-
-
 def blob_sql(store: Path, statement: str) -> None:
     import psycopg
 
@@ -135,14 +125,14 @@ def test_doctor_is_ok_with_attachments_as_they_were_attached(bookctl, store, att
 @pytest.mark.backends("files")  # planted in the files by hand
 def test_doctor_finds_an_attachment_whose_file_is_missing(bookctl, store, attached, zoe):
     (store / BLOB).unlink()
-    assert doctor_rows(bookctl, store) == [
+    assert doctor_problems(bookctl, store) == [
         {"file": "attachment a-1", "problem": f"'scan.pdf' of contact {zoe}: its bytes are missing ({store / BLOB})"}]
 
 
 @pytest.mark.backends("files")  # planted in the files by hand
 def test_doctor_finds_an_attachment_whose_file_was_altered(bookctl, store, attached, zoe):
     (store / BLOB).write_bytes(b"X" + attached[1:])  # same size: only the sha256 tells
-    assert doctor_rows(bookctl, store) == [
+    assert doctor_problems(bookctl, store) == [
         {"file": "attachment a-1", "problem": f"'scan.pdf' of contact {zoe}: its bytes do not match the sha256 "
                                               "recorded when it was attached; the file was altered or damaged "
                                               f"({store / BLOB})"}]
@@ -152,14 +142,14 @@ def test_doctor_finds_an_attachment_whose_file_was_altered(bookctl, store, attac
 def test_doctor_lists_a_damaged_card_file_rather_than_stopping_at_it(bookctl, store, attached):
     card = store / "data" / "cards" / "00000.json"
     card.write_bytes(b"{ half a ca")
-    [row] = doctor_rows(bookctl, store)
+    [row] = doctor_problems(bookctl, store)
     assert row["file"] == str(card)
 
 
 @pytest.mark.backends("postgres")  # planted by SQL
 def test_doctor_finds_an_attachment_whose_bytes_are_missing_from_the_database(bookctl, store, attached, zoe):
     blob_sql(store, "DELETE FROM attachment_blobs")
-    assert doctor_rows(bookctl, store) == [
+    assert doctor_problems(bookctl, store) == [
         {"file": "attachment a-1", "problem": f"'scan.pdf' of contact {zoe}: its bytes are missing "
                                               "(database table attachment_blobs, row a-1)"}]
 
@@ -167,7 +157,7 @@ def test_doctor_finds_an_attachment_whose_bytes_are_missing_from_the_database(bo
 @pytest.mark.backends("postgres")  # planted by SQL
 def test_doctor_finds_an_attachment_whose_bytes_were_altered_in_the_database(bookctl, store, attached):
     blob_sql(store, "UPDATE attachment_blobs SET data = 'altered'::bytea")
-    [row] = doctor_rows(bookctl, store)
+    [row] = doctor_problems(bookctl, store)
     assert row["file"] == "attachment a-1" and "do not match the sha256" in row["problem"]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.cli._payment_fixtures import one_error_line
+from tests.cli._payment_fixtures import doctor_problems, one_error_line
 from tests.conftest import database_url_of, tree_digest
 
 DAY = Path("data") / "days" / "2026" / "2026-11-24.json"
@@ -36,16 +36,6 @@ def studio(bookctl, store: Path) -> Path:  # noqa: ANN001
     ok(bookctl, store, "invoice", "pay", "INV-0001", "--method", "bank-transfer")
     ok(bookctl, store, "quote", "create", "--contact", "c-1", "--item", "Course=120")
     return store
-
-
-def problems_after(bookctl, store: Path) -> list[dict[str, str]]:  # noqa: ANN001
-    """Run doctor on a store broken by hand: exit 4, one error line, nothing changed; the rows."""
-    before = tree_digest(store)
-    done = bookctl("doctor", "--store", store, "--format", "json")
-    assert done.exit_code == 4, (done.stdout, done.stderr)
-    one_error_line(done.stderr)
-    assert tree_digest(store) == before
-    return done.json()
 
 
 def edit_json(path: Path, change) -> None:  # noqa: ANN001
@@ -86,19 +76,19 @@ def test_a_store_with_a_ledger_invoices_and_quotes_in_its_currency_is_ok(bookctl
 
 def test_a_negative_service_price_edited_into_the_settings_is_a_problem(bookctl, studio):
     edit_service(studio, 'price = "65.00"', 'price = { minor = -6500, currency = "EUR" }')
-    assert problems_after(bookctl, studio) == [{"file": "service physiotherapy", "problem": "price is negative: -65.00 EUR"}]
+    assert doctor_problems(bookctl, studio) == [{"file": "service physiotherapy", "problem": "price is negative: -65.00 EUR"}]
 
 
 def test_a_service_fee_in_another_currency_is_a_problem(bookctl, studio):
     edit_service(studio, 'no_show_fee = "30.00"', 'no_show_fee = { minor = 3000, currency = "USD" }')
-    assert problems_after(bookctl, studio) == [
+    assert doctor_problems(bookctl, studio) == [
         {"file": "service physiotherapy", "problem": "no show fee is in USD, not the store's currency EUR"}]
 
 
 @pytest.mark.backends("files")  # a PostgreSQL store reads bookctl.toml to find its database: exit 4 before doctor
 def test_a_negative_service_price_written_as_a_decimal_is_a_damaged_settings_file(bookctl, studio):
     edit_service(studio, 'price = "65.00"', 'price = "-65.00"')
-    [row] = problems_after(bookctl, studio)
+    [row] = doctor_problems(bookctl, studio)
     assert row["file"] == str(studio / "bookctl.toml") and "'-65.00' is negative" in row["problem"]
 
 
@@ -110,7 +100,7 @@ def test_a_negative_ledger_amount_is_a_problem(bookctl, studio):
     [booking] = json.loads((studio / DAY).read_text())["bookings"]
     entry = charge_of(json.loads((studio / DAY).read_text()))["id"]
     # One finding: the refunds-within-charges rule is not also tripped by the negative sum.
-    assert problems_after(bookctl, studio) == [
+    assert doctor_problems(bookctl, studio) == [
         {"file": f"booking {booking}", "problem": f"ledger entry {entry} (charge) is negative: -65.00 EUR"}]
 
 
@@ -119,7 +109,7 @@ def test_a_ledger_amount_in_another_currency_is_a_problem(bookctl, studio):
     edit_json(studio / DAY, lambda data: charge_of(data)["amount"].update(currency="USD"))
     [booking] = json.loads((studio / DAY).read_text())["bookings"]
     entry = charge_of(json.loads((studio / DAY).read_text()))["id"]
-    assert problems_after(bookctl, studio) == [
+    assert doctor_problems(bookctl, studio) == [
         {"file": f"booking {booking}", "problem": f"ledger entry {entry} (charge) is in USD, not the store's currency EUR"}]
 
 
@@ -130,20 +120,20 @@ def test_a_negative_booking_price_is_a_problem(bookctl, studio):
             booking["price"]["minor"] = -1
     edit_json(studio / DAY, cut)
     [booking] = json.loads((studio / DAY).read_text())["bookings"]
-    assert problems_after(bookctl, studio) == [{"file": f"booking {booking}", "problem": "price is negative: -0.01 EUR"}]
+    assert doctor_problems(bookctl, studio) == [{"file": f"booking {booking}", "problem": "price is negative: -0.01 EUR"}]
 
 
 @pytest.mark.backends("files")  # planted in the files by hand
 def test_a_negative_invoice_line_is_a_problem(bookctl, studio):
     edit_json(studio / INVOICES, lambda data: data["invoices"]["INV-0001"]["items"][1]["amount"].update(minor=-500))
-    assert problems_after(bookctl, studio) == [
+    assert doctor_problems(bookctl, studio) == [
         {"file": "invoice INV-0001", "problem": "line 2 ('Oil') is negative: -5.00 EUR"}]
 
 
 @pytest.mark.backends("files")  # planted in the files by hand
 def test_the_payment_of_an_invoice_for_no_booking_in_another_currency_is_a_problem(bookctl, studio):
     edit_json(studio / INVOICES, lambda data: data["ledger"]["p-INV-0001-1"]["amount"].update(currency="GBP"))
-    assert problems_after(bookctl, studio) == [
+    assert doctor_problems(bookctl, studio) == [
         {"file": "invoice INV-0001", "problem": "ledger entry p-INV-0001-1 (charge) is in GBP, not the store's currency EUR"}]
 
 
@@ -153,7 +143,7 @@ def test_a_quote_line_and_total_in_another_currency_are_a_problem_each(bookctl, 
         quote = data["quotes"]["Q-0001"]
         quote["items"][0]["amount"]["currency"] = quote["total"]["currency"] = "USD"
     edit_json(studio / QUOTES, dollars)
-    assert problems_after(bookctl, studio) == [
+    assert doctor_problems(bookctl, studio) == [
         {"file": "quote Q-0001", "problem": "line 1 ('Course') is in USD, not the store's currency EUR"},
         {"file": "quote Q-0001", "problem": "the total is in USD, not the store's currency EUR"}]
 
@@ -161,7 +151,7 @@ def test_a_quote_line_and_total_in_another_currency_are_a_problem_each(bookctl, 
 @pytest.mark.backends("files")  # about the files themselves
 def test_a_damaged_invoice_file_is_listed_as_a_damaged_file(bookctl, studio):
     (studio / INVOICES).write_bytes(b"{ half an invo")
-    [row] = problems_after(bookctl, studio)
+    [row] = doctor_problems(bookctl, studio)
     assert row["file"] == str(studio / INVOICES)
 
 
@@ -172,14 +162,14 @@ def test_a_negative_invoice_line_set_by_sql_is_a_problem(bookctl, studio):
     [(items,)] = sql(studio, "SELECT items FROM invoices WHERE id = 'INV-0001'")
     items[1]["amount"]["minor"] = -500
     sql(studio, "UPDATE invoices SET items = %s WHERE id = 'INV-0001'", [json.dumps(items)])
-    assert problems_after(bookctl, studio) == [
+    assert doctor_problems(bookctl, studio) == [
         {"file": "invoice INV-0001", "problem": "line 2 ('Oil') is negative: -5.00 EUR"}]
 
 
 @pytest.mark.backends("postgres")  # planted by SQL
 def test_a_quote_total_in_another_currency_set_by_sql_is_a_problem(bookctl, studio):
     sql(studio, "UPDATE quotes SET total_currency = 'USD' WHERE id = 'Q-0001'")
-    assert problems_after(bookctl, studio) == [
+    assert doctor_problems(bookctl, studio) == [
         {"file": "quote Q-0001", "problem": "the total is in USD, not the store's currency EUR"}]
 
 
