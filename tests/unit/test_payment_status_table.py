@@ -8,6 +8,8 @@ that came in, and whether an invoice for it is open. The first row that holds de
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bookctl.domain.payments import payment_status
 
@@ -47,3 +49,52 @@ def test_the_table_has_every_row_and_every_status_of_the_contract():
     rows = {p.values[0] for p in TABLE}
     statuses = {p.values[-1] for p in TABLE}
     assert (rows, statuses) == (set(range(1, 9)), CONTRACT_STATUSES)
+
+
+# --- properties over every figure, not only the table's examples -----------------------------------
+
+cents = st.integers(min_value=0, max_value=10**9)
+
+
+@st.composite
+def figures(draw):  # noqa: ANN001, ANN201
+    """Figures a ledger can produce: refunds never exceed what came in; a deposit is part of it."""
+    charged = draw(cents)
+    refunded = draw(st.integers(min_value=0, max_value=charged))
+    price = draw(st.integers(min_value=1, max_value=10**9))
+    owed = draw(st.sampled_from([price, 0, draw(st.integers(min_value=0, max_value=price))]))
+    deposit = draw(st.integers(min_value=0, max_value=charged))
+    return {"charged": charged, "refunded": refunded, "price": price, "owed": owed, "deposit": deposit,
+            "invoiced": draw(st.booleans())}
+
+
+@settings(derandomize=True, database=None, max_examples=500)
+@given(figures())
+def test_every_status_is_one_the_contract_names(given_figures):
+    assert payment_status(**given_figures) in CONTRACT_STATUSES
+
+
+@settings(derandomize=True, database=None, max_examples=500)
+@given(figures(), cents)
+def test_money_that_went_back_and_came_in_again_leaves_the_status_as_the_net_says(given_figures, again):
+    # A full refund and the same amount paid again: charged and refunded both rise, the net does not.
+    after = payment_status(**{**given_figures, "charged": given_figures["charged"] + again,
+                              "refunded": given_figures["refunded"] + again})
+    net = given_figures["charged"] - given_figures["refunded"]
+    if net >= given_figures["price"] and net >= given_figures["owed"]:
+        assert after == "paid"
+    if net == 0 and given_figures["charged"] + again > 0:
+        assert after == "refunded"
+
+
+@settings(derandomize=True, database=None, max_examples=500)
+@given(figures())
+def test_paid_means_the_net_covers_what_is_owed_and_refunded_means_nothing_is_kept(given_figures):
+    status = payment_status(**given_figures)
+    net = given_figures["charged"] - given_figures["refunded"]
+    if status == "paid":
+        assert net >= given_figures["owed"] and net > 0
+    if status == "refunded":
+        assert net == 0 and given_figures["refunded"] > 0
+    if status in ("not_paid", "invoiced") and given_figures["charged"] > 0:
+        assert status == "invoiced" and net < given_figures["owed"]
