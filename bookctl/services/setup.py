@@ -297,8 +297,9 @@ def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: s
     service = find_service(uow.settings, ref)
     currency = uow.settings.business.currency
     if name is not None:
+        name = values.name(name, "the service name")
         check_name_free(uow.settings.services.values(), name, "service", ignore=service.id)
-        service.name = values.name(name, "the service name")
+        service.name = name
     if price is not None:
         service.price = Money.parse(price, currency, what="--price")
     if duration is not None:
@@ -337,7 +338,7 @@ def add_staff(uow: UnitOfWork, name: str, email: str | None = None) -> Staff:
     settings = uow.settings
     name = values.name(name, "the staff name")
     check_name_free(settings.staff.values(), name, "staff member")
-    staff = Staff(id=unique_slug(name, settings.staff, f"staff-{len(settings.staff) + 1}"), name=name.strip(),
+    staff = Staff(id=unique_slug(name, settings.staff, f"staff-{len(settings.staff) + 1}"), name=name,
                   email=None if email is None else check_email(email, "--email"))
     settings.staff[staff.id] = staff
     uow.save_settings()
