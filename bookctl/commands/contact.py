@@ -39,7 +39,8 @@ def contact_add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a contact."""
-    from bookctl.services.calendar import today, zone_of
+    from bookctl.services.calendar import today
+    from bookctl.services.lookups import zone_of
     from bookctl.services.contacts import add_contact
     from bookctl.services.views import contact_view
 
@@ -62,7 +63,7 @@ def contact_list(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List contacts."""
-    from bookctl.services.calendar import zone_of
+    from bookctl.services.lookups import zone_of
     from bookctl.services.contacts import list_contacts
     from bookctl.services.views import contact_view
 
@@ -106,7 +107,8 @@ def contact_edit(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a contact's details."""
-    from bookctl.services.calendar import today, zone_of
+    from bookctl.services.calendar import today
+    from bookctl.services.lookups import zone_of
     from bookctl.services.contacts import edit_contact
     from bookctl.services.views import contact_view
 
@@ -130,14 +132,14 @@ def contact_delete(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Delete a contact who has no bookings, or --erase one who has (irreversible)."""
-    from bookctl.services.calendar import zone_of
+    from bookctl.services.lookups import zone_of
     from bookctl.services.erase import check_deletable, check_erasable, delete_contact, erase_contact
     from bookctl.services.views import contact_view
 
     ctx = app_context(store)
     target = ctx.store()
     with target.read() as uow:  # check before asking, and ask without holding the lock
-        contact = uow.get_contact(contact_id)
+        contact = uow.contacts.get(contact_id)
         if erase:
             check_erasable(contact)
         else:

@@ -25,7 +25,7 @@ ATTACHMENT_COLUMNS = ("id", "contact_id", "name", "size", "media_type", "created
 
 
 def _contact_emit(contact, uow, fmt: Format) -> None:  # noqa: ANN001
-    from bookctl.services.calendar import zone_of
+    from bookctl.services.lookups import zone_of
     from bookctl.services.views import contact_view
 
     emit(contact_view(contact, zone_of(uow)), fmt)
@@ -41,7 +41,8 @@ def contact_add_field(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a field to the card: another email/phone/address, a detail, or a custom field."""
-    from bookctl.services.calendar import today, zone_of
+    from bookctl.services.calendar import today
+    from bookctl.services.lookups import zone_of
     from bookctl.services.contact_fields import add_field
 
     ctx = app_context(store)
@@ -119,7 +120,7 @@ def note_add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Write a note on a contact's card."""
-    from bookctl.services.calendar import zone_of
+    from bookctl.services.lookups import zone_of
     from bookctl.services.notes import add_note
     from bookctl.services.views import note_view
 

@@ -33,7 +33,7 @@ def demo_seed(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Fill an empty store with a studio: services, staff, contacts, past and upcoming bookings."""
-    from bookctl.services.calendar import zone_of
+    from bookctl.services.lookups import zone_of
     from bookctl.services.demo import seed as seed_store
     from bookctl.timeutil import parse_date
 

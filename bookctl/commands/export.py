@@ -42,7 +42,7 @@ def _progress(done: int, day) -> None:  # noqa: ANN001
 
 
 def _write(output: Path | None, write) -> None:  # noqa: ANN001 - write(out) -> count
-    from bookctl.storage.files import AtomicTextOutput
+    from bookctl.storage.io import AtomicTextOutput
 
     if output is None:
         write(sys.stdout)

@@ -60,7 +60,7 @@ def invoice_show(record_id: IdArg, store: StoreOpt = None, fmt: FormatOpt = Form
     """One invoice with its lines."""
     from bookctl.services.invoices import invoice_view
 
-    emit(_read(store, lambda uow: invoice_view(uow.get_invoice(record_id), uow)), fmt)
+    emit(_read(store, lambda uow: invoice_view(uow.documents.get_invoice(record_id), uow)), fmt)
 
 
 @invoice_app.command("pay")
@@ -109,7 +109,7 @@ def quote_show(record_id: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format
     """One quote with its lines."""
     from bookctl.services.invoices import quote_view
 
-    emit(_read(store, lambda uow: quote_view(uow.get_quote(record_id), uow)), fmt)
+    emit(_read(store, lambda uow: quote_view(uow.documents.get_quote(record_id), uow)), fmt)
 
 
 @quote_app.command("accept")

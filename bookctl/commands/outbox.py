@@ -35,7 +35,7 @@ def outbox_show(
 
     with app_context(store).store().read() as uow:
         if raw:
-            data = uow.read_message(message)
+            data = uow.outbox.read(message)
             sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(data.decode("ascii", "replace"))
             return
         view = show_message(uow, message)

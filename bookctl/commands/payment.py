@@ -38,7 +38,7 @@ def payment_collect(
     from bookctl.services.payments import collect, method_of
 
     if method_of(method) == "in_person":
-        from bookctl.services.calendar import resolve_booking
+        from bookctl.services.lookups import resolve_booking
 
         with app_context(store).store().read() as uow:
             resolve_booking(uow, booking)  # an id that names nothing is exit 3, before any question

@@ -119,7 +119,7 @@ def service_list(
 def service_show(service: Annotated[str, typer.Argument(help="Service id or name.")], store: StoreOpt = None,
                  fmt: FormatOpt = Format.table) -> None:
     """Show a service and its booking policy."""
-    from bookctl.services.setup import find_service
+    from bookctl.services.lookups import find_service
     from bookctl.services.views import service_view
 
     with app_context(store).store().read() as uow:

@@ -9,6 +9,7 @@ from datetime import date
 
 _DAY_ID = re.compile(r"([sbp])-(\d{4})(\d{2})(\d{2})-([1-9]\d{0,8})")
 _CONTACT_ID = re.compile(r"c-([1-9]\d{0,8})")
+_CARD_ID = re.compile(r"([nta])-([1-9]\d{0,8})")
 
 
 def day_id(prefix: str, day: date, seq: int) -> str:
@@ -31,6 +32,12 @@ def id_order(record_id: str) -> tuple[str, int]:
     """A sort key that puts `b-20261123-9` before `b-20261123-10` (ids minted in one file, in order)."""
     prefix, _, seq = record_id.rpartition("-")
     return prefix, int(seq) if seq.isdigit() else 0
+
+
+def card_number(record_id: str, kind: str) -> int | None:
+    """12 for `t-12` when kind is `t` (a note `n`, task `t` or attachment `a`); None if not such an id."""
+    match = _CARD_ID.fullmatch(record_id)
+    return int(match.group(2)) if match and match.group(1) == kind else None
 
 
 def contact_id(number: int) -> str:

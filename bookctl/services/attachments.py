@@ -16,9 +16,9 @@ from typing import Any
 from bookctl.domain import values
 from bookctl.domain.cards import Attachment
 from bookctl.errors import NotFoundError, RuleError, StoreError, UsageError
-from bookctl.services.contacts import live_contact
-from bookctl.storage.base import UnitOfWork
-from bookctl.storage.cards import card_number
+from bookctl.services.lookups import live_contact
+from bookctl.storage.unit import UnitOfWork
+from bookctl.domain.ids import card_number
 
 
 def check_attachment_name(name: str) -> str:
@@ -116,14 +116,11 @@ def attach(uow: UnitOfWork, now: datetime, contact_id: str, source: Path, name: 
     kept_name = check_attachment_name(name if name is not None else source.name)
     contact = live_contact(uow, contact_id)
     data = _read_source(source, uow.settings.contacts.attachment_max_bytes)
-    attachment = Attachment(id=uow.mint("a"), name=kept_name, size=len(data),
+    attachment = Attachment(id=uow.cards.new_id("a"), name=kept_name, size=len(data),
                             media_type=mimetypes.guess_type(kept_name)[0] or "application/octet-stream",
                             sha256=hashlib.sha256(data).hexdigest(), created_at=now)
-    uow.put_blob(attachment.id, data)
-    uow.get_card(contact.id).attachments.append(attachment)
-    uow.save_card(contact.id)
-    uow.card_index().attachments[attachment.id] = contact.id
-    uow.save_card_index()
+    uow.cards.put_bytes(attachment.id, data)
+    uow.cards.get(contact.id).attachments.append(attachment)
     return attachment_view(attachment, contact.id, load_zone(uow.settings.business.timezone))
 
 
@@ -132,15 +129,15 @@ def list_attachments(uow: UnitOfWork, contact_id: str) -> list[dict[str, Any]]:
     from bookctl.services.views import attachment_view
     from bookctl.timeutil import load_zone
 
-    contact = uow.get_contact(contact_id)
+    contact = uow.contacts.get(contact_id)
     zone = load_zone(uow.settings.business.timezone)
-    return [attachment_view(a, contact.id, zone) for a in uow.get_card(contact.id).attachments]
+    return [attachment_view(a, contact.id, zone) for a in uow.cards.get(contact.id).attachments]
 
 
 def find_attachment(uow: UnitOfWork, attachment_id: str) -> tuple[Attachment, str]:
     """(the attachment, its contact id), or NotFoundError."""
-    owner = uow.card_index().attachments.get(attachment_id) if card_number(attachment_id, "a") else None
-    found = None if owner is None else next((a for a in uow.get_card(owner).attachments if a.id == attachment_id), None)
+    owner = uow.cards.owner(attachment_id) if card_number(attachment_id, "a") else None
+    found = None if owner is None else next((a for a in uow.cards.get(owner).attachments if a.id == attachment_id), None)
     if owner is None or found is None:
         raise NotFoundError(f"no attachment {attachment_id!r}")
     return found, owner
@@ -149,7 +146,7 @@ def find_attachment(uow: UnitOfWork, attachment_id: str) -> tuple[Attachment, st
 def attachment_bytes(uow: UnitOfWork, attachment_id: str) -> tuple[Attachment, str, bytes]:
     """(the attachment, its contact id, its bytes), the bytes checked against their size and sha256."""
     attachment, owner = find_attachment(uow, attachment_id)
-    data = uow.read_blob(attachment.id)
+    data = uow.cards.read_bytes(attachment.id)
     if not matches(attachment, data):
         raise StoreError(f"{stored_where(uow, attachment.id)}: does not match its sha256; the file is damaged")
     return attachment, owner, data
@@ -164,10 +161,7 @@ def matches(attachment: Attachment, data: bytes) -> bool:
 
 def stored_where(uow: UnitOfWork, attachment_id: str) -> str:
     """Where the attachment's bytes are kept, for a message: its file, or its database row."""
-    blob_path = getattr(uow, "blob_path", None)  # a file store's; PostgreSQL keeps the bytes in a table
-    if blob_path is None:
-        return f"database table attachment_blobs, row {attachment_id}"
-    return str(blob_path(attachment_id))
+    return uow.cards.bytes_location(attachment_id)
 
 
 def attachment_metadata(uow: UnitOfWork, attachment: Attachment, owner: str) -> dict[str, Any]:
@@ -181,7 +175,7 @@ def attachment_metadata(uow: UnitOfWork, attachment: Attachment, owner: str) -> 
 def save_attachment(uow: UnitOfWork, attachment_id: str, output: Path, force: bool = False) -> dict[str, Any]:
     """Write the attachment's bytes to `output` atomically, after checking them against their sha256.
     An existing `output` is replaced only with `force` (RuleError otherwise, before anything is written)."""
-    from bookctl.storage.files import write_atomic
+    from bookctl.storage.io import write_atomic
 
     attachment, owner, data = attachment_bytes(uow, attachment_id)
     root = getattr(uow, "root", None)  # a store kept in files: writing into it would bypass the journal

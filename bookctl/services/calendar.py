@@ -11,16 +11,15 @@ from bookctl.domain.attendance import change_attendance
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import Booking, Service, Session
 from bookctl.errors import NotFoundError, RuleError, UsageError
-from bookctl.services.clashes import check_contact_free, check_staff_free, check_unassigned_capacity
-from bookctl.services.setup import find_service, find_staff
+from bookctl.services.clashes import (
+    check_contact_free,
+    check_staff_free,
+    check_unassigned_capacity,
+)
+from bookctl.services.lookups import find_service, find_staff, resolve_booking, zone_of
 from bookctl.services.views import booking_view, session_view
-from bookctl.storage.base import UnitOfWork
-from bookctl.timeutil import add_elapsed, day_bounds, load_zone, parse_date, parse_datetime
-
-
-def zone_of(uow: UnitOfWork) -> tzinfo:
-    """The store's time zone."""
-    return load_zone(uow.settings.business.timezone)
+from bookctl.storage.unit import UnitOfWork
+from bookctl.timeutil import add_elapsed, day_bounds, parse_date, parse_datetime
 
 
 def parse_forms(pairs: Iterable[str]) -> dict[str, str]:
@@ -69,7 +68,7 @@ def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start_text: st
     staff_id = find_staff(uow.settings, staff_ref).id if staff_ref else None
     end = add_elapsed(start, timedelta(minutes=service.duration_minutes))
     check_staff_free(uow, staff_id, start, end)
-    session = uow.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
+    session = uow.calendar.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
                               capacity=capacity or service.capacity, created_at=now)
     return session_view(session, [], zone)
 
@@ -84,7 +83,7 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
     if session_id is not None:
         if service_ref or start_text or staff_ref:
             raise UsageError("--session joins an existing session; leave out --service, --start and --staff")
-        session = uow.get_session(session_id)
+        session = uow.calendar.get_session(session_id)
         service = _bookable(uow.settings.services[session.service_id])
         if session.status != "scheduled":
             raise RuleError(f"session {session.id} is cancelled")
@@ -98,70 +97,57 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
         if session is None:
             _not_in_past(start, now, allow_past, zone)
             end = add_elapsed(start, timedelta(minutes=service.duration_minutes))
-            uow.get_contact(contact_id)  # an unknown contact is exit 3 before anything is checked
+            uow.contacts.get(contact_id)  # an unknown contact is exit 3 before anything is checked
             check_staff_free(uow, staff_id, start, end)
             if staff_id is None:
                 check_unassigned_capacity(uow, service, start, end)
-            session = uow.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
+            session = uow.calendar.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
                                       capacity=service.capacity, created_at=now)
     _not_in_past(session.start, now, allow_past, zone)
-    contact = uow.get_contact(contact_id)
+    contact = uow.contacts.get(contact_id)
     if contact.erased_at is not None:
         raise RuleError(f"contact {contact.id} was erased and cannot be booked")
-    bookings = uow.session_bookings(session)
+    bookings = uow.calendar.session_bookings(session)
     if any(b.contact_id == contact.id and b.status == "confirmed" for b in bookings):
         raise RuleError(f"{contact.display_name} is already booked in session {session.id}")
     if not allow_overlap:
         check_contact_free(uow, contact, session.start, session.end)
     if _places_left(session, bookings) <= 0:
         raise RuleError(f"session {session.id} is full: no places left of {session.capacity}")
-    booking = uow.add_booking(session, contact_id=contact.id, price=service.price, form_responses=answers,
+    booking = uow.calendar.add_booking(session, contact_id=contact.id, price=service.price, form_responses=answers,
                               created_at=now)
-    from bookctl.services.labels import add_label  # here: only booking needs it, and listings start faster
+    from bookctl.services.labels import (
+        add_label,  # here: only booking needs it, and listings start faster
+    )
 
-    if add_label(contact, service.name):  # seed 003: booking a service labels the client with it
-        uow.save_contact(contact)
+    add_label(contact, service.name)  # seed 003: booking a service labels the client with it
     return booking_view(booking, session, zone)
 
 
 def _find_class_session(uow: UnitOfWork, service: Service, start: datetime, staff_id: str | None) -> Session | None:
     """The scheduled meeting of `service` at `start` (with `staff_id`, when given), if there is one."""
-    for session, _ in uow.sessions_starting(start, start + timedelta(minutes=1)):
+    for session, _ in uow.calendar.sessions_starting(start, start + timedelta(minutes=1)):
         if session.service_id == service.id and session.start == start and session.status == "scheduled" \
                 and (staff_id is None or session.staff_id == staff_id):
             return session
     return None
 
 
-def resolve_booking(uow: UnitOfWork, ref: str) -> tuple[Booking, Session]:
-    """A booking id, or a session id whose session has exactly one active booking."""
-    if ref.startswith("s-"):
-        session = uow.get_session(ref)
-        active = [b for b in uow.session_bookings(session) if b.status == "confirmed"]
-        if len(active) != 1:
-            listed = ", ".join(b.id for b in active) or "none"
-            raise UsageError(f"session {ref} has {len(active)} active bookings ({listed}); name the booking")
-        return active[0], session
-    booking = uow.get_booking(ref)
-    return booking, uow.get_session(booking.session_id)
-
-
 def show(uow: UnitOfWork, ref: str) -> dict[str, Any]:
     """A booking, or a session with its bookings."""
     zone = zone_of(uow)
     if ref.startswith("s-"):
-        session = uow.get_session(ref)
-        return session_view(session, uow.session_bookings(session), zone)
-    booking = uow.get_booking(ref)
-    return booking_view(booking, uow.get_session(booking.session_id), zone)
+        session = uow.calendar.get_session(ref)
+        return session_view(session, uow.calendar.session_bookings(session), zone)
+    booking = uow.calendar.get_booking(ref)
+    return booking_view(booking, uow.calendar.get_session(booking.session_id), zone)
 
 
 def set_attendance(uow: UnitOfWork, now: datetime, ref: str, to: str) -> dict[str, Any]:
     """Mark a booking booked, checked in or no-show."""
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
-    if change_attendance(booking, session, to, now.astimezone(zone)):
-        uow.save_booking(booking)
+    change_attendance(booking, session, to, now.astimezone(zone))
     return booking_view(booking, session, zone)
 
 
@@ -178,15 +164,14 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False) -> di
     if notify:
         from bookctl.services.mail import check_can_email
 
-        address = check_can_email(uow, uow.get_contact(booking.contact_id))  # refuse before changing anything
+        address = check_can_email(uow, uow.contacts.get(booking.contact_id))  # refuse before changing anything
     booking.status = "cancelled"
     booking.cancelled_at = now
     booking.revision += 1
     service = uow.settings.services.get(session.service_id)
-    others = [b for b in uow.session_bookings(session) if b.status == "confirmed" and b.id != booking.id]
+    others = [b for b in uow.calendar.session_bookings(session) if b.status == "confirmed" and b.id != booking.id]
     if (service is None or service.kind == "appointment") and not others:
         session.status = "cancelled"  # frees the staff member's time
-    uow.save_booking(booking)
     view = booking_view(booking, session, zone)
     if notify:
         from bookctl.services.mail import queue_cancellation_email
@@ -212,32 +197,31 @@ def reschedule(uow: UnitOfWork, now: datetime, ref: str, start_text: str, allow_
     service = uow.settings.services[session.service_id]
     end = add_elapsed(start, session.end - session.start)
     if not allow_overlap:
-        check_contact_free(uow, uow.get_contact(booking.contact_id), start, end, ignore=booking.id,
+        check_contact_free(uow, uow.contacts.get(booking.contact_id), start, end, ignore=booking.id,
                            to="move it there anyway")
     if service.kind == "appointment":
         check_staff_free(uow, session.staff_id, start, end, ignore=session.id)
         if session.staff_id is None:
             check_unassigned_capacity(uow, service, start, end, ignore=session.id)
-        for moved in uow.session_bookings(session):  # every booking of the appointment moves with it
+        for moved in uow.calendar.session_bookings(session):  # every booking of the appointment moves with it
             moved.revision += 1
-            uow.save_booking(moved)
-        uow.move_session(session, start, end)
+        uow.calendar.move_session(session, start, end)
         return booking_view(booking, session, zone)
     target = _find_class_session(uow, service, start, session.staff_id) or _find_class_session(uow, service, start, None)
     if target is not None and target.id == session.id:
         return booking_view(booking, session, zone)
     if target is None:
         check_staff_free(uow, session.staff_id, start, end)
-        target = uow.add_session(service_id=service.id, staff_id=session.staff_id, start=start, end=end,
+        target = uow.calendar.add_session(service_id=service.id, staff_id=session.staff_id, start=start, end=end,
                                  capacity=session.capacity, created_at=now)
     else:
-        bookings = uow.session_bookings(target)
+        bookings = uow.calendar.session_bookings(target)
         if any(b.contact_id == booking.contact_id and b.status == "confirmed" for b in bookings):
             raise RuleError(f"contact {booking.contact_id} is already booked in session {target.id}")
         if _places_left(target, bookings) <= 0:
             raise RuleError(f"session {target.id} is full: no places left of {target.capacity}")
     booking.revision += 1
-    uow.move_booking(booking, target)
+    uow.calendar.move_booking(booking, target)
     return booking_view(booking, target, zone)
 
 
@@ -252,13 +236,13 @@ def list_bookings(uow: UnitOfWork, now: datetime, *, day: str | None = None, dat
         raise UsageError("give --day or --from/--to, not both")
     pairs: Iterable[tuple[Session, list[Booking]]]
     if contact_id is not None and not (day or date_from or date_to):
-        contact = uow.get_contact(contact_id)
+        contact = uow.contacts.get(contact_id)
         pairs = _contact_pairs(uow, contact.booking_ids)
     else:
         if contact_id is not None:
-            uow.get_contact(contact_id)
+            uow.contacts.get(contact_id)
         start, end = _period(uow, now, zone, day, date_from, date_to)
-        pairs = uow.sessions_starting(start, end) if start < end else []
+        pairs = uow.calendar.sessions_starting(start, end) if start < end else []
     rows = []
     for session, bookings in pairs:
         if (staff_id and session.staff_id != staff_id) or (service_id and session.service_id != service_id):
@@ -272,8 +256,8 @@ def list_bookings(uow: UnitOfWork, now: datetime, *, day: str | None = None, dat
 
 def _contact_pairs(uow: UnitOfWork, booking_ids: list[str]) -> Iterable[tuple[Session, list[Booking]]]:
     for booking_id in booking_ids:
-        booking = uow.get_booking(booking_id)
-        yield uow.get_session(booking.session_id), [booking]
+        booking = uow.calendar.get_booking(booking_id)
+        yield uow.calendar.get_session(booking.session_id), [booking]
 
 
 def _period(uow: UnitOfWork, now: datetime, zone: tzinfo, day: str | None, date_from: str | None,
@@ -287,7 +271,7 @@ def _period(uow: UnitOfWork, now: datetime, zone: tzinfo, day: str | None, date_
     last = parse_date(date_to, "--to") if date_to else None
     if first and last and last < first:
         raise UsageError(f"--to {last} is before --from {first}")
-    span = uow.calendar_span()
+    span = uow.calendar.span()
     if span is None:
         return now, now
     # A local day can straddle two UTC days; widen by one so nothing at the edges is missed.
@@ -305,7 +289,7 @@ def display_rows(uow: UnitOfWork, rows: list[dict[str, Any]]) -> list[dict[str, 
         contact_id = row["contact_id"]
         if contact_id not in names:
             try:
-                names[contact_id] = uow.get_contact(contact_id).display_name
+                names[contact_id] = uow.contacts.get(contact_id).display_name
             except NotFoundError:
                 names[contact_id] = contact_id
         service = settings.services.get(row["service_id"])

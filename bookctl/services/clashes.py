@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from bookctl.domain.models import Contact, Service, overlaps
 from bookctl.errors import RuleError
-from bookctl.storage.base import UnitOfWork
+from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import load_zone
 
 # No session lasts longer (services are capped at 24 h), so a clash is never further back.
@@ -30,7 +30,7 @@ def check_staff_free(uow: UnitOfWork, staff_id: str | None, start: datetime, end
     """A member of staff cannot run two sessions at once (`ignore`: the session being moved)."""
     if staff_id is None:
         return
-    for session, _ in uow.sessions_starting(start - LONGEST_SESSION, end):
+    for session, _ in uow.calendar.sessions_starting(start - LONGEST_SESSION, end):
         if session.staff_id == staff_id and session.id != ignore and session.status == "scheduled" \
                 and overlaps(start, end, session.start, session.end):
             zone = _zone(uow)
@@ -50,10 +50,10 @@ def check_contact_free(uow: UnitOfWork, contact: Contact, start: datetime, end: 
     for booking_id in contact.booking_ids:
         if booking_id == ignore:
             continue
-        booking = uow.get_booking(booking_id)
+        booking = uow.calendar.get_booking(booking_id)
         if booking.status != "confirmed":
             continue
-        session = uow.get_session(booking.session_id)
+        session = uow.calendar.get_session(booking.session_id)
         if session.status == "scheduled" and overlaps(start, end, session.start, session.end):
             raise RuleError(f"contact {contact.id} already has booking {booking.id} at "
                             f"{span_text(session.start, session.end, _zone(uow))}; give --allow-overlap to {to}")
@@ -69,7 +69,7 @@ def check_unassigned_capacity(uow: UnitOfWork, service: Service, start: datetime
     if service.kind != "appointment":
         return
     held = []
-    for session, bookings in uow.sessions_starting(start - LONGEST_SESSION, end):
+    for session, bookings in uow.calendar.sessions_starting(start - LONGEST_SESSION, end):
         if session.service_id == service.id and session.staff_id is None and session.id != ignore \
                 and session.status == "scheduled" and overlaps(start, end, session.start, session.end):
             held += [b.id for b in bookings if b.status == "confirmed"]

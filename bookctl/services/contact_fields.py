@@ -9,7 +9,7 @@ from typing import Any
 from bookctl.domain import values
 from bookctl.domain.models import FIELD_TYPES, Contact
 from bookctl.errors import RuleError, UsageError
-from bookctl.storage.base import UnitOfWork
+from bookctl.storage.unit import UnitOfWork
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+)$")
 _TAX_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{1,39}$")
@@ -137,7 +137,7 @@ def _custom_name(uow: UnitOfWork, raw: str, kind: str | None) -> tuple[str, str]
 def add_field(uow: UnitOfWork, today: date, contact_id: str, field: str, value: str,
               kind: str | None = None) -> Contact:
     """Set a field on the card: another email/phone/address, a built-in detail, or a custom field."""
-    from bookctl.services.contacts import live_contact
+    from bookctl.services.lookups import live_contact
 
     if kind is not None and kind not in FIELD_TYPES:
         raise UsageError(f"--type {kind!r} is not one of {', '.join(FIELD_TYPES)}")
@@ -159,15 +159,13 @@ def add_field(uow: UnitOfWork, today: date, contact_id: str, field: str, value: 
         contact.custom_fields[name] = check_custom(field_type, value, name)
         if name not in uow.settings.fields:
             uow.settings.fields[name] = field_type  # type: ignore[assignment]
-            uow.save_settings()
-    uow.save_contact(contact)
     return contact
 
 
 def remove_field(uow: UnitOfWork, contact_id: str, field: str, value: str | None = None) -> Contact:
     """Take a field off the card: one of the extra emails/phones/addresses (VALUE says which when
     there are several), a built-in detail, or a custom field's value (its definition stays)."""
-    from bookctl.services.contacts import live_contact
+    from bookctl.services.lookups import live_contact
 
     contact = live_contact(uow, contact_id)
     key = field.strip().casefold().replace("_", "-")
@@ -191,7 +189,6 @@ def remove_field(uow: UnitOfWork, contact_id: str, field: str, value: str | None
         if name is None:
             raise RuleError(f"contact {contact.id} has no field {field.strip()!r}")
         del contact.custom_fields[name]
-    uow.save_contact(contact)
     return contact
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import Contact
 from bookctl.errors import NotFoundError
-from bookctl.storage.base import UnitOfWork
+from bookctl.storage.unit import UnitOfWork
 
 Which = Literal["upcoming", "past", "all"]
 
@@ -25,8 +25,8 @@ def booking_rows(uow: UnitOfWork, contact: Contact, now: datetime, which: Which 
     zone = load_zone(uow.settings.business.timezone)
     rows = []
     for booking_id in contact.booking_ids:
-        booking = uow.get_booking(booking_id)
-        session = uow.get_session(booking.session_id)
+        booking = uow.calendar.get_booking(booking_id)
+        session = uow.calendar.get_session(booking.session_id)
         upcoming = session.start >= now
         if which == "all" or (which == "upcoming") == upcoming:
             rows.append(((session.start, id_order(booking.id)), booking_view(booking, session, zone)))
@@ -36,7 +36,7 @@ def booking_rows(uow: UnitOfWork, contact: Contact, now: datetime, which: Which 
 
 def contact_bookings(uow: UnitOfWork, now: datetime, contact_id: str, which: Which) -> list[dict[str, Any]]:
     """`contact bookings`: upcoming ones soonest first, past ones latest first, all of them by start."""
-    contact = uow.get_contact(contact_id)
+    contact = uow.contacts.get(contact_id)
     return booking_rows(uow, contact, now, which, newest_first=which == "past")
 
 
@@ -50,7 +50,7 @@ def form_response_rows(bookings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def form_responses(uow: UnitOfWork, now: datetime, contact_id: str, booking_id: str | None = None) -> list[dict[str, Any]]:
     """The contact's form answers, newest booking first; `booking_id` keeps one of their bookings."""
-    contact = uow.get_contact(contact_id)
+    contact = uow.contacts.get(contact_id)
     rows = booking_rows(uow, contact, now, "all", newest_first=True)
     if booking_id is not None:
         rows = [row for row in rows if row["id"] == booking_id]

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from bookctl.domain.models import Contact
 from bookctl.errors import RuleError
-from bookctl.services.contact_fields import check_builtin, check_email, check_name, check_phone, check_text
-from bookctl.storage.base import UnitOfWork
+from bookctl.services.contact_fields import (
+    check_builtin,
+    check_email,
+    check_name,
+    check_phone,
+    check_text,
+)
+from bookctl.services.lookups import fold, live_contact
+from bookctl.storage.unit import UnitOfWork
 
 __all__ = ["check_email", "check_phone", "add_contact", "edit_contact", "list_contacts", "live_contact",
            "fold", "contact_card"]
@@ -21,30 +27,10 @@ DETAIL_OPTIONS = {"company": "company", "position": "position", "language": "lan
                   "birthday": "birthday"}
 
 
-def live_contact(uow: UnitOfWork, contact_id: str) -> Contact:
-    """The contact, refusing one that was erased (its card takes no new personal data)."""
-    contact = uow.get_contact(contact_id)
-    if contact.erased_at is not None:
-        raise RuleError(f"contact {contact.id} was erased; its card cannot change")
-    return contact
-
-
 def _check_unique_email(uow: UnitOfWork, email: str, except_id: str | None) -> None:
     """Two contacts with one primary email are usually one client entered twice."""
-    from bookctl.errors import NotFoundError
-
     wanted = email.casefold()
-    indexed = uow.contacts_with_email(email)
-    candidates: Iterator[Contact] | list[Contact]
-    if indexed is None:
-        candidates = uow.iter_contacts()
-    else:
-        candidates = []
-        for contact_id in indexed:
-            try:
-                candidates.append(uow.get_contact(contact_id))
-            except NotFoundError:
-                continue  # a stale entry; the index heals when that email changes
+    candidates = uow.contacts.with_email(email)
     for other in candidates:
         if other.id != except_id and other.email is not None and other.email.casefold() == wanted:
             raise RuleError(f"contact {other.id} ({other.display_name}) already has the email {other.email}; "
@@ -74,7 +60,7 @@ def add_contact(uow: UnitOfWork, now: datetime, today: date, first_name: str, la
     }
     if fields["email"] is not None and not allow_duplicate:
         _check_unique_email(uow, fields["email"], None)
-    return uow.add_contact(**fields, created_at=now)
+    return uow.contacts.add(**fields, created_at=now)
 
 
 def edit_contact(uow: UnitOfWork, today: date, contact_id: str, allow_duplicate: bool = False,
@@ -99,17 +85,7 @@ def edit_contact(uow: UnitOfWork, today: date, contact_id: str, allow_duplicate:
         _check_unique_email(uow, checked["email"], contact.id)
     for field, value in checked.items():
         setattr(contact, field, value)
-    uow.save_contact(contact)
     return contact
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form for matching ('Zoë' -> 'zoe')."""
-    if text.isascii():  # nothing to decompose: the common case, and ten times faster
-        return text.lower()
-    # Compatibility forms first ('𝐀' -> 'A'), so that casefold sees the letter; decompose again after.
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 _fold_label = lru_cache(maxsize=4096)(fold)  # a store has few distinct labels and many contacts
@@ -135,7 +111,7 @@ def list_contacts(uow: UnitOfWork, labels: list[str] | None = None, search: str 
     """Contacts having every label in `labels` and matching `search` in name, email, phone or company."""
     wanted = [fold(label.strip()) for label in labels or []]
     needle = fold(search.strip()) if search else None
-    for contact in uow.iter_contacts():
+    for contact in uow.contacts.all():
         if wanted:
             have = {_fold_label(label) for label in contact.labels}
             if not all(label in have for label in wanted):
@@ -152,12 +128,17 @@ def contact_card(uow: UnitOfWork, now: datetime, contact_id: str) -> dict[str, A
     from bookctl.services.contact_history import booking_rows, form_response_rows
     from bookctl.services.invoices import invoice_view, quote_view
     from bookctl.services.payments import list_payments
-    from bookctl.services.views import attachment_view, contact_view, note_view, task_view
+    from bookctl.services.views import (
+        attachment_view,
+        contact_view,
+        note_view,
+        task_view,
+    )
     from bookctl.timeutil import load_zone
 
     zone = load_zone(uow.settings.business.timezone)
-    contact = uow.get_contact(contact_id)
-    card = uow.get_card(contact.id)
+    contact = uow.contacts.get(contact_id)
+    card = uow.cards.get(contact.id)
     today = now.astimezone(zone).date()
     view = contact_view(contact, zone)
     view["notes"] = [note_view(n, zone) for n in reversed(card.notes)]
@@ -166,8 +147,8 @@ def contact_card(uow: UnitOfWork, now: datetime, contact_id: str) -> dict[str, A
     view["bookings"] = booking_rows(uow, contact, now, "all", newest_first=True)
     view["form_responses"] = form_response_rows(view["bookings"])
     view["payments"] = list_payments(uow, contact_id=contact.id)
-    view["invoices"] = [invoice_view(i, uow) for i in uow.iter_invoices() if i.contact_id == contact.id]
-    view["quotes"] = [quote_view(q, uow) for q in uow.iter_quotes() if q.contact_id == contact.id]
+    view["invoices"] = [invoice_view(i, uow) for i in uow.documents.invoices() if i.contact_id == contact.id]
+    view["quotes"] = [quote_view(q, uow) for q in uow.documents.quotes() if q.contact_id == contact.id]
     return view
 
 

@@ -145,9 +145,9 @@ def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None =
     lock = store.sending()
     try:
         with store.read() as uow:
-            queued = uow.outbox_ids()
+            queued = uow.outbox.ids()
             wanted = queued if message_ids is None else [m for m in message_ids if m in queued]
-            messages = [(m, uow.read_message(m)) for m in wanted]
+            messages = [(m, uow.outbox.read(m)) for m in wanted]
         if not messages:
             return result
         try:
@@ -191,7 +191,7 @@ def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None =
                         break
                     continue
                 with store.write() as uow:
-                    uow.remove_message(message_id)
+                    uow.outbox.remove(message_id)
                     uow.commit()
                 result.rows.append({**row, "status": "sent"})
         finally:

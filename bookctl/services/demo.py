@@ -15,7 +15,7 @@ from typing import Any
 from bookctl.domain.ids import slug
 from bookctl.errors import RuleError, UsageError
 from bookctl.services.setup import add_service, add_staff
-from bookctl.storage.base import UnitOfWork
+from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import add_elapsed, load_zone
 
 # (first names, last names, phone prefix, language) for the seeds' five languages and English.
@@ -66,7 +66,7 @@ def seed(uow: UnitOfWork, *, contacts: int, bookings: int, seed_value: int, star
     if not 1 <= span <= 3660:
         raise UsageError("--days must be between 1 and 3660")
     span = max(span, ceil(bookings / (BOOKINGS_PER_STAFF_DAY * len(STAFF_NAMES))))
-    if uow.calendar_span() is not None or next(uow.iter_contacts(), None) is not None:
+    if uow.calendar.span() is not None or next(uow.contacts.all(), None) is not None:
         raise RuleError("demo seed fills an empty store; this one already has contacts or sessions")
     rng = random.Random(seed_value)
     zone = load_zone(uow.settings.business.timezone)
@@ -93,7 +93,7 @@ def seed(uow: UnitOfWork, *, contacts: int, bookings: int, seed_value: int, star
             start_at = datetime.combine(day, slot, zone)
             end_at = add_elapsed(start_at, timedelta(minutes=service.duration_minutes))
             created = start_at - timedelta(days=rng.randint(1, 30), hours=rng.randint(0, 10))
-            session = uow.add_session(service_id=service.id, staff_id=member.id, start=start_at, end=end_at,
+            session = uow.calendar.add_session(service_id=service.id, staff_id=member.id, start=start_at, end=end_at,
                                       capacity=service.capacity, created_at=created)
             size = 1 if service.capacity == 1 else rng.randint(max(1, service.capacity // 3), service.capacity)
             size = min(size, target - day_made, len(contact_ids))
@@ -138,7 +138,7 @@ def _add_contact(uow: UnitOfWork, rng: random.Random, n: int, first_day: date, z
     handle = slug(f"{first} {last}").replace("-", ".") or f"client{n + 1}"
     digits = "".join(str(rng.randrange(10)) for _ in range(8))
     created = datetime.combine(first_day - timedelta(days=rng.randint(1, 700)), time(9, 0), zone)
-    contact = uow.add_contact(
+    contact = uow.contacts.add(
         first_name=first, last_name=last, email=f"{handle}.{n + 1}@example.com",
         phone=f"{phone_prefix}{digits[:2]} {digits[2:5]} {digits[5:]}", language=language, created_at=created,
         company=rng.choice([None, None, None, "Studio Verde", "Acme BV", "Atelier Lumière"]),
@@ -149,7 +149,7 @@ def _add_contact(uow: UnitOfWork, rng: random.Random, n: int, first_day: date, z
 def _add_booking(uow: UnitOfWork, rng: random.Random, session: Any, service: Any, contact_id: str,  # noqa: ANN401
                  created: datetime, reference: datetime) -> None:
     answers = {key: rng.choice(values) for key, values in FORMS.get(service.name, [])}
-    booking = uow.add_booking(session, contact_id=contact_id, price=service.price, form_responses=answers,
+    booking = uow.calendar.add_booking(session, contact_id=contact_id, price=service.price, form_responses=answers,
                               created_at=created)
     roll = rng.random()
     if roll < 0.04:
@@ -159,6 +159,6 @@ def _add_booking(uow: UnitOfWork, rng: random.Random, session: Any, service: Any
             session.status = "cancelled"
     elif session.end <= reference:
         booking.attendance = "checked_in" if roll < 0.82 else "no_show" if roll < 0.94 else "booked"
-    contact = uow.get_contact(contact_id)
+    contact = uow.contacts.get(contact_id)
     if service.name not in contact.labels:
         contact.labels.append(service.name)

@@ -9,7 +9,7 @@ from typing import Any
 from bookctl.domain.money import Money
 from bookctl.domain.payments import summarize
 from bookctl.errors import NotFoundError, StoreError
-from bookctl.storage.base import UnitOfWork
+from bookctl.storage.unit import UnitOfWork
 
 Problem = Any  # problem(where, text): note one finding
 
@@ -31,18 +31,18 @@ def diagnose(uow: UnitOfWork, now: datetime | None = None) -> tuple[list[dict[st
         for what in ("price", "deposit", "cancellation_fee", "no_show_fee"):
             _check_money(problem, f"service {service.id}", what.replace("_", " "), getattr(service, what), currency)
     indexed: dict[str, str] = {}
-    for contact in uow.iter_contacts():
+    for contact in uow.contacts.all():
         counts["contacts"] += 1
         for booking_id in contact.booking_ids:
             indexed[booking_id] = contact.id
-    span = uow.calendar_span()
+    span = uow.calendar.span()
     seen: set[str] = set()
-    pending_index = {entry_id for entry_id, _ in uow.pending_intent_homes()}
+    pending_index = {entry_id for entry_id, _ in uow.ledger.pending_homes()}
     if span is not None:
         # The span is in UTC days, as the day files are.
         start = datetime.combine(span[0], time(0), tzinfo=UTC)
         end = datetime.combine(span[1] + timedelta(days=1), time(0), tzinfo=UTC)
-        for session, bookings in uow.sessions_starting(start, end):
+        for session, bookings in uow.calendar.sessions_starting(start, end):
             counts["sessions"] += 1
             _check_session(session, bookings, settings, problem)
             for booking in bookings:
@@ -56,7 +56,7 @@ def diagnose(uow: UnitOfWork, now: datetime | None = None) -> tuple[list[dict[st
                 elif owner != booking.contact_id:
                     problem(f"booking {booking.id}", f"belongs to {booking.contact_id} but is listed on {owner}")
                 try:
-                    uow.get_contact(booking.contact_id)
+                    uow.contacts.get(booking.contact_id)
                 except NotFoundError:
                     problem(f"booking {booking.id}", f"names contact {booking.contact_id}, which does not exist")
                 _check_money(problem, f"booking {booking.id}", "price", booking.price, currency)
@@ -112,13 +112,13 @@ def _check_money(problem: Problem, where: str, what: str, money: Money | None, c
 
 def _check_documents(uow: UnitOfWork, problem: Problem, currency: str) -> None:
     """Invoices and quotes: every line and total, and the payments of an invoice for no booking."""
-    for invoice in uow.iter_invoices():
+    for invoice in uow.documents.invoices():
         where = f"invoice {invoice.id}"
         _check_lines(problem, where, invoice, currency)
         if invoice.booking_id is None:  # a booking's invoice is paid into the booking's ledger, checked there
-            for entry in uow.invoice_entries(invoice.id):
+            for entry in uow.ledger.of_invoice(invoice.id):
                 _check_money(problem, where, _entry_name(entry), entry.amount, currency)
-    for quote in uow.iter_quotes():
+    for quote in uow.documents.quotes():
         _check_lines(problem, f"quote {quote.id}", quote, currency)
 
 
@@ -137,14 +137,14 @@ def _check_attachments(uow: UnitOfWork, problem: Problem) -> None:
     its bytes are there with the size and sha256 recorded when it was attached."""
     from bookctl.domain.ids import contact_number
     from bookctl.services.attachments import matches, stored_where
-    from bookctl.storage.cards import card_number
+    from bookctl.domain.ids import card_number
 
-    index = uow.card_index().attachments
+    index = uow.cards.attachments()
     by_owner: dict[str, list[str]] = {}
     for attachment_id, owner in index.items():
         by_owner.setdefault(owner, []).append(attachment_id)
     for owner in sorted(by_owner, key=lambda cid: contact_number(cid) or 0):
-        on_card = {a.id: a for a in uow.get_card(owner).attachments}
+        on_card = {a.id: a for a in uow.cards.get(owner).attachments}
         for attachment_id in sorted(by_owner[owner], key=lambda aid: card_number(aid, "a") or 0):
             where = f"attachment {attachment_id}"
             attachment = on_card.get(attachment_id)
@@ -152,7 +152,7 @@ def _check_attachments(uow: UnitOfWork, problem: Problem) -> None:
                 problem(where, f"is indexed as contact {owner}'s but is not on that card")
                 continue
             try:
-                data = uow.read_blob(attachment_id)
+                data = uow.cards.read_bytes(attachment_id)
             except StoreError:
                 problem(where, f"{attachment.name!r} of contact {owner}: its bytes are missing "
                                f"({stored_where(uow, attachment_id)})")

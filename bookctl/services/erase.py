@@ -13,7 +13,7 @@ from datetime import datetime
 from bookctl.domain.cards import Card
 from bookctl.domain.models import Contact
 from bookctl.errors import RuleError
-from bookctl.storage.base import UnitOfWork
+from bookctl.storage.unit import UnitOfWork
 
 ERASED_NAME = "(erased)"
 ERASED_TEXT = "(erased)"
@@ -29,8 +29,8 @@ def check_deletable(uow: UnitOfWork, contact: Contact) -> None:
         raise RuleError(f"contact {contact.id} has {count} booking{'s' if count != 1 else ''}; "
                         "a contact with bookings cannot be deleted; use --erase to remove their personal data "
                         "and keep the bookings")
-    documents = sum(1 for i in uow.iter_invoices() if i.contact_id == contact.id) + \
-        sum(1 for q in uow.iter_quotes() if q.contact_id == contact.id)
+    documents = sum(1 for i in uow.documents.invoices() if i.contact_id == contact.id) + \
+        sum(1 for q in uow.documents.quotes() if q.contact_id == contact.id)
     if documents:
         raise RuleError(f"contact {contact.id} has {documents} invoice{'s' if documents != 1 else ''} or quotes; "
                         "a contact with invoices cannot be deleted; use --erase to remove their personal data "
@@ -44,28 +44,21 @@ def check_erasable(contact: Contact) -> None:
 
 
 def _drop_attachments(uow: UnitOfWork, card: Card) -> None:
-    index = uow.card_index()
     for attachment in card.attachments:
-        uow.delete_blob(attachment.id)
-        index.attachments.pop(attachment.id, None)
+        uow.cards.delete_bytes(attachment.id)
     card.attachments.clear()
-    uow.save_card_index()
 
 
 def delete_contact(uow: UnitOfWork, contact_id: str) -> Contact:
     """Delete a contact who has no bookings, with their notes, tasks and attachments."""
-    contact = uow.get_contact(contact_id)
+    contact = uow.contacts.get(contact_id)
     check_deletable(uow, contact)
-    card = uow.get_card(contact.id)
+    card = uow.cards.get(contact.id)
     if card.notes or card.tasks or card.attachments:
         _drop_attachments(uow, card)
-        index = uow.card_index()
-        for task in card.tasks:
-            index.tasks.pop(task.id, None)
         card.notes.clear()
         card.tasks.clear()
-        uow.save_card(contact.id)
-    uow.delete_contact(contact)
+    uow.contacts.remove(contact)
     return contact
 
 
@@ -75,34 +68,28 @@ def _drop_queued_email(uow: UnitOfWork, contact: Contact) -> None:
     bookings = set(contact.booking_ids)
     for message in list_outbox(uow):
         if message["booking"] in bookings:
-            uow.remove_message(message["id"])
+            uow.outbox.remove(message["id"])
 
 
 def erase_contact(uow: UnitOfWork, now: datetime, contact_id: str) -> Contact:
     """Anonymise the contact in place; bookings and their figures stay, pointing at the same id."""
-    contact = uow.get_contact(contact_id)
+    contact = uow.contacts.get(contact_id)
     check_erasable(contact)
-    card = uow.get_card(contact.id)
+    card = uow.cards.get(contact.id)
     _drop_attachments(uow, card)
     card.notes.clear()
-    index = uow.card_index()
     for task in card.tasks:  # kept so staff workload history adds up; the text may name the client
         task.text = ERASED_TEXT
         if task.done_at is None:
             task.done_at = now
-        if task.id in index.tasks:
-            index.tasks[task.id].done = True
-    uow.save_card(contact.id)
     _drop_queued_email(uow, contact)
     for booking_id in contact.booking_ids:
-        booking = uow.get_booking(booking_id)
+        booking = uow.calendar.get_booking(booking_id)
         booking.form_responses = {}
         booking.revision += 1  # its calendar event loses the client's name: a newer SEQUENCE replaces it
-        uow.save_booking(booking)
     for name, info in Contact.model_fields.items():
         if name not in _KEPT and not info.is_required():
             setattr(contact, name, info.get_default(call_default_factory=True))
     contact.first_name = ERASED_NAME
     contact.erased_at = now
-    uow.save_contact(contact)
     return contact

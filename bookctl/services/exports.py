@@ -15,10 +15,11 @@ from typing import Any
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import ATTENDANCE_VALUES, Contact
 from bookctl.errors import NotFoundError, UsageError
-from bookctl.services.contacts import fold, list_contacts
-from bookctl.services.setup import find_service, find_staff
+from bookctl.services.contacts import list_contacts
+from bookctl.services.lookups import fold
+from bookctl.services.lookups import find_service, find_staff
 from bookctl.services.views import booking_view, contact_view
-from bookctl.storage.base import UnitOfWork
+from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import check_year, day_bounds, load_zone, parse_date
 
 # The CSV columns of `export bookings`, in order (documented in the command's help).
@@ -65,7 +66,7 @@ def period(uow: UnitOfWork, *, date_from: str | None = None, date_to: str | None
         raise UsageError(f"--to {last} is before --from {first}")
     if first and last:
         return first, last
-    span = uow.calendar_span()
+    span = uow.calendar.span()
     if span is None:
         return (first, last) if first and last else None
     # UTC days of the span; a local day can straddle two UTC days, so widen by one.
@@ -82,7 +83,7 @@ class BookingFilter:
         self.status = {_choice(s, STATUS_VALUES, "--status") for s in status or []}
         self.service_id = find_service(uow.settings, service).id if service else None
         self.staff_id = find_staff(uow.settings, staff).id if staff else None
-        self.contact_id = uow.get_contact(contact).id if contact else None
+        self.contact_id = uow.contacts.get(contact).id if contact else None
         self.labels = [fold(label) for label in labels or []]
 
     def keeps(self, view: dict[str, Any], contact: Contact | None) -> bool:
@@ -120,7 +121,7 @@ def booking_records(uow: UnitOfWork, days: tuple[date, date] | None, keep: Booki
     buffered: list[tuple[datetime, str, dict[str, Any]]] = []
     current: date | None = None
     done = 0
-    for session, bookings in uow.sessions_starting(start, end):
+    for session, bookings in uow.calendar.sessions_starting(start, end):
         if keep.service_id and session.service_id != keep.service_id or keep.staff_id and session.staff_id != keep.staff_id:
             continue
         utc_day = _utc_day(session.start)  # the generator reads one UTC day file after another
@@ -157,7 +158,7 @@ def _flush(buffered: list[tuple[datetime, str, dict[str, Any]]]) -> Iterator[dic
 
 def _contact(uow: UnitOfWork, contact_id: str) -> Contact | None:
     try:
-        return uow.get_contact(contact_id)
+        return uow.contacts.get(contact_id)
     except NotFoundError:
         return None  # an erased contact: the booking is still exported, without a name
 

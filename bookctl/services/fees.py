@@ -15,9 +15,15 @@ from bookctl.domain.money import Money
 from bookctl.domain.payments import LedgerEntry, summarize
 from bookctl.errors import BookctlError, ProviderError, RuleError, UsageError
 from bookctl.services import calendar
-from bookctl.services.money import Answers, Outcome, Plan, add_intent, resumable, sum_of
-from bookctl.services.payments import plan_refund, provider_for, refund_email_for, refund_intents, view_booking
-from bookctl.storage.base import UnitOfWork
+from bookctl.services.lookups import provider_for, resolve_booking, zone_of
+from bookctl.services.money import Answers, Outcome, Plan, charge_intent, resumable, sum_of
+from bookctl.services.payments import (
+    plan_refund,
+    refund_email_for,
+    refund_intents,
+    view_booking,
+)
+from bookctl.storage.unit import UnitOfWork
 
 
 def fee_applies(service: Service, session: Session, now: datetime) -> bool:
@@ -40,19 +46,17 @@ def apply_fee(uow: UnitOfWork, now: datetime, booking: Booking, kind: str, fee: 
     available = summarize(booking).refundable
     kept = fee if fee <= available else (available if available.minor > 0 else Money.zero(fee.currency))
     if kept.minor > 0:
-        uow.add_ledger_entry(booking, kind=kind, amount=kept, status="kept", created_at=now)
+        uow.ledger.add(booking, kind=kind, amount=kept, status="kept", created_at=now)
     rest = fee - kept
     if rest.minor == 0:
         return None
-    saved = uow.get_contact(booking.contact_id).saved_card
+    saved = uow.contacts.get(booking.contact_id).saved_card
     provider = provider_for(uow, saved.provider) if saved is not None else None
     if saved is None or provider is None or not provider.capabilities.card_charges:  # None: no card on file
-        uow.add_ledger_entry(booking, kind=kind, amount=rest, status="due", created_at=now)
+        uow.ledger.add(booking, kind=kind, amount=rest, status="due", created_at=now)
         return None
-    request = {"call": "charge", "description": f"{kind.replace('_', ' ')} for booking {booking.id}",
-               "token": saved.method}
-    return add_intent(uow, booking, request, kind=kind, method="card", provider=provider.name, amount=rest,
-                      created_at=now)
+    return charge_intent(uow, now, booking, provider.name, rest, kind=kind, token=saved.method,
+                         description=f"{kind.replace('_', ' ')} for booking {booking.id}")
 
 
 def _has_fee(entries: list[LedgerEntry], kind: str) -> bool:
@@ -75,7 +79,7 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amoun
         raise UsageError("--amount goes with --refund")
     if refund_email_too and not refund:
         raise UsageError("--refund-email goes with --refund")
-    booking, session = calendar.resolve_booking(uow, ref)
+    booking, session = resolve_booking(uow, ref)
     asked = None if amount_text is None else Money.parse(amount_text, booking.price.currency, what="--amount")
     kinds = tuple(kind for kind, asked_for in (("refund", refund), ("cancellation_fee", charge_fee)) if asked_for)
     if kinds:
@@ -140,7 +144,7 @@ def _cancelled(uow: UnitOfWork, booking: Booking, session: Session, intents: lis
     if "email" in cancelled:
         view["email"] = cancelled["email"]
     if email is not None:
-        message_id = uow.queue_message(now, email[1])
+        message_id = uow.outbox.add(now, email[1])
         view["refund_email"] = {"message": message_id, "to": email[0], "status": "queued"}
     return Outcome(view)
 
@@ -159,7 +163,7 @@ def _after_cancel(error: BookctlError, booking: Booking, what: str, entry: Ledge
 
 def no_show(uow: UnitOfWork, now: datetime, ref: str) -> Plan:
     """Mark a no-show and charge the service's no-show fee (seed 000: only where the policy has one)."""
-    booking, session = calendar.resolve_booking(uow, ref)
+    booking, session = resolve_booking(uow, ref)
     again = resumable(booking.ledger_entries, ("no_show_fee",), None)
     if again:
         return Plan(again, lambda answers: _no_show_charged(uow, booking, session, answers), replay=True)
@@ -169,8 +173,7 @@ def no_show(uow: UnitOfWork, now: datetime, ref: str) -> Plan:
         raise RuleError(f"service {name} has no no-show fee policy; mark the no-show without --charge-fee")
     if _has_fee(booking.ledger_entries, "no_show_fee"):
         raise RuleError(f"booking {booking.id} was already charged its no-show fee")
-    if change_attendance(booking, session, "no_show", now.astimezone(calendar.zone_of(uow))):
-        uow.save_booking(booking)
+    change_attendance(booking, session, "no_show", now.astimezone(zone_of(uow)))
     charge = apply_fee(uow, now, booking, "no_show_fee", service.no_show_fee)
     return Plan([charge] if charge is not None else [], lambda answers: _no_show_charged(uow, booking, session, answers))
 

@@ -16,8 +16,8 @@ from bookctl.domain.models import Booking, Session
 from bookctl.domain.money import Money
 from bookctl.domain.payments import summarize
 from bookctl.errors import RuleError
-from bookctl.services.calendar import resolve_booking, zone_of
-from bookctl.storage.base import UnitOfWork
+from bookctl.services.lookups import resolve_booking, zone_of
+from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import iso, parse_date
 
 if TYPE_CHECKING:
@@ -60,9 +60,9 @@ def invoice_booking(uow: UnitOfWork, now: datetime, booking: Booking, session: S
         when = session.start.astimezone(zone_of(uow))
         items = [LineItem(text=f"{service.name if service else session.service_id} {when:%Y-%m-%d %H:%M}",
                           amount=amount)]
-    invoice = uow.add_invoice(contact_id=booking.contact_id, booking_id=booking.id, items=items, total=amount,
+    invoice = uow.documents.add_invoice(contact_id=booking.contact_id, booking_id=booking.id, items=items, total=amount,
                               due=due, created_at=now)
-    uow.add_ledger_entry(booking, kind="charge", method="invoice", provider="invoice", amount=amount,
+    uow.ledger.add(booking, kind="charge", method="invoice", provider="invoice", amount=amount,
                          status="pending", reference=invoice.id, invoice_id=invoice.id, created_at=now)
     return invoice
 
@@ -70,12 +70,12 @@ def invoice_booking(uow: UnitOfWork, now: datetime, booking: Booking, session: S
 def create_invoice(uow: UnitOfWork, now: datetime, contact_id: str, booking_ref: str | None,
                    item_pairs: list[str], due_text: str | None) -> dict[str, Any]:
     """An invoice from a contact with line items, or for a booking (its amount due by default)."""
-    contact = uow.get_contact(contact_id)
+    contact = uow.contacts.get(contact_id)
     currency = uow.settings.business.currency
     due = parse_date(due_text, "--due") if due_text else None
     if booking_ref is None:
         items, total = parse_items(item_pairs, currency)
-        return invoice_view(uow.add_invoice(contact_id=contact.id, items=items, total=total, due=due,
+        return invoice_view(uow.documents.add_invoice(contact_id=contact.id, items=items, total=total, due=due,
                                             created_at=now), uow)
     booking, session = resolve_booking(uow, booking_ref)
     if booking.contact_id != contact.id:
@@ -86,20 +86,21 @@ def create_invoice(uow: UnitOfWork, now: datetime, contact_id: str, booking_ref:
 
 def list_invoices(uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every invoice, by number."""
-    return [invoice_view(i, uow) for i in uow.iter_invoices()]
+    return [invoice_view(i, uow) for i in uow.documents.invoices()]
 
 
 def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | None) -> Plan:
     """Settle an open invoice through the invoice provider; for a booking, the payment joins the
     booking's ledger. The invoice is marked paid with the provider's answer (`money.send`)."""
-    from bookctl.services.money import Outcome, Plan, add_intent, describe, resumable
-    from bookctl.services.payments import entry_view, provider_for
+    from bookctl.services.money import Outcome, Plan, charge_intent, describe, resumable
+    from bookctl.services.views import entry_view
+    from bookctl.services.lookups import provider_for
 
-    invoice = uow.get_invoice(record_id)
+    invoice = uow.documents.get_invoice(record_id)
     if method is not None:  # how the invoice was paid, as the studio names it (bank transfer, cash)
         method = values.line(method, "--method", values.NAME_LIMIT)
     owner: Booking | Invoice = invoice
-    entries = uow.invoice_entries(invoice.id) if invoice.booking_id is None else []
+    entries = uow.ledger.of_invoice(invoice.id) if invoice.booking_id is None else []
     if invoice.booking_id is not None:
         owner, _ = resolve_booking(uow, invoice.booking_id)
         entries = owner.ledger_entries
@@ -117,9 +118,8 @@ def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | No
             if invoice.total > summary.due:
                 raise RuleError(f"booking {owner.id} has {summary.due} due, less than invoice {invoice.id}'s "
                                 f"{invoice.total}; void the invoice instead")
-        request = {"call": "charge", "description": f"invoice {invoice.id}", "label": method or "invoice"}
-        again = [add_intent(uow, owner, request, kind="charge", method="invoice", provider=provider.name,
-                            amount=invoice.total, invoice_id=invoice.id, created_at=now)]
+        again = [charge_intent(uow, now, owner, provider.name, invoice.total, description=f"invoice {invoice.id}",
+                               method="invoice", request={"label": method or "invoice"}, invoice_id=invoice.id)]
     zone = zone_of(uow)
     return Plan(again, lambda answers: Outcome(invoice_view(invoice, uow) if answers.error is None or answers.unknown
                                                else entry_view(again[0], zone), answers.error), replay=replay)
@@ -129,7 +129,7 @@ def void_invoice(uow: UnitOfWork, now: datetime, record_id: str) -> dict[str, An
     """Cancel an open invoice; its booking is no longer invoiced. Not while a payment of it is pending."""
     from bookctl.services.money import pending_entries
 
-    invoice = uow.get_invoice(record_id)
+    invoice = uow.documents.get_invoice(record_id)
     if invoice.status != "open":
         raise RuleError(f"invoice {invoice.id} is {invoice.status}; only an open invoice can be voided")
     paying = [e for e in pending_entries(uow, invoice.id) if e.invoice_id == invoice.id]
@@ -137,33 +137,31 @@ def void_invoice(uow: UnitOfWork, now: datetime, record_id: str) -> dict[str, An
         raise RuleError(f"payment {paying[0].id} of invoice {invoice.id} is pending; "
                         f"run 'bookctl payment reconcile {invoice.id}' first")
     invoice.status, invoice.voided_at = "void", now
-    uow.save_invoice(invoice)
     if invoice.booking_id is not None:
         booking, _ = resolve_booking(uow, invoice.booking_id)
-        uow.add_ledger_entry(booking, kind="charge", method="invoice", provider="invoice", amount=invoice.total,
+        uow.ledger.add(booking, kind="charge", method="invoice", provider="invoice", amount=invoice.total,
                              status="voided", reference=invoice.id, invoice_id=invoice.id, created_at=now)
     return invoice_view(invoice, uow)
 
 
 def create_quote(uow: UnitOfWork, now: datetime, contact_id: str, item_pairs: list[str]) -> dict[str, Any]:
     """A quote for a contact with line items."""
-    contact = uow.get_contact(contact_id)
+    contact = uow.contacts.get(contact_id)
     items, total = parse_items(item_pairs, uow.settings.business.currency)
-    return quote_view(uow.add_quote(contact_id=contact.id, items=items, total=total, created_at=now), uow)
+    return quote_view(uow.documents.add_quote(contact_id=contact.id, items=items, total=total, created_at=now), uow)
 
 
 def list_quotes(uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every quote, by number."""
-    return [quote_view(q, uow) for q in uow.iter_quotes()]
+    return [quote_view(q, uow) for q in uow.documents.quotes()]
 
 
 def accept_quote(uow: UnitOfWork, now: datetime, record_id: str) -> dict[str, Any]:
     """Accepting a quote turns it into an open invoice with the same lines."""
-    quote = uow.get_quote(record_id)
+    quote = uow.documents.get_quote(record_id)
     if quote.status != "open":
         raise RuleError(f"quote {quote.id} was already accepted as invoice {quote.invoice_id}")
-    invoice = uow.add_invoice(contact_id=quote.contact_id, items=list(quote.items), total=quote.total,
+    invoice = uow.documents.add_invoice(contact_id=quote.contact_id, items=list(quote.items), total=quote.total,
                               quote_id=quote.id, created_at=now)
     quote.status, quote.invoice_id, quote.accepted_at = "accepted", invoice.id, now
-    uow.save_quote(quote)
     return invoice_view(invoice, uow)

@@ -7,8 +7,8 @@ from typing import Any
 from bookctl.domain import values
 from bookctl.domain.models import Contact
 from bookctl.errors import RuleError
-from bookctl.services.contacts import fold, live_contact
-from bookctl.storage.base import UnitOfWork
+from bookctl.services.lookups import fold, live_contact
+from bookctl.storage.unit import UnitOfWork
 
 
 def _checked(labels: list[str]) -> list[str]:
@@ -28,7 +28,6 @@ def label_contact(uow: UnitOfWork, contact_id: str, labels: list[str]) -> Contac
     contact = live_contact(uow, contact_id)
     for label in _checked(labels):
         add_label(contact, label)
-    uow.save_contact(contact)
     return contact
 
 
@@ -42,7 +41,6 @@ def unlabel_contact(uow: UnitOfWork, contact_id: str, labels: list[str]) -> Cont
         have = ", ".join(contact.labels) or "none"
         raise RuleError(f"contact {contact.id} has no label {names} (its labels: {have})")
     contact.labels = [have for have in contact.labels if fold(have) not in wanted]
-    uow.save_contact(contact)
     return contact
 
 
@@ -50,7 +48,7 @@ def label_counts(uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every label in use with how many contacts have it, by name; labels differing only in case
     or accents count as one, shown as first seen."""
     counts: dict[str, list[Any]] = {}
-    for contact in uow.iter_contacts():
+    for contact in uow.contacts.all():
         for label in contact.labels:
             entry = counts.setdefault(fold(label), [label, 0])
             entry[1] += 1

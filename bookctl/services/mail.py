@@ -15,7 +15,7 @@ from bookctl.domain.money import Money
 from bookctl.domain.settings import EmailSettings
 from bookctl.errors import RuleError, UsageError
 from bookctl.services.templates import choose_language, format_money, phrases, render
-from bookctl.storage.base import UnitOfWork
+from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import load_zone
 
 # Used as From while email.sender is unset: RFC 2606 reserves .invalid, so it can never be delivered to.
@@ -165,14 +165,14 @@ def _unwritable(contact: Contact, exc: Exception) -> RuleError:
 
 
 def _queue(uow: UnitOfWork, now: datetime, message: Any, contact: Contact) -> str:
-    return uow.queue_message(now, encoded(message, contact))
+    return uow.outbox.add(now, encoded(message, contact))
 
 
 def queue_cancellation_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session) -> str:
     """Queue the "your booking was cancelled" email to the booking's contact; returns the message id.
 
     Call it inside the unit of work that cancels, before `commit()`."""
-    contact = uow.get_contact(booking.contact_id)
+    contact = uow.contacts.get(booking.contact_id)
     language = choose_language(uow, contact, "cancellation")
     message = build_message(uow, now, contact, "cancellation", _values(uow, contact, booking, session),
                             language, booking.id)
@@ -186,7 +186,7 @@ def refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Sess
     Build it before any money moves (after `check_can_email`), so that an address, a header or a
     template that cannot be made into a message refuses the command while nothing has happened;
     queue the bytes with `uow.queue_message` once the provider has answered."""
-    contact = uow.get_contact(booking.contact_id)
+    contact = uow.contacts.get(booking.contact_id)
     language = choose_language(uow, contact, "refund")
     words = phrases(uow, language)
     values = _values(uow, contact, booking, session)
@@ -228,12 +228,12 @@ def message_summary(message_id: str, data: bytes) -> dict[str, Any]:
 
 def list_outbox(uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every queued message, oldest first."""
-    return [message_summary(m, uow.read_message(m)) for m in uow.outbox_ids()]
+    return [message_summary(m, uow.outbox.read(m)) for m in uow.outbox.ids()]
 
 
 def show_message(uow: UnitOfWork, message_id: str) -> dict[str, Any]:
     """A queued message's headers, language and plain-text body."""
-    data = uow.read_message(message_id)
+    data = uow.outbox.read(message_id)
     message = parse_message(data, headers_only=False)
     body = message.get_body(preferencelist=("plain",))
     return {

@@ -25,7 +25,7 @@ from bookctl.domain.models import Booking
 from bookctl.domain.money import Money
 from bookctl.domain.payments import FEE_KINDS, LedgerEntry, failure_text, pending_intents, settle
 from bookctl.errors import BookctlError, NotFoundError, ProviderError, RuleError, UsageError
-from bookctl.storage.base import UnitOfWork
+from bookctl.storage.unit import UnitOfWork
 
 
 @dataclass
@@ -65,7 +65,6 @@ def store_id(uow: UnitOfWork) -> str:
         import uuid
 
         settings.store.id = uuid.uuid4().hex
-        uow.save_settings()
     return settings.store.id
 
 
@@ -75,13 +74,23 @@ def add_intent(uow: UnitOfWork, owner: Booking | Invoice, request: dict[str, Any
     `owner` is the booking, or an invoice that belongs to no booking. `request` is what to send
     besides the amount and key (`call`: charge or refund, then the call's own fields). The key is
     unique for ever: an owner's ledger only grows, so its length never repeats."""
-    entries = owner.ledger_entries if isinstance(owner, Booking) else uow.invoice_entries(owner.id)
+    entries = owner.ledger_entries if isinstance(owner, Booking) else uow.ledger.of_invoice(owner.id)
     fields.update(status="pending", request=request,
                   idempotency_key=f"{store_id(uow)}:{owner.id}:{len(entries) + 1}")
-    if isinstance(owner, Booking):
-        return uow.add_ledger_entry(owner, **fields)
-    fields.pop("invoice_id", None)  # an invoice's own entry names it anyway
-    return uow.add_invoice_entry(owner, **fields)
+    if not isinstance(owner, Booking):
+        fields.pop("invoice_id", None)  # an invoice's own entry names it anyway
+    return uow.ledger.add(owner, **fields)
+
+
+def charge_intent(uow: UnitOfWork, now: datetime, owner: Booking | Invoice, provider: str, amount: Money, *,
+                  description: str, kind: str = "charge", method: str = "card", token: str | None = None,
+                  request: dict[str, Any] | None = None, **fields: Any) -> LedgerEntry:
+    """The one way a charge is put to a provider, for collect, fees and invoices alike: a pending
+    intent now, sent and settled by `carry_out` with the provider's answer."""
+    asked = {"call": "charge", "description": description, **({"token": token} if token is not None else {}),
+             **(request or {})}
+    return add_intent(uow, owner, asked, kind=kind, method=method, provider=provider, amount=amount,
+                      created_at=now, **fields)
 
 
 def sum_of(entries: Iterable[LedgerEntry], currency: str) -> Money:
@@ -157,7 +166,7 @@ INTENTS = "bookctl_intents"  # the idempotency record of a command whose provide
 
 def ledger_of(uow: UnitOfWork, home: str) -> list[LedgerEntry]:
     """The entries kept with a booking, or with an invoice (INV-...) that belongs to no booking."""
-    return uow.invoice_entries(home) if home.startswith("INV-") else uow.get_booking(home).ledger_entries
+    return uow.ledger.of_invoice(home) if home.startswith("INV-") else uow.calendar.get_booking(home).ledger_entries
 
 
 def recorded_intents(uow: UnitOfWork, recorded: dict[str, Any]) -> list[LedgerEntry]:
@@ -214,7 +223,7 @@ def _unknown(entry: LedgerEntry, exc: BookctlError) -> BookctlError:
 
 def provider_for_entry(uow: UnitOfWork, entry: LedgerEntry) -> Any:  # noqa: ANN401 - a Provider
     """The provider an intent goes through, configured from the store's settings."""
-    from bookctl.services.payments import provider_for
+    from bookctl.services.lookups import provider_for
 
     return provider_for(uow, entry.provider or "manual")
 
@@ -240,40 +249,37 @@ def _settle(uow: UnitOfWork, now: datetime, entry: LedgerEntry, result: Any, **a
     """Settle `entry` with the provider's answer (a result, or None for a no), and what that implies
     at once, for the same commit: a fee that could not be charged is owed; a paid invoice is paid."""
     settle(entry, "failed" if result is None else "succeeded", now, **answer)
-    uow.save_ledger_entry(entry)
     if result is not None and (entry.request or {}).get("save_card") and getattr(result, "saved_method", None):
         from bookctl.domain.models import SavedCard
 
-        contact = uow.get_contact(entry.contact_id)
+        contact = uow.contacts.get(entry.contact_id)
         contact.saved_card = SavedCard(provider=entry.provider or "", method=result.saved_method,
                                        brand=result.card_brand, last4=result.card_last4)
-        uow.save_contact(contact)
     if entry.kind in FEE_KINDS and entry.status == "failed":
-        booking = uow.get_booking(entry.booking_id or "")
-        uow.add_ledger_entry(booking, kind=entry.kind, amount=entry.amount, status="due", created_at=now)
+        booking = uow.calendar.get_booking(entry.booking_id or "")
+        uow.ledger.add(booking, kind=entry.kind, amount=entry.amount, status="due", created_at=now)
     if entry.invoice_id and entry.kind == "charge" and entry.status == "succeeded":
-        invoice = uow.get_invoice(entry.invoice_id)
+        invoice = uow.documents.get_invoice(entry.invoice_id)
         invoice.status, invoice.paid_at, invoice.reference = "paid", now, result.reference
         invoice.method = (entry.request or {}).get("label") or "invoice"
-        uow.save_invoice(invoice)
 
 
 # --- reconcile ----------------------------------------------------------------------------
 
 def pending_entries(uow: UnitOfWork, ref: str | None = None) -> list[LedgerEntry]:
     """The pending intents of one booking (or invoice with no booking), or of the whole store."""
-    from bookctl.services.calendar import resolve_booking
+    from bookctl.services.lookups import resolve_booking
 
     if ref is not None:
         if ref.upper().startswith("INV-"):
-            invoice = uow.get_invoice(ref)
+            invoice = uow.documents.get_invoice(ref)
             if invoice.booking_id is not None:
                 return pending_intents(resolve_booking(uow, invoice.booking_id)[0].ledger_entries)
-            return pending_intents(uow.invoice_entries(invoice.id))
+            return pending_intents(uow.ledger.of_invoice(invoice.id))
         return pending_intents(resolve_booking(uow, ref)[0].ledger_entries)
     found: list[LedgerEntry] = []
     homes: dict[str, set[str]] = {}
-    for entry_id, home in uow.pending_intent_homes():
+    for entry_id, home in uow.ledger.pending_homes():
         homes.setdefault(home, set()).add(entry_id)
     for home, ids in homes.items():
         try:
@@ -287,8 +293,8 @@ def pending_entries(uow: UnitOfWork, ref: str | None = None) -> list[LedgerEntry
 def reconcile(uow: UnitOfWork, now: datetime, ref: str | None = None) -> Outcome:
     """Ask the providers what became of pending intents, replaying each with its stored key, and
     settle them. Exit 5 (entries left pending) while a provider still does not answer."""
-    from bookctl.services.payments import entry_view
-    from bookctl.services.calendar import zone_of
+    from bookctl.services.views import entry_view
+    from bookctl.services.lookups import zone_of
 
     zone = zone_of(uow)
     by_owner: dict[str, list[LedgerEntry]] = {}
@@ -310,8 +316,8 @@ def reconcile(uow: UnitOfWork, now: datetime, ref: str | None = None) -> Outcome
 def mark(uow: UnitOfWork, now: datetime, ref: str, entry_id: str, status: str, reference: str | None) -> Outcome:
     """Settle a pending intent by hand, from what the provider's own dashboard shows: for a
     provider that can no longer be asked (a key it has forgotten, a provider gone for good)."""
-    from bookctl.services.calendar import zone_of
-    from bookctl.services.payments import entry_view
+    from bookctl.services.lookups import zone_of
+    from bookctl.services.views import entry_view
 
     if status not in ("succeeded", "failed"):
         raise UsageError(f"--as {status!r} is not one of succeeded, failed")

@@ -8,9 +8,9 @@ from typing import Any
 from bookctl.domain import values
 from bookctl.domain.cards import NOTE_TYPES, Note
 from bookctl.errors import UsageError
-from bookctl.services.contacts import live_contact
-from bookctl.services.setup import find_staff
-from bookctl.storage.base import UnitOfWork
+from bookctl.services.lookups import live_contact
+from bookctl.services.lookups import find_staff
+from bookctl.storage.unit import UnitOfWork
 
 
 def add_note(uow: UnitOfWork, now: datetime, contact_id: str, text: str, kind: str = "note",
@@ -21,9 +21,8 @@ def add_note(uow: UnitOfWork, now: datetime, contact_id: str, text: str, kind: s
     body = check_body(text, "note")
     contact = live_contact(uow, contact_id)
     author_id = find_staff(uow.settings, author).id if author else None
-    note = Note(id=uow.mint("n"), text=body, type=kind, author=author_id, created_at=now)  # type: ignore[arg-type]
-    uow.get_card(contact.id).notes.append(note)
-    uow.save_card(contact.id)
+    note = Note(id=uow.cards.new_id("n"), text=body, type=kind, author=author_id, created_at=now)  # type: ignore[arg-type]
+    uow.cards.get(contact.id).notes.append(note)
     return note
 
 
@@ -37,7 +36,7 @@ def list_notes(uow: UnitOfWork, contact_id: str) -> list[dict[str, Any]]:
     from bookctl.services.views import note_view
     from bookctl.timeutil import load_zone
 
-    contact = uow.get_contact(contact_id)
+    contact = uow.contacts.get(contact_id)
     zone = load_zone(uow.settings.business.timezone)
-    return [note_view(n, zone) for n in reversed(uow.get_card(contact.id).notes)]
+    return [note_view(n, zone) for n in reversed(uow.cards.get(contact.id).notes)]
 

@@ -27,13 +27,14 @@ from bookctl.domain.payments import (
 )
 from bookctl.errors import RuleError, UsageError
 from bookctl.providers.base import Provider
-from bookctl.services.calendar import resolve_booking, zone_of
+from bookctl.services.lookups import provider_for, resolve_booking, zone_of
 from bookctl.services.money import (
     INTENTS,
     Answers,
     Outcome,
     Plan,
     add_intent,
+    charge_intent,
     carry_out,
     describe,
     ledger_of,
@@ -41,8 +42,9 @@ from bookctl.services.money import (
     resumable,
     sum_of,
 )
-from bookctl.storage.base import UnitOfWork
-from bookctl.timeutil import day_bounds, iso, parse_date
+from bookctl.services.views import entry_view
+from bookctl.storage.unit import UnitOfWork
+from bookctl.timeutil import day_bounds, parse_date
 
 METHODS = {"card": "card", "invoice": "invoice", "in-person": "in_person", "in_person": "in_person"}
 CAPABILITY = {"card": "card_charges", "invoice": "invoices", "in_person": "in_person"}
@@ -51,14 +53,6 @@ _DOING = {"card_charges": "take card payments", "invoices": "issue invoices", "i
 
 
 # --- providers ------------------------------------------------------------------------------
-
-def provider_for(uow: UnitOfWork, name: str) -> Provider:
-    """The provider `name`, configured from the store's `[providers.NAME]` settings, with the store's
-    directory for any files of its own."""
-    from bookctl.providers.manager import get_provider
-
-    return get_provider(name, uow.settings.providers.get(name, {}), uow.provider_dir(name))
-
 
 def default_provider(method: str) -> str:
     """card: the first provider that takes cards (sandbox in a fresh store); invoice; manual."""
@@ -91,16 +85,6 @@ def method_of(text: str) -> str:
 
 # --- views ----------------------------------------------------------------------------------
 
-def entry_view(entry: LedgerEntry, zone: tzinfo) -> dict[str, Any]:
-    """A ledger entry as the contract's payment JSON."""
-    data = entry.model_dump(mode="json")
-    data["amount"] = entry.amount.to_json()
-    data["created_at"] = iso(entry.created_at, zone)
-    if entry.settled_at is not None:
-        data["settled_at"] = iso(entry.settled_at, zone)
-    return data
-
-
 # --- idempotency ----------------------------------------------------------------------------
 
 def _fingerprint(command: str, arguments: dict[str, Any]) -> str:
@@ -118,10 +102,10 @@ def idempotent(uow: UnitOfWork, now: datetime, key: str | None, command: str, ar
         return carry_out(uow, now, action())
     key = values.line(key, "--idempotency-key", 255)
     fingerprint = _fingerprint(command, arguments)
-    found = uow.idempotent_result(key)
+    found = uow.replies.get(key)
 
     def remember(view: Any) -> None:  # noqa: ANN401
-        uow.remember_result(key, fingerprint, json.dumps(view, ensure_ascii=False))
+        uow.replies.add(key, fingerprint, json.dumps(view, ensure_ascii=False))
 
     if found is not None:
         if found.arguments not in (fingerprint, _fingerprint(command, as_typed or arguments)):
@@ -175,13 +159,12 @@ def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_t
                    and amount < summary.due)
     token = card
     if method == "card" and token is None:
-        saved = uow.get_contact(booking.contact_id).saved_card
+        saved = uow.contacts.get(booking.contact_id).saved_card
         if saved is None or saved.provider != provider.name:
             raise UsageError(f"give --card TOKEN (contact {booking.contact_id} has no card saved with {provider.name})")
         token = saved.method
-    request = {"call": "charge", "description": f"booking {booking.id}", "token": token, "save_card": save_card}
-    intent = add_intent(uow, booking, request, kind="charge", method=method, provider=provider.name, amount=amount,
-                        created_at=now, deposit=deposit)
+    intent = charge_intent(uow, now, booking, provider.name, amount, description=f"booking {booking.id}",
+                           method=method, request={"token": token, "save_card": save_card}, deposit=deposit)
     return Plan([intent], lambda answers: _collected(intent, answers, zone))
 
 
@@ -279,7 +262,7 @@ def refund(uow: UnitOfWork, now: datetime, ref: str, amount_text: str | None = N
                         f"cannot refund {amount}")
     email = refund_email_for(uow, now, booking, session, amount) if notify else None  # before any money moves
     if manual:
-        entries = [uow.add_ledger_entry(booking, kind="refund", method="in_person", provider="manual",
+        entries = [uow.ledger.add(booking, kind="refund", method="in_person", provider="manual",
                                         amount=amount, status="succeeded", reason=reason, created_at=now)]
         return _refunded(uow, now, entries, Answers(), email, zone)
     intents = refund_intents(uow, now, booking, plan_refund(uow, booking, amount), reason)
@@ -292,7 +275,7 @@ def refund_email_for(uow: UnitOfWork, now: datetime, booking: Booking, session: 
     it (no address, a header that cannot be written, a template) can fail after the money."""
     from bookctl.services.mail import check_can_email, refund_email
 
-    address = check_can_email(uow, uow.get_contact(booking.contact_id))
+    address = check_can_email(uow, uow.contacts.get(booking.contact_id))
     return address, refund_email(uow, now, booking, session, refunded=refunded, fee_kept=fee_kept)
 
 
@@ -301,7 +284,7 @@ def _refunded(uow: UnitOfWork, now: datetime, entries: list[LedgerEntry], answer
     """After the refund's answers: queue the refund email if all of it went back, show the entries."""
     rows = [entry_view(e, zone) for e in entries]
     if email is not None and answers.error is None:
-        message_id = uow.queue_message(now, email[1])
+        message_id = uow.outbox.add(now, email[1])
         for row in rows:
             row["email"] = {"message": message_id, "to": email[0], "status": "queued"}
     return Outcome(rows, answers.error)
@@ -318,14 +301,14 @@ def list_payments(uow: UnitOfWork, booking_ref: str | None = None, contact_id: s
     if first and last and last < first:
         raise UsageError(f"--to {last} is before --from {first}")
     if contact_id is not None:
-        uow.get_contact(contact_id)
+        uow.contacts.get(contact_id)
     entries: list[LedgerEntry]
     if booking_ref is not None:
         entries = list(resolve_booking(uow, booking_ref)[0].ledger_entries)
     elif contact_id is not None:
-        entries = [e for b in uow.get_contact(contact_id).booking_ids for e in uow.get_booking(b).ledger_entries]
-        entries += [e for i in uow.iter_invoices() if i.contact_id == contact_id and i.booking_id is None
-                    for e in uow.invoice_entries(i.id)]
+        entries = [e for b in uow.contacts.get(contact_id).booking_ids for e in uow.calendar.get_booking(b).ledger_entries]
+        entries += [e for i in uow.documents.invoices() if i.contact_id == contact_id and i.booking_id is None
+                    for e in uow.ledger.of_invoice(i.id)]
     else:
         entries = _entries_by_index(uow, first, last)
     start = day_bounds(first, zone)[0] if first else None
@@ -341,7 +324,7 @@ def _entries_by_index(uow: UnitOfWork, first: date | None, last: date | None) ->
     low = first - timedelta(days=1) if first else None
     high = last + timedelta(days=1) if last else None
     wanted: dict[str, set[str]] = {}
-    for entry_id, home in uow.ledger_entries_between(low, high):
+    for entry_id, home in uow.ledger.created_between(low, high):
         wanted.setdefault(home, set()).add(entry_id)
     return [e for home, ids in wanted.items()
             for e in ledger_of(uow, home)

@@ -11,8 +11,9 @@ from bookctl.domain.ids import unique_slug
 from bookctl.domain.models import Service, Staff
 from bookctl.domain.money import Money, check_currency
 from bookctl.domain.settings import Business, Settings
-from bookctl.errors import NotFoundError, RuleError, UsageError
-from bookctl.storage.base import UnitOfWork
+from bookctl.errors import RuleError, UsageError
+from bookctl.services.lookups import find_service
+from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import load_zone
 
 
@@ -20,7 +21,8 @@ def init_store(root: Path, business: str, currency: str, timezone: str, database
     """Create a new store at `root`: its records in files there, or in the empty PostgreSQL `database`."""
     import uuid
 
-    from bookctl.storage.filestore import SETTINGS_NAME, FileStore
+    from bookctl.storage.files import FileStore
+    from bookctl.storage.settings_file import SETTINGS_NAME
 
     if (root / SETTINGS_NAME).exists():
         raise RuleError(f"{root} already holds a bookctl store")
@@ -34,8 +36,8 @@ def init_store(root: Path, business: str, currency: str, timezone: str, database
     if database is None:
         FileStore.create(root, settings)
         return settings
-    from bookctl.storage.pg_connect import check_url, redact
     from bookctl.storage.postgres import PostgresStore
+    from bookctl.storage.postgres.connect import check_url, redact
 
     url = check_url(database)
     settings.storage.url = redact(url)
@@ -84,7 +86,7 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
         if settings.services and currency != settings.business.currency:
             raise RuleError("cannot change the currency of a store that has services; their prices are in "
                             f"{settings.business.currency}")
-        if currency != settings.business.currency and (next(uow.iter_invoices(), None) or next(uow.iter_quotes(), None)):
+        if currency != settings.business.currency and (next(uow.documents.invoices(), None) or next(uow.documents.quotes(), None)):
             raise RuleError("cannot change the currency of a store that has invoices or quotes; their amounts are in "
                             f"{settings.business.currency}")
         settings.business.currency = currency
@@ -103,7 +105,6 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
     else:
         known = ", ".join(SETTABLE_KEYS)
         raise UsageError(f"unknown setting {key!r}; settable keys: {known}")
-    uow.save_settings()
     return config_view(settings)
 
 
@@ -143,7 +144,13 @@ def _set_provider_option(settings: Settings, key: str, value: str) -> None:
 def _set_storage_url(uow: UnitOfWork, value: str) -> None:
     """Point the store at a PostgreSQL database holding this bookctl's schema (an empty one gets it),
     or back at its own files with an empty value. Records are not moved: 'bookctl store copy' does that."""
-    from bookctl.storage.pg_connect import check_url, connect, migrate, redact, schema_version
+    from bookctl.storage.postgres.connect import (
+        check_url,
+        connect,
+        migrate,
+        redact,
+        schema_version,
+    )
 
     if not value.strip():
         uow.settings.storage.url = None
@@ -189,30 +196,6 @@ def _set_email(settings: Settings, key: str, value: str) -> None:
         setattr(settings.email, name, cleaned or None)
     else:
         raise UsageError(f"unknown setting {key!r}; settable keys: {', '.join(SETTABLE_KEYS)}")
-
-
-def find_service(settings: Settings, ref: str) -> Service:
-    """A service by id, or by a name that only one service has (any case)."""
-    if ref in settings.services:
-        return settings.services[ref]
-    matches = [s for s in settings.services.values() if s.name.casefold() == ref.casefold()]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise UsageError(f"several services are named {ref!r}: {', '.join(s.id for s in matches)}; use an id")
-    raise NotFoundError(f"no service {ref!r}; see 'bookctl service list'")
-
-
-def find_staff(settings: Settings, ref: str) -> Staff:
-    """A member of staff by id, or by a name only one of them has (any case)."""
-    if ref in settings.staff:
-        return settings.staff[ref]
-    matches = [s for s in settings.staff.values() if s.name.casefold() == ref.casefold()]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise UsageError(f"several staff are named {ref!r}: {', '.join(s.id for s in matches)}; use an id")
-    raise NotFoundError(f"no staff member {ref!r}; see 'bookctl staff list'")
 
 
 def check_name_free(records: Iterable[Service | Staff], name: str, what: str, ignore: str | None = None) -> None:
@@ -262,7 +245,6 @@ def add_service(uow: UnitOfWork, name: str, price: str, duration: int, kind: str
         cancellation_window_hours=_window(window),
     )
     settings.services[service.id] = service
-    uow.save_settings()
     return service
 
 
@@ -319,7 +301,6 @@ def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: s
         service.cancellation_window_hours = _window(cancellation_window_hours)
     if restore:
         service.archived = False
-    uow.save_settings()
     return service
 
 
@@ -327,7 +308,6 @@ def remove_service(uow: UnitOfWork, ref: str) -> Service:
     """Archive a service: it can no longer be booked, and its past bookings keep their history."""
     service = find_service(uow.settings, ref)
     service.archived = True
-    uow.save_settings()
     return service
 
 
@@ -341,5 +321,4 @@ def add_staff(uow: UnitOfWork, name: str, email: str | None = None) -> Staff:
     staff = Staff(id=unique_slug(name, settings.staff, f"staff-{len(settings.staff) + 1}"), name=name,
                   email=None if email is None else check_email(email, "--email"))
     settings.staff[staff.id] = staff
-    uow.save_settings()
     return staff

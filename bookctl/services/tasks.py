@@ -12,11 +12,11 @@ from typing import Any
 
 from bookctl.domain.cards import Task
 from bookctl.errors import NotFoundError, RuleError
-from bookctl.services.contacts import live_contact
-from bookctl.services.setup import find_staff
-from bookctl.storage.base import UnitOfWork
+from bookctl.services.lookups import live_contact
+from bookctl.services.lookups import find_staff
+from bookctl.storage.unit import UnitOfWork
 from bookctl.storage.card_models import TaskRef
-from bookctl.storage.cards import card_number
+from bookctl.domain.ids import card_number
 from bookctl.timeutil import load_zone, parse_date
 
 
@@ -34,11 +34,8 @@ def add_task(uow: UnitOfWork, now: datetime, contact_id: str, text: str, assigne
     due_day = parse_date(due, "--due") if due is not None else None
     contact = live_contact(uow, contact_id)
     assignee_id = find_staff(uow.settings, assignee).id if assignee else None
-    task = Task(id=uow.mint("t"), text=body, assignee=assignee_id, due=due_day, created_at=now)
-    uow.get_card(contact.id).tasks.append(task)
-    uow.save_card(contact.id)
-    uow.card_index().tasks[task.id] = TaskRef(contact_id=contact.id, assignee=assignee_id, due=due_day)
-    uow.save_card_index()
+    task = Task(id=uow.cards.new_id("t"), text=body, assignee=assignee_id, due=due_day, created_at=now)
+    uow.cards.get(contact.id).tasks.append(task)
     return task_view(task, contact.id, load_zone(uow.settings.business.timezone), _today(uow, now))
 
 
@@ -46,17 +43,14 @@ def complete_task(uow: UnitOfWork, now: datetime, task_id: str) -> dict[str, Any
     """Mark a task done."""
     from bookctl.services.views import task_view
 
-    ref = uow.card_index().tasks.get(task_id) if card_number(task_id, "t") else None
-    task = None if ref is None else next((t for t in uow.get_card(ref.contact_id).tasks if t.id == task_id), None)
-    if ref is None or task is None:
+    owner = uow.cards.owner(task_id) if card_number(task_id, "t") else None
+    task = None if owner is None else next((t for t in uow.cards.get(owner).tasks if t.id == task_id), None)
+    if owner is None or task is None:
         raise NotFoundError(f"no task {task_id!r}")
     if task.done_at is not None:
         raise RuleError(f"task {task.id} is already done")
     task.done_at = now
-    ref.done = True
-    uow.save_card(ref.contact_id)
-    uow.save_card_index()
-    return task_view(task, ref.contact_id, load_zone(uow.settings.business.timezone), _today(uow, now))
+    return task_view(task, owner, load_zone(uow.settings.business.timezone), _today(uow, now))
 
 
 def list_tasks(uow: UnitOfWork, now: datetime, contact_id: str | None = None, assignee: str | None = None,
@@ -68,15 +62,15 @@ def list_tasks(uow: UnitOfWork, now: datetime, contact_id: str | None = None, as
     today = _today(uow, now)
     assignee_id = find_staff(uow.settings, assignee).id if assignee else None
     if contact_id is not None:
-        owners = [uow.get_contact(contact_id).id]
+        owners = [uow.contacts.get(contact_id).id]
         wanted = None
     else:
-        refs = {tid: ref for tid, ref in uow.card_index().tasks.items() if _keep(ref, assignee_id, overdue, open_only, today)}
+        refs = {tid: ref for tid, ref in uow.cards.tasks().items() if _keep(ref, assignee_id, overdue, open_only, today)}
         owners = sorted({ref.contact_id for ref in refs.values()}, key=lambda cid: int(cid[2:]))
         wanted = set(refs)
     rows = []
     for owner in owners:
-        for task in uow.get_card(owner).tasks:
+        for task in uow.cards.get(owner).tasks:
             if wanted is not None and task.id not in wanted:
                 continue
             view = task_view(task, owner, zone, today)

@@ -15,7 +15,7 @@ from string import Template
 from bookctl.domain.models import Contact
 from bookctl.domain.money import Money
 from bookctl.errors import StoreError
-from bookctl.storage.base import UnitOfWork
+from bookctl.storage.unit import UnitOfWork
 
 KINDS = ("cancellation", "refund")
 FALLBACK_LANGUAGE = "en"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, tzinfo
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bookctl.domain.models import Booking, Contact, Service, Session, Staff
 from bookctl.domain.money import Money
@@ -14,6 +12,7 @@ from bookctl.timeutil import iso
 
 if TYPE_CHECKING:
     from bookctl.domain.cards import Attachment, Note, Task
+    from bookctl.domain.payments import LedgerEntry
 
 
 def money(value: Money | None) -> dict[str, str] | None:
@@ -103,3 +102,13 @@ def attachment_view(attachment: Attachment, contact_id: str, zone: tzinfo) -> di
     return {"id": attachment.id, "contact_id": contact_id, "name": attachment.name, "size": attachment.size,
             "media_type": attachment.media_type, "sha256": attachment.sha256,
             "created_at": iso(attachment.created_at, zone)}
+
+
+def entry_view(entry: LedgerEntry, zone: tzinfo) -> dict[str, Any]:
+    """A ledger entry as the contract's payment JSON."""
+    data = entry.model_dump(mode="json")
+    data["amount"] = entry.amount.to_json()
+    data["created_at"] = iso(entry.created_at, zone)
+    if entry.settled_at is not None:
+        data["settled_at"] = iso(entry.settled_at, zone)
+    return data

@@ -5,33 +5,19 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
-from bookctl.errors import StoreError
-
-SETTINGS_NAME = "bookctl.toml"
+from bookctl.storage.settings_file import SETTINGS_NAME
 
 
 def database_url(settings_url: str | None) -> str | None:
     """The URL to connect with: BOOKCTL_DATABASE_URL (it may carry the password) over bookctl.toml's."""
     if settings_url is None:
         return None
-    from bookctl.storage.pg_connect import URL_ENV, check_url
+    from bookctl.storage.postgres.connect import URL_ENV, check_url
 
     env = os.environ.get(URL_ENV)
     return check_url(env, URL_ENV) if env else settings_url
-
-
-def lock_timeout(configured: Callable[[], int]) -> int:
-    """Seconds to wait for the store's write lock: BOOKCTL_LOCK_TIMEOUT, else `configured()`."""
-    env = os.environ.get("BOOKCTL_LOCK_TIMEOUT")
-    if env:
-        try:
-            return max(0, int(env))
-        except ValueError:
-            raise StoreError(f"BOOKCTL_LOCK_TIMEOUT {env!r} is not a whole number of seconds") from None
-    return configured()
 
 
 def _named_url(root: Path) -> str | None:
@@ -50,10 +36,10 @@ def open_store(root: Path) -> Any:  # noqa: ANN401 - a Store (storage.base), imp
     """The store at `root`."""
     url = database_url(_named_url(root))
     if url is None:
-        from bookctl.storage.filestore import FileStore
+        from bookctl.storage.files import FileStore
 
         return FileStore(root)
-    from bookctl.storage.filestore import read_settings
     from bookctl.storage.postgres import PostgresStore
+    from bookctl.storage.settings_file import read_settings
 
     return PostgresStore(root, url, read_settings(root / SETTINGS_NAME))

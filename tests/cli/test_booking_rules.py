@@ -112,8 +112,8 @@ def test_joining_a_class_that_overlaps_the_clients_appointment_is_refused(ok, ru
 
 
 def test_the_overlap_check_reads_the_clients_own_bookings_not_the_calendar(ok, run, store, contact, monkeypatch):
-    from bookctl.storage.filestore import FileUnitOfWork
-    from bookctl.storage.postgres import PostgresUnitOfWork
+    from bookctl.storage.files.calendar import FileCalendar
+    from bookctl.storage.postgres.calendar import PgCalendar
 
     ada = contact("Ada")
     physio(ok, ada, f"{TOMORROW} 10:00")
@@ -122,8 +122,8 @@ def test_the_overlap_check_reads_the_clients_own_bookings_not_the_calendar(ok, r
     def scan(*args: object) -> None:
         raise AssertionError("joining a class scanned the calendar")
 
-    for unit in (FileUnitOfWork, PostgresUnitOfWork):
-        monkeypatch.setattr(unit, "sessions_starting", scan)
+    for calendar in (FileCalendar, PgCalendar):
+        monkeypatch.setattr(calendar, "sessions_starting", scan)
     assert "give --allow-overlap" in refused(run, store, 1, "session", "book", "--session", meeting, "--contact", ada)
 
 

@@ -26,7 +26,7 @@ RACER = """
 import runpy, sys, time
 from pathlib import Path
 ready, go = Path(sys.argv[1]), Path(sys.argv[2])
-import bookctl.cli, bookctl.services.calendar, bookctl.storage.filestore, filelock  # start-up before the race
+import bookctl.cli, bookctl.services.calendar, bookctl.storage.files, filelock  # start-up before the race
 ready.touch()
 deadline = time.monotonic() + 30
 while not go.exists():

@@ -43,8 +43,7 @@ def set_language(store: Path, contact_id: str, language: str) -> None:
     """Give a contact a language through the store's own unit of work (the CLI for it is #5's
     `contact add-field ID language VALUE`)."""
     with open_store(store).write() as uow:
-        uow.get_contact(contact_id).language = language
-        uow.save_contact(uow.get_contact(contact_id))
+        uow.contacts.get(contact_id).language = language
         uow.commit()
 
 
@@ -305,11 +304,11 @@ def queue_refund(store: Path, booking_id: str, refunded: Money, fee: Money | Non
     from bookctl.timeutil import parse_datetime
 
     with open_store(store).write() as uow:
-        booking = uow.get_booking(booking_id)
-        session = uow.get_session(booking.session_id)
-        check_can_email(uow, uow.get_contact(booking.contact_id))
+        booking = uow.calendar.get_booking(booking_id)
+        session = uow.calendar.get_session(booking.session_id)
+        check_can_email(uow, uow.contacts.get(booking.contact_id))
         now = parse_datetime("2026-11-23T12:00:00+01:00", None, "now")  # type: ignore[arg-type]
-        message_id = uow.queue_message(now, refund_email(uow, now, booking, session, refunded, fee))
+        message_id = uow.outbox.add(now, refund_email(uow, now, booking, session, refunded, fee))
         uow.commit()
     return message_id
 

@@ -68,8 +68,7 @@ def calendar(ok, store):  # noqa: ANN001, ANN201
     ok("session", "no-show", ids["monday"])
     ok("session", "cancel", ids["friday"])
     with open_store(store).write() as uow:  # #5's `contact label ID VIP`, through the store's unit of work
-        uow.get_contact(ada).labels.append("VIP")
-        uow.save_contact(uow.get_contact(ada))
+        uow.contacts.get(ada).labels.append("VIP")
         uow.commit()
     return {"ids": ids, "ada": ada, "noa": noa, "ivan": ivan}
 
@@ -253,14 +252,13 @@ def test_contacts_vcf_is_vcard_4_and_parses_back(ok, store, calendar, tmp_path):
     import vobject
 
     with open_store(store).write() as uow:  # fields #5's `contact add-field` will set from the CLI
-        ada = uow.get_contact(calendar["ada"])
+        ada = uow.contacts.get(calendar["ada"])
         ada.emails, ada.phones, ada.addresses = ["ada@work.example"], ["+39 06 555 0101"], ["Via Roma 1; Rome, Italy"]
         ada.company, ada.position, ada.language = "Analytical Engines, Ltd.", "Programmer", "en-GB"
         from datetime import date
 
         ada.birthday = date(1815, 12, 10)
         ada.custom_fields = {"dog": "Rex"}
-        uow.save_contact(ada)
         uow.commit()
     text = exported(ok, tmp_path, "contacts", "--format", "vcf")
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))

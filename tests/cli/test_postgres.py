@@ -10,8 +10,8 @@ import sys
 import psycopg
 import pytest
 
-from bookctl.storage import pg_schema
-from bookctl.storage.pg_connect import WRITE_LOCK
+from bookctl.storage.postgres import schema as pg_schema
+from bookctl.storage.postgres.connect import WRITE_LOCK
 from tests.conftest import database_url_of, run_process, tree_digest
 from tests.pg_server import SECRET_PASSWORD, SECRET_USER, free_port
 

@@ -279,14 +279,12 @@ def paid_by_a_client_with_email(ok) -> str:  # noqa: ANN001
 def break_the_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
     """Queueing email fails (as on a full disk) until `monkeypatch.undo()`: a step after the money."""
     from bookctl.errors import StoreError
-    from bookctl.storage.filestore import FileUnitOfWork
-    from bookctl.storage.postgres import PostgresUnitOfWork
+    from bookctl.storage.repositories import Outbox
 
     def outbox_broken(self, created, data):  # noqa: ANN001, ANN202
         raise StoreError("the outbox cannot be written (disk full)")
 
-    for unit in (FileUnitOfWork, PostgresUnitOfWork):
-        monkeypatch.setattr(unit, "queue_message", outbox_broken)
+    monkeypatch.setattr(Outbox, "add", outbox_broken)
 
 
 def test_a_failure_after_the_provider_answered_keeps_the_refund_in_the_ledger(ok, run, store, monkeypatch):

@@ -15,8 +15,8 @@ import pytest
 
 from bookctl.domain.settings import Business, Settings
 from bookctl.services.attachments import attach, list_attachments, save_attachment
-from bookctl.storage import journal
-from bookctl.storage.filestore import FileStore
+from bookctl.storage.files import journal
+from bookctl.storage.files import FileStore
 from tests.unit.test_journal import Crash, crash_in
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Rome"))
@@ -29,7 +29,7 @@ def root(tmp_path: Path) -> Path:
     root = tmp_path / "store"
     store = FileStore.create(root, Settings(business=Business(name="Studio", currency="EUR", timezone="Europe/Rome")))
     with store.write() as uow:
-        uow.add_contact(first_name="Ada", created_at=NOW)
+        uow.contacts.add(first_name="Ada", created_at=NOW)
         uow.commit()
     (tmp_path / "waiver.pdf").write_bytes(DATA)
     return root

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bookctl.errors import UsageError
 from bookctl.services.contact_fields import check_custom, check_language
-from bookctl.services.contacts import fold
+from bookctl.services.lookups import fold
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=None)
 COMBINING = ["\u0300", "\u0301", "\u0302", "\u0303", "\u0308", "\u030a", "\u0327", "\u030c"]

@@ -16,8 +16,8 @@ import pytest
 from bookctl.domain.money import Money
 from bookctl.domain.settings import Business, Settings
 from bookctl.errors import StoreError
-from bookctl.storage import journal
-from bookctl.storage.filestore import FileStore
+from bookctl.storage.files import journal
+from bookctl.storage.files import FileStore
 from tests.conftest import tree_digest
 
 ROME = ZoneInfo("Europe/Rome")
@@ -46,10 +46,10 @@ def book_ada(root: Path) -> tuple[str, str]:
     Returns (contact id, booking id); the caller decides whether the commit survives."""
     uow = FileStore(root).write()
     try:
-        contact = uow.add_contact(first_name="Ada", created_at=NOW)
-        session = uow.add_session(service_id="yoga-flow", staff_id=None, start=START, end=START + timedelta(hours=1),
+        contact = uow.contacts.add(first_name="Ada", created_at=NOW)
+        session = uow.calendar.add_session(service_id="yoga-flow", staff_id=None, start=START, end=START + timedelta(hours=1),
                                   capacity=3, created_at=NOW)
-        booking = uow.add_booking(session, contact_id=contact.id, price=Money(minor=1800, currency="EUR"),
+        booking = uow.calendar.add_booking(session, contact_id=contact.id, price=Money(minor=1800, currency="EUR"),
                                   created_at=NOW)
         uow.commit()
     finally:
@@ -72,11 +72,11 @@ def crash_in(monkeypatch: pytest.MonkeyPatch, name: str, renames_done: int | Non
 
 def assert_ada_is_booked(root: Path, contact_id: str, booking_id: str) -> None:
     with FileStore(root).read() as uow:
-        assert uow.get_contact(contact_id).first_name == "Ada"
-        assert uow.get_contact(contact_id).booking_ids == [booking_id]
-        booking = uow.get_booking(booking_id)
+        assert uow.contacts.get(contact_id).first_name == "Ada"
+        assert uow.contacts.get(contact_id).booking_ids == [booking_id]
+        booking = uow.calendar.get_booking(booking_id)
         assert booking.contact_id == contact_id
-        assert uow.get_session(booking.session_id).start == START
+        assert uow.calendar.get_session(booking.session_id).start == START
 
 
 def leftovers(root: Path) -> list[str]:
@@ -125,7 +125,7 @@ def test_a_unit_of_work_commits_all_its_files(root):
 def test_a_unit_of_work_closed_without_commit_changes_nothing(root):
     before = tree_digest(root)
     with FileStore(root).write() as uow:
-        uow.add_contact(first_name="Ada", created_at=NOW)
+        uow.contacts.add(first_name="Ada", created_at=NOW)
     assert tree_digest(root) == before
 
 
@@ -158,8 +158,8 @@ def test_the_next_reader_rolls_a_committed_change_forward(root, monkeypatch):
         with pytest.raises(Crash):
             book_ada(root)
     with FileStore(root).read() as uow:
-        assert uow.get_contact("c-1").first_name == "Ada"
-        assert uow.get_booking("b-20261124-2").contact_id == "c-1"
+        assert uow.contacts.get("c-1").first_name == "Ada"
+        assert uow.calendar.get_booking("b-20261124-2").contact_id == "c-1"
     assert not journal.needs_recovery(root)
     assert leftovers(root) == []
 
@@ -192,11 +192,11 @@ def test_a_later_command_works_normally_after_recovery(root, monkeypatch):
         with pytest.raises(Crash):
             book_ada(root)
     with FileStore(root).write() as uow:
-        uow.add_contact(first_name="Bruno", created_at=NOW)
+        uow.contacts.add(first_name="Bruno", created_at=NOW)
         uow.commit()
     with FileStore(root).read() as uow:
-        assert [c.first_name for c in uow.iter_contacts()] == ["Ada", "Bruno"]
-        assert uow.get_booking("b-20261124-2").contact_id == "c-1"
+        assert [c.first_name for c in uow.contacts.all()] == ["Ada", "Bruno"]
+        assert uow.calendar.get_booking("b-20261124-2").contact_id == "c-1"
 
 
 # --- a crash before the commit point --------------------------------------------------------
@@ -208,13 +208,12 @@ def test_a_crash_before_the_commit_point_leaves_the_data_unchanged(root, monkeyp
         crash_in(patch, "write_atomic")  # dies writing the journal, after the temp files
         with pytest.raises(Crash):
             with FileStore(root).write() as uow:
-                uow.get_contact("c-1").first_name = "Adele"
-                uow.save_contact(uow.get_contact("c-1"))
+                uow.contacts.get("c-1").first_name = "Adele"
                 uow.commit()
     assert leftovers(root) != []
     assert not journal.needs_recovery(root)
     with FileStore(root).read() as uow:
-        assert uow.get_contact("c-1").first_name == "Ada"
+        assert uow.contacts.get("c-1").first_name == "Ada"
     assert {k: v for k, v in tree_digest(root).items() if not k.startswith(journal.TMP_DIR_NAME)} == before
 
 
@@ -225,13 +224,13 @@ def test_the_next_writer_clears_what_an_uncommitted_change_left(root, monkeypatc
         crash_in(patch, "write_atomic")
         with pytest.raises(Crash):
             with FileStore(root).write() as uow:
-                uow.add_contact(first_name="Bruno", created_at=NOW)
+                uow.contacts.add(first_name="Bruno", created_at=NOW)
                 uow.commit()
     FileStore(root).write().close()
     assert leftovers(root) == []
     assert tree_digest(root) == before
     with FileStore(root).read() as uow:
-        assert [c.first_name for c in uow.iter_contacts()] == ["Ada"]
+        assert [c.first_name for c in uow.contacts.all()] == ["Ada"]
 
 
 def test_stray_temp_files_without_a_journal_are_cleared_by_the_next_writer(root):

@@ -133,7 +133,7 @@ class SandboxProvider(Provider):
         lose = answer.pop("lose")
         books["answers"][key] = answer
         if self.state_dir is not None:
-            from bookctl.storage.files import write_atomic
+            from bookctl.storage.io import write_atomic
 
             self.state_dir.mkdir(parents=True, exist_ok=True)
             write_atomic(self.state_dir / BOOKS_NAME, json.dumps(books, indent=1, sort_keys=True).encode())

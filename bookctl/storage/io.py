@@ -59,18 +59,6 @@ def check_schema_version(data: dict[str, Any], path: Path, supported_version: in
         raise StoreError(f"{path}: field schema_version {version} is not valid")
 
 
-def read_template_override(root: Path, language: str, name: str) -> str | None:
-    """The store's own `templates/LANGUAGE/NAME`, if it has one, else None."""
-    path = root / "templates" / language / name
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
-    return decode_utf8(raw, path)
-
-
 def validate(model: type[M], data: dict[str, Any], path: Path) -> M:
     """`model` from `data`, or a StoreError naming the file and the first bad field."""
     try:

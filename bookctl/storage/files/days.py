@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from bookctl.errors import StoreError
-from bookctl.storage.files import dump_json, load_json, validate
+from bookctl.storage.io import dump_json, load_json, validate
 
 DAY_INDEX_NAME = "days.json"
 DAY_INDEX_SCHEMA_VERSION = 1

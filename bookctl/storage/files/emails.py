@@ -15,15 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bookctl.storage.files import dump_json, load_json, validate
+from bookctl.storage.io import dump_json, load_json, validate
+from bookctl.storage.repositories import email_key
 
 if TYPE_CHECKING:
-    from bookctl.storage.email_models import EmailBucket
-
-
-def email_key(email: str | None) -> str | None:
-    """The form emails are compared in: trimmed and case-folded."""
-    return None if email is None else email.strip().casefold()
+    from bookctl.storage.files.email_models import EmailBucket
 
 
 def bucket_of(key: str) -> int:
@@ -34,7 +30,7 @@ def bucket_of(key: str) -> int:
 
 
 class EmailIndexFiles:
-    """The email-index half of the file unit of work (mixed into FileUnitOfWork)."""
+    """The email-index half of the file store's contacts (mixed into FileContacts)."""
 
     root: Path
 
@@ -54,7 +50,7 @@ class EmailIndexFiles:
     def _email_index_ready(self) -> bool:
         if self._email_index_built:
             return True
-        from bookctl.storage.email_models import EMAILS_SCHEMA_VERSION, EmailIndexMeta
+        from bookctl.storage.files.email_models import EMAILS_SCHEMA_VERSION, EmailIndexMeta
 
         path = self._emails_dir() / "index.json"
         try:
@@ -64,7 +60,7 @@ class EmailIndexFiles:
         return True
 
     def _load_bucket(self, bucket: int) -> EmailBucket:
-        from bookctl.storage.email_models import EMAILS_SCHEMA_VERSION, EmailBucket
+        from bookctl.storage.files.email_models import EMAILS_SCHEMA_VERSION, EmailBucket
 
         if bucket not in self._buckets:
             path = self._emails_dir() / f"{bucket:02x}.json"
@@ -74,10 +70,9 @@ class EmailIndexFiles:
                 self._buckets[bucket] = EmailBucket()
         return self._buckets[bucket]
 
-    def contacts_with_email(self, email: str) -> list[str] | None:
-        """Ids of contacts indexed under `email` (unverified), or None if the store has no index yet."""
-        key = email_key(email)
-        if key is None or not self._email_index_ready():
+    def _ids_with_email(self, key: str) -> list[str] | None:
+        """Ids of contacts indexed under `key` (unverified), or None if the store has no index yet."""
+        if not key or not self._email_index_ready():
             return None
         return list(self._load_bucket(bucket_of(key)).emails.get(key, []))
 
@@ -122,9 +117,9 @@ class EmailIndexFiles:
 
     def _build_email_index(self) -> None:
         """Index every contact of the store (once, for a store from before the index)."""
-        from bookctl.storage.email_models import EmailIndexMeta
+        from bookctl.storage.files.email_models import EmailIndexMeta
 
-        for contact in self.iter_contacts():  # type: ignore[attr-defined]
+        for contact in self.all():  # type: ignore[attr-defined]
             self._move_email(contact.id, None, email_key(contact.email))
         self._journal.stage(self._emails_dir() / "index.json",  # type: ignore[attr-defined]
                             dump_json(EmailIndexMeta().model_dump(mode="json")))

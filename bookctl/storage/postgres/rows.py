@@ -1,7 +1,8 @@
-"""How records become rows of the PostgreSQL tables and back (see pg_schema.py for the tables)."""
+"""How records become rows of the PostgreSQL tables and back (see schema.py for the tables)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -80,3 +81,46 @@ def json_value(value: object) -> Any:  # noqa: ANN401 - a psycopg Json
 
     return Json(value, dumps=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
 
+
+
+def card_insert_sql(table: str, fields: list[str]) -> str:
+    """The INSERT of one note, task or attachment row: its contact, its place on the card, its fields."""
+    columns = ", ".join(f'"{c}"' for c in ("contact_id", "position", *fields))
+    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * (len(fields) + 2))})"
+
+
+class Writes:
+    """The records of one table that a unit is about to write: those it made are inserted (an id
+    already taken is an error, never an overwrite), those it changed are upserted.
+
+    A record made here is written at the first flush, whether or not `commit` has looked at it yet
+    (a new booking needs its new contact's row); one written ahead so is tracked again as written."""
+
+    def __init__(self, table: Table, kind: str, extra: Callable[[Any], tuple] = lambda record: (),
+                 update: tuple[str, Callable[[Any], list[object]]] | None = None) -> None:
+        self.table, self.kind, self.extra = table, kind, extra
+        # How a changed record is written: an upsert of its row, unless the table allows less.
+        self.update = update or (table.upsert_sql, lambda record: table.row(record, *extra(record)))
+        self.made: dict[str, Any] = {}
+        self.changed: dict[str, Any] = {}
+
+    def write(self, record: Any) -> None:  # noqa: ANN401
+        """A tracked change of `record`: write it at the next flush."""
+        self.changed[record.id] = record
+
+    def drop(self, record_id: str) -> None:
+        """Write nothing of `record_id` (a contact removed)."""
+        self.made.pop(record_id, None)
+        self.changed.pop(record_id, None)
+
+    def flush(self, unit: Any) -> None:  # noqa: ANN401 - a PostgresUnitOfWork
+        made = list(self.made.values())
+        changed = [r for r in self.changed.values() if r.id not in self.made]
+        unit._exec_many(self.table.insert_sql, [self.table.row(r, *self.extra(r)) for r in made])
+        unit._exec_many(self.update[0], [self.update[1](r) for r in changed])
+        for record in made:
+            if record.id not in self.changed:  # written ahead of commit's look: as written now
+                unit.forget(self.kind, record.id)
+                unit.seen(self.kind, record)
+        self.made.clear()
+        self.changed.clear()

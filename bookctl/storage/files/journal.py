@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from bookctl.errors import StoreError
-from bookctl.storage.files import dump_json, fsync_dir, write_atomic, write_durable
+from bookctl.storage.io import dump_json, fsync_dir, write_atomic, write_durable
 
 JOURNAL_NAME = ".journal.json"
 TMP_DIR_NAME = ".tmp"

@@ -12,13 +12,13 @@ from bookctl.domain.ids import contact_number
 from bookctl.errors import StoreError
 
 if TYPE_CHECKING:
-    from bookctl.storage.filestore import FileUnitOfWork
+    from bookctl.storage.files.unit import FileUnitOfWork
 
 
 def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
     """(file, problem) for every file that does not load, or should not be where it is."""
-    from bookctl.storage import journal
-    from bookctl.storage.day_index import DAY_INDEX_NAME
+    from bookctl.storage.files import journal
+    from bookctl.storage.files.days import DAY_INDEX_NAME
 
     root = uow.root
     data = root / "data"
@@ -34,14 +34,14 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
             yield str(path), "not a contact file (expected NNNNN.json)"
             continue
         try:
-            shard = uow._load_shard(int(path.stem))
+            shard = uow.contacts.load_shard(int(path.stem))
         except StoreError as exc:
             yield _split(exc, path)
             continue
         if shard is not None:
             highest = max([highest, *(contact_number(c) or 0 for c in shard.contacts)])
     try:
-        counters = uow._load_counters()
+        counters = uow.counters()
     except StoreError as exc:
         yield _split(exc, data / "counters.json")
     else:
@@ -64,7 +64,7 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
             yield str(path), f"the day is not in the year {path.parent.name}; the file is misplaced"
             continue
         try:
-            uow._read_day(day)
+            uow.calendar.read_day(day)
         except StoreError as exc:
             yield _split(exc, path)
 
@@ -72,7 +72,7 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
 def _documents_and_cards(uow: FileUnitOfWork, data: Path) -> Iterator[tuple[str, str]]:
     """Invoice, quote and card files, and the card index: `doctor` reads them for their amounts and
     attachments, so each that does not load is listed here rather than stopping it."""
-    from bookctl.storage.payment_files import InvoiceShard, QuoteShard
+    from bookctl.storage.files.documents import InvoiceShard, QuoteShard, check_documents
 
     for folder, model in (("invoices", InvoiceShard), ("quotes", QuoteShard)):
         for path in sorted((data / folder).glob("*")) if (data / folder).is_dir() else []:
@@ -80,16 +80,16 @@ def _documents_and_cards(uow: FileUnitOfWork, data: Path) -> Iterator[tuple[str,
                 yield str(path), f"not {'an invoice' if folder == 'invoices' else 'a quote'} file (expected NNNNN.json)"
                 continue
             try:
-                uow._pay_load(path, model)
+                uow.load_file(path, model, check=check_documents)
             except StoreError as exc:
                 yield _split(exc, path)
     cards = data / "cards"
     for path in sorted(cards.glob("*")) if cards.is_dir() else []:
         try:
             if path.name == "index.json":
-                uow.card_index()
+                uow.cards.index()
             elif path.suffix == ".json" and path.stem.isdigit():
-                uow._load_card_shard(int(path.stem))
+                uow.cards.load_shard(int(path.stem))
             else:
                 yield str(path), "not a card file (expected NNNNN.json or index.json)"
         except StoreError as exc:
@@ -99,14 +99,14 @@ def _documents_and_cards(uow: FileUnitOfWork, data: Path) -> Iterator[tuple[str,
 def _lost_days(uow: FileUnitOfWork, year: int, index_path: Path) -> Iterator[tuple[str, str]]:
     """The year's index itself, and every day it lists that has no file."""
     try:
-        listed = uow.listed_days(year) or set()
+        listed = uow.calendar.listed_days(year) or set()
     except StoreError as exc:
         yield _split(exc, index_path)
         return
     for day in sorted(listed):
-        problem = uow.lost_day_problem(day)
-        if problem and not uow.day_path(day).exists():
-            yield str(uow.day_path(day)), problem
+        problem = uow.calendar.lost_day_problem(day)
+        if problem and not uow.calendar.day_path(day).exists():
+            yield str(uow.calendar.day_path(day)), problem
 
 
 def _day_paths(days_dir: Path) -> Iterator[Path]:

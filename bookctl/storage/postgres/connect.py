@@ -1,6 +1,6 @@
 """Reaching a bookctl database: its URL, connections with one-line errors, and the schema's version.
 
-Apart from the unit of work (postgres.py) so that `init`, `config set storage.url` and `store copy`
+Apart from the unit of work (unit.py) so that `init`, `config set storage.url` and `store copy`
 use the same connection rules without building a store.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bookctl.errors import ProviderError, StoreError, UsageError
-from bookctl.storage import pg_schema
+from bookctl.storage.postgres.schema import LATEST, MIGRATIONS
 
 URL_ENV = "BOOKCTL_DATABASE_URL"
 URL_SCHEMES = ("postgresql", "postgres")
@@ -106,15 +106,15 @@ def migrate(conn: Any) -> tuple[int, int]:  # noqa: ANN401
     """Apply the missing migrations in one transaction; (version before, version after)."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
     before = schema_version(conn) or 0
-    if before > pg_schema.LATEST:
+    if before > LATEST:
         raise StoreError(f"the database's schema is version {before}, newer than this bookctl knows "
-                         f"({pg_schema.LATEST}); upgrade bookctl")
-    for version in range(before + 1, pg_schema.LATEST + 1):
-        conn.execute(pg_schema.MIGRATIONS[version - 1])
+                         f"({LATEST}); upgrade bookctl")
+    for version in range(before + 1, LATEST + 1):
+        conn.execute(MIGRATIONS[version - 1])
         conn.execute("DELETE FROM bookctl_schema")
         conn.execute("INSERT INTO bookctl_schema (version) VALUES (%s)", [version])
     conn.commit()
-    return before, pg_schema.LATEST
+    return before, LATEST
 
 
 def check_schema(conn: Any) -> None:  # noqa: ANN401
@@ -122,10 +122,10 @@ def check_schema(conn: Any) -> None:  # noqa: ANN401
     version = schema_version(conn)
     if version is None:
         raise StoreError("the database has no bookctl tables; run 'bookctl store upgrade'")
-    if version > pg_schema.LATEST:
+    if version > LATEST:
         raise StoreError(f"the database's schema is version {version}, newer than this bookctl knows "
-                         f"({pg_schema.LATEST}); upgrade bookctl")
-    if version < pg_schema.LATEST:
-        raise StoreError(f"the database's schema is version {version}, this bookctl needs {pg_schema.LATEST}; "
+                         f"({LATEST}); upgrade bookctl")
+    if version < LATEST:
+        raise StoreError(f"the database's schema is version {version}, this bookctl needs {LATEST}; "
                          "run 'bookctl store upgrade'")
 

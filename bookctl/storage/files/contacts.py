@@ -1,0 +1,119 @@
+"""The file store's contacts: `data/contacts/NNNNN.json` holds contacts c-(N*256) .. c-(N*256+255),
+and `data/emails/` indexes their primary emails (storage/files/emails.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bookctl.domain.ids import contact_number
+from bookctl.domain.models import Contact
+from bookctl.errors import NotFoundError, StoreError
+from bookctl.storage.files.emails import EmailIndexFiles
+from bookctl.storage.io import dump_json, load_json, validate
+from bookctl.storage.repositories import Contacts
+
+if TYPE_CHECKING:
+    from bookctl.storage.files.unit import FileUnitOfWork
+
+SHARD_SIZE = 256
+
+
+class ContactShard(BaseModel):
+    """Up to SHARD_SIZE contacts, by number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = 1
+    contacts: dict[str, Contact] = Field(default_factory=dict)
+
+
+class FileContacts(EmailIndexFiles, Contacts):
+    """Contact shards, loaded on demand; the email index follows them at staging."""
+
+    _unit: FileUnitOfWork
+
+    def __init__(self, unit: FileUnitOfWork) -> None:
+        super().__init__(unit)
+        self.root = unit.root
+        self._journal = unit.journal
+        self._shards: dict[int, ContactShard | None] = {}
+        self._dirty_shards: set[int] = set()
+        self._init_emails()
+
+    def shard_path(self, shard: int) -> Path:
+        return self.root / "data" / "contacts" / f"{shard:05d}.json"
+
+    def load_shard(self, shard: int, create: bool = False) -> ContactShard | None:
+        """Contact shard number `shard` (once per unit); a new empty one with `create`."""
+        if shard not in self._shards:
+            path = self.shard_path(shard)
+            try:
+                self._shards[shard] = validate(ContactShard, load_json(path, 1), path)
+            except FileNotFoundError:
+                self._shards[shard] = None
+            else:
+                for key, contact in self._shards[shard].contacts.items():  # type: ignore[union-attr]
+                    number = contact_number(key)
+                    if key != contact.id or number is None or number // SHARD_SIZE != shard:
+                        raise StoreError(f"{path}: field contacts.{key}: does not belong in this file")
+            self._note_loaded_contacts(shard, self._shards[shard])
+        found = self._shards[shard]
+        if found is None and create:
+            found = self._shards[shard] = ContactShard()
+        return found
+
+    def get(self, contact_id_: str) -> Contact:
+        number = contact_number(contact_id_)
+        shard = None if number is None else self.load_shard(number // SHARD_SIZE)
+        if shard is None or contact_id_ not in shard.contacts:
+            raise NotFoundError(f"no contact {contact_id_!r}")
+        return self._unit.seen("contact", shard.contacts[contact_id_])
+
+    def all(self) -> Iterator[Contact]:
+        folder = self.root / "data" / "contacts"
+        on_disk = {int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit()} if folder.is_dir() else set()
+        for shard_no in sorted(on_disk | {n for n, s in self._shards.items() if s is not None}):
+            shard = self.load_shard(shard_no)
+            if shard is not None:
+                for contact in sorted(shard.contacts.values(), key=lambda c: contact_number(c.id) or 0):
+                    yield self._unit.seen("contact", contact)
+
+    def remove(self, contact: Contact) -> None:
+        self._unit.require_writable()
+        number = contact_number(contact.id)
+        assert number is not None
+        shard = self.load_shard(number // SHARD_SIZE)
+        assert shard is not None
+        del shard.contacts[contact.id]
+        self._dirty_shards.add(number // SHARD_SIZE)
+        self._unit.forget("contact", contact.id)
+
+    def _insert(self, contact: Contact) -> None:
+        number = contact_number(contact.id)
+        assert number is not None
+        shard = self.load_shard(number // SHARD_SIZE, create=True)
+        assert shard is not None
+        if contact.id in shard.contacts:
+            raise StoreError(f"{self.root / 'data' / 'counters.json'}: field contacts: {number - 1} is behind the "
+                             f"existing contact {contact.id}; the file is damaged")
+        shard.contacts[contact.id] = contact
+
+    def write(self, contact: Contact) -> None:
+        number = contact_number(contact.id)
+        assert number is not None
+        self._unit.require_writable()
+        self._dirty_shards.add(number // SHARD_SIZE)
+
+    def stage(self) -> None:
+        """Stage the changed shards (an emptied one is deleted) and the email index that follows them."""
+        self._stage_emails(self._dirty_shards)
+        for shard_no in sorted(self._dirty_shards):
+            shard = self._shards[shard_no]
+            assert shard is not None
+            data = dump_json(shard.model_dump(mode="json", exclude_none=True)) if shard.contacts else None
+            self._journal.stage(self.shard_path(shard_no), data)
+        self._dirty_shards.clear()

@@ -1,0 +1,133 @@
+"""The file store's invoices and quotes:
+    data/invoices/NNNNN.json   invoices INV-(N*256) .. by number, with the ledger entries of those
+                               that belong to no booking (a booking's live in its day file)
+    data/quotes/NNNNN.json     quotes alike
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bookctl.domain.invoices import Invoice, Quote, document_number, invoice_id, quote_id
+from bookctl.domain.payments import LedgerEntry
+from bookctl.errors import NotFoundError, StoreError
+from bookctl.storage.repositories import Documents
+
+if TYPE_CHECKING:
+    from bookctl.storage.files.unit import FileUnitOfWork
+
+DOC_SHARD_SIZE = 256
+
+
+class InvoiceShard(BaseModel):
+    """Up to DOC_SHARD_SIZE invoices, by number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = 1
+    invoices: dict[str, Invoice] = Field(default_factory=dict)
+    ledger: dict[str, LedgerEntry] = Field(default_factory=dict)
+
+
+class QuoteShard(BaseModel):
+    """Up to DOC_SHARD_SIZE quotes, by number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = 1
+    quotes: dict[str, Quote] = Field(default_factory=dict)
+
+
+# kind -> (folder, shard model, id prefix, the id of number N)
+KINDS: dict[str, tuple[str, type[BaseModel], str, Any]] = {
+    "invoice": ("invoices", InvoiceShard, "INV", invoice_id), "quote": ("quotes", QuoteShard, "Q", quote_id)}
+
+
+class FileDocuments(Documents):
+    """Document shards, loaded on demand."""
+
+    _unit: FileUnitOfWork
+
+    def path(self, kind: str, number: int) -> Path:
+        """The shard file that holds document `number` of `kind`."""
+        return self._unit.root / "data" / KINDS[kind][0] / f"{number // DOC_SHARD_SIZE:05d}.json"
+
+    def _shard(self, kind: str, number: int, create: bool = False) -> Any:  # noqa: ANN401
+        return self._unit.load_file(self.path(kind, number), KINDS[kind][1], create=create, check=check_documents)
+
+    def _get(self, kind: str, record_id: str) -> Any:  # noqa: ANN401
+        folder, _, prefix, make_id = KINDS[kind]
+        number = document_number(record_id, prefix)
+        shard = None if number is None else self._shard(kind, number)
+        key = None if number is None else make_id(number)
+        if shard is None or key not in getattr(shard, folder):
+            raise NotFoundError(f"no {kind} {record_id!r}")
+        return self._unit.seen(kind, getattr(shard, folder)[key])
+
+    def _all(self, kind: str) -> Iterator[Any]:
+        folder_name, model = KINDS[kind][:2]
+        folder = self._unit.root / "data" / folder_name
+        on_disk = {int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit()} if folder.is_dir() else set()
+        for shard_no in sorted(on_disk | {int(p.stem) for p in self._unit.loaded(folder)}):
+            shard = self._unit.load_file(folder / f"{shard_no:05d}.json", model, check=check_documents)
+            if shard is not None:
+                records = getattr(shard, folder_name)
+                yield from (self._unit.seen(kind, records[k]) for k in sorted(records))
+
+    def get_invoice(self, record_id: str) -> Invoice:
+        return self._get("invoice", record_id)
+
+    def invoices(self) -> Iterator[Invoice]:
+        return self._all("invoice")
+
+    def get_quote(self, record_id: str) -> Quote:
+        return self._get("quote", record_id)
+
+    def quotes(self) -> Iterator[Quote]:
+        return self._all("quote")
+
+    def invoice_shard(self, record_id: str) -> InvoiceShard:
+        """The loaded shard of an existing invoice (its entries are kept there too)."""
+        number = document_number(record_id, "INV")
+        assert number is not None, record_id
+        return self._shard("invoice", number)
+
+    def touch_invoice(self, record_id: str) -> None:
+        number = document_number(record_id, "INV")
+        assert number is not None, record_id
+        self._unit.touch(self.path("invoice", number))
+
+    def _insert(self, document: Invoice | Quote) -> None:
+        kind = "invoice" if isinstance(document, Invoice) else "quote"
+        folder, _, prefix, _ = KINDS[kind]
+        number = document_number(document.id, prefix)
+        assert number is not None, document.id
+        records = getattr(self._shard(kind, number, create=True), folder)
+        if document.id in records:
+            raise StoreError(f"{self._unit.root / 'data' / 'counters.json'}: field {folder}: is behind {document.id}; "
+                             "the file is damaged")
+        records[document.id] = document
+
+    def write(self, document: Invoice | Quote) -> None:
+        kind = "invoice" if isinstance(document, Invoice) else "quote"
+        number = document_number(document.id, KINDS[kind][2])
+        assert number is not None, document.id
+        self._unit.touch(self.path(kind, number))
+
+
+def check_documents(shard: BaseModel, path: Path) -> None:
+    """A record under another record's key, or in another shard, is damage (it would be lost)."""
+    records = shard.invoices if isinstance(shard, InvoiceShard) else shard.quotes  # type: ignore[attr-defined]
+    prefix = "INV" if isinstance(shard, InvoiceShard) else "Q"
+    for key, record in records.items():
+        number = document_number(key, prefix)
+        if key != record.id or number is None or f"{number // DOC_SHARD_SIZE:05d}" != path.stem:
+            raise StoreError(f"{path}: field {'invoices' if prefix == 'INV' else 'quotes'}.{key}: "
+                             "does not belong in this file")
+    for key, entry in getattr(shard, "ledger", {}).items():
+        if key != entry.id or entry.invoice_id not in records:
+            raise StoreError(f"{path}: field ledger.{key}: its invoice {entry.invoice_id} is not in this file")

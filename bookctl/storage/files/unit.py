@@ -1,0 +1,167 @@
+"""The file store's unit of work: loads files on demand, and at commit stages every file that holds
+a changed record and commits them through the journal, all or none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bookctl.storage.files import journal
+from bookctl.storage.io import dump_json, load_json, validate
+from bookctl.storage.settings_file import SETTINGS_NAME, read_settings, settings_bytes
+from bookctl.storage.unit import UnitOfWork
+
+if TYPE_CHECKING:
+    from bookctl.domain.settings import Settings
+
+M = TypeVar("M", bound=BaseModel)
+DATA_SCHEMA_VERSION = 1
+
+
+class Counters(BaseModel):
+    """Sequences that are not tied to a day: `data/counters.json`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = DATA_SCHEMA_VERSION
+    contacts: int = Field(default=0, ge=0)
+    invoices: int = Field(default=0, ge=0)
+    quotes: int = Field(default=0, ge=0)
+    notes: int = Field(default=0, ge=0)
+    tasks: int = Field(default=0, ge=0)
+    attachments: int = Field(default=0, ge=0)
+    messages: int = Field(default=0, ge=0)  # outbox ids: never reused once a message is sent
+
+
+class FileUnitOfWork(UnitOfWork):
+    """One view of a store directory; a writable one holds the store lock until it is closed."""
+
+    def __init__(self, root: Path, lock: Any) -> None:  # noqa: ANN401 - a filelock.FileLock or None
+        from bookctl.storage.files.calendar import FileCalendar
+        from bookctl.storage.files.cards import FileCards
+        from bookctl.storage.files.contacts import FileContacts
+        from bookctl.storage.files.documents import FileDocuments
+        from bookctl.storage.files.ledger import FileLedger
+        from bookctl.storage.files.outbox import FileOutbox
+        from bookctl.storage.files.replies import FileReplies
+
+        super().__init__(writable=lock is not None)
+        self.root = root
+        self._lock = lock
+        self.journal = journal.Journal(root)
+        self._files: dict[Path, BaseModel | None] = {}
+        self._dirty: set[Path] = set()
+        self._counters: Counters | None = None
+        self._settings: Settings | None = None
+        self.calendar = FileCalendar(self)
+        self.contacts = FileContacts(self)
+        self.ledger = FileLedger(self)
+        self.documents = FileDocuments(self)
+        self.cards = FileCards(self)
+        self.outbox = FileOutbox(self)
+        self.replies = FileReplies(self)
+        self._writers: dict[str, Callable[[Any], None]] = {
+            "contact": self.contacts.write, "session": self.calendar.write_session,
+            "booking": self.calendar.write_booking, "entry": self.ledger.write, "invoice": self.documents.write,
+            "quote": self.documents.write, "card": self.cards.write, "settings": self._write_settings}
+        self._settings_changed = False
+
+    # --- files -------------------------------------------------------------------------------
+    def load_file(self, path: Path, model: type[M], create: bool = False,
+             check: Callable[[M, Path], None] | None = None, version: int = DATA_SCHEMA_VERSION) -> M | None:
+        """The file at `path` as `model` (once per unit), None if it does not exist (a new empty one
+        with `create`); `check` cross-checks what validation cannot."""
+        if path not in self._files:
+            try:
+                found = validate(model, load_json(path, version), path)
+            except FileNotFoundError:
+                found = None
+            else:
+                if check is not None:
+                    check(found, path)
+            self._files[path] = found
+        if self._files[path] is None and create:
+            self._files[path] = model()
+        return self._files[path]  # type: ignore[return-value]
+
+    def touch(self, path: Path) -> None:
+        """Stage the loaded file at `path` at the coming commit."""
+        self.require_writable()
+        self._dirty.add(path)
+
+    def loaded(self, folder: Path) -> Iterator[Path]:
+        """The files of `folder` this unit holds (made here, perhaps not on disk yet)."""
+        return (p for p, f in self._files.items() if p.parent == folder and f is not None)
+
+    def counters(self) -> Counters:
+        """`data/counters.json`."""
+        if self._counters is None:
+            self._counters = self.load_file(self.root / "data" / "counters.json", Counters) or Counters()
+        return self._counters
+
+    def next_number(self, counter: str) -> int:
+        self.require_writable()
+        counters = self.counters()
+        setattr(counters, counter, getattr(counters, counter) + 1)
+        self.stage_counters()
+        return getattr(counters, counter)
+
+    def stage_counters(self) -> None:
+        """Write counters.json at the coming commit."""
+        self.journal.stage(self.root / "data" / "counters.json", dump_json(self.counters().model_dump(mode="json")))
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = self.seen("settings", read_settings(self.root / SETTINGS_NAME), key="")
+        return self._settings
+
+    # --- the unit of work --------------------------------------------------------------------
+    def _write(self, changes: list[tuple[str, Any]]) -> None:
+        for kind, record in changes:
+            self._writers[kind](record)
+
+    def _write_settings(self, settings: Settings) -> None:
+        self._settings_changed = True
+
+    def _spill(self) -> None:
+        self.calendar.spill()
+
+    def _commit(self) -> None:
+        self.calendar.stage()
+        self.contacts.stage()
+        self.cards.stage()
+        for path in sorted(self._dirty):
+            model = self._files[path]
+            assert model is not None
+            self.journal.stage(path, dump_json(model.model_dump(mode="json", exclude_none=True)))
+        self._dirty.clear()
+        if self._settings_changed and self._settings is not None:
+            self.journal.stage(self.root / SETTINGS_NAME, settings_bytes(self._settings))
+            self._settings_changed = False
+        self.journal.commit()
+
+    def close(self) -> None:
+        self.journal.staged.clear()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    # --- integrity and copies ----------------------------------------------------------------
+    def damaged_files(self) -> Iterator[tuple[str, str]]:
+        from bookctl.storage.files.check import damaged_files
+
+        return damaged_files(self)
+
+    def dump(self) -> Iterator[tuple[str, Any]]:
+        from bookctl.storage.files.copying import dump
+
+        return dump(self)
+
+    def load(self, items: Iterable[tuple[str, Any]]) -> None:
+        from bookctl.storage.files.copying import load
+
+        load(self, items)

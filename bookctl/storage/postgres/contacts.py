@@ -1,0 +1,110 @@
+"""Contacts in the `contacts` table. A contact's `booking_ids` are not stored: they are read from
+`bookings` (BOOKING_IDS_SQL), and its `email_key` column serves `with_email`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from bookctl.domain.models import Contact
+from bookctl.errors import NotFoundError
+from bookctl.storage.postgres.rows import (
+    BOOKING_IDS_SQL,
+    CONTACT_ORDER_SQL,
+    CONTACTS,
+    Writes,
+)
+from bookctl.storage.repositories import Contacts, email_key
+
+if TYPE_CHECKING:
+    from bookctl.storage.postgres.unit import PostgresUnitOfWork
+
+SELECT_CONTACTS = f"SELECT {CONTACTS.select}, {BOOKING_IDS_SQL} FROM contacts"
+
+
+def contact_of(row: tuple) -> Contact:
+    """The contact of a row of SELECT_CONTACTS."""
+    return CONTACTS.record(row[:-1], booking_ids=list(row[-1]))
+
+
+def all_contacts(unit: PostgresUnitOfWork) -> Iterator[Contact]:
+    """Every contact in id order, read afresh from a server-side cursor."""
+    return (contact_of(row) for row in unit._stream(f"{SELECT_CONTACTS} ORDER BY {CONTACT_ORDER_SQL}"))
+
+
+class PgContacts(Contacts):
+    """Contacts by id, as loaded (or made) in this unit."""
+
+    _unit: PostgresUnitOfWork
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        super().__init__(unit)
+        self._contacts: dict[str, Contact] = {}
+        self._writes = Writes(CONTACTS, "contact", lambda c: (email_key(c.email),))
+        self._removed: set[str] = set()
+
+    def _rows(self, where: str, params: list[object]) -> list[tuple]:
+        return self._unit._exec(f"{SELECT_CONTACTS} WHERE {where}", params).fetchall()
+
+    def _hold(self, row: tuple) -> Contact:
+        contact = self._contacts.get(row[0])
+        if contact is None:
+            contact = self._contacts[row[0]] = self._unit.seen("contact", contact_of(row))
+        return contact
+
+    def get(self, contact_id_: str) -> Contact:
+        if contact_id_ in self._removed:
+            raise NotFoundError(f"no contact {contact_id_!r}")
+        if contact_id_ not in self._contacts:
+            rows = self._rows("id = %s", [contact_id_])
+            if not rows:
+                raise NotFoundError(f"no contact {contact_id_!r}")
+            self._hold(rows[0])
+        return self._contacts[contact_id_]
+
+    def prefetch(self, ids: Iterable[str]) -> None:
+        """Load, in one query, the contacts a listing is about to look up one by one."""
+        missing = [i for i in ids if i not in self._contacts and i not in self._removed]
+        if missing:
+            for row in self._rows("id = ANY(%s)", [missing]):
+                self._hold(row)
+
+    def all(self) -> Iterator[Contact]:
+        self._unit._sync()
+        for contact in all_contacts(self._unit):
+            known = self._contacts.get(contact.id)
+            if known is None:
+                known = contact
+                if self._unit.writable:  # a read-only unit keeps nothing it streams
+                    self._contacts[contact.id] = self._unit.seen("contact", contact)
+            yield known
+
+    def remove(self, contact: Contact) -> None:
+        self._unit.require_writable()
+        self._removed.add(contact.id)
+        self._contacts.pop(contact.id, None)
+        self._writes.drop(contact.id)
+        self._unit.forget("contact", contact.id)
+
+    def _insert(self, contact: Contact) -> None:
+        self._contacts[contact.id] = self._writes.made[contact.id] = contact
+
+    def _ids_with_email(self, key: str) -> list[str] | None:
+        self._unit._sync()
+        rows = self._unit._exec(f"SELECT id FROM contacts WHERE email_key = %s ORDER BY {CONTACT_ORDER_SQL}",
+                                [key]).fetchall()
+        return [r[0] for r in rows]
+
+    # --- writing -------------------------------------------------------------------------------
+    def write(self, contact: Contact) -> None:
+        """A changed contact (its booking_ids are derived: a change of them alone is written harmlessly)."""
+        self._writes.write(contact)
+
+    def flush(self) -> None:
+        self._writes.flush(self._unit)
+
+    def flush_removed(self) -> None:
+        """Delete the removed contacts: last, once nothing written before still names them."""
+        for contact_id in sorted(self._removed):
+            self._unit._exec("DELETE FROM contacts WHERE id = %s", [contact_id])
+        self._removed.clear()

@@ -1,0 +1,317 @@
+"""The repositories of a unit of work, as cosmicpython's `uow.batches`: one small interface per
+kind of record, the same on every backend.
+
+    uow.calendar    sessions and bookings            uow.documents  invoices and quotes
+    uow.ledger      payments, refunds, fees           uow.cards      notes, tasks, attachments
+    uow.contacts    clients                           uow.outbox     queued email
+    uow.replies     idempotency records               uow.settings   the business (a record too)
+
+What is the same for every backend is written here, once: how ids are minted (a session, booking or
+ledger entry id carries its UTC day; contacts, invoices, quotes, notes, tasks, attachments and
+messages count), that a new booking is linked on its contact, where a ledger entry belongs (with its
+booking, or with an invoice that has none) and how a duplicate email is verified. A backend supplies
+the `_`-prefixed primitives. No method here persists anything: every record handed out is tracked by
+the unit of work (storage/unit.py), and `commit()` writes what changed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from bookctl.domain.ids import contact_id, day_id
+from bookctl.domain.invoices import Invoice, Quote, invoice_id, quote_id
+from bookctl.domain.models import Booking, Contact, Session
+from bookctl.domain.payments import LedgerEntry
+from bookctl.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from bookctl.domain.cards import Card
+    from bookctl.storage.card_models import TaskRef
+    from bookctl.storage.records import Reply
+    from bookctl.storage.unit import UnitOfWork
+
+CardKind = Literal["n", "t", "a"]
+CARD_COUNTERS = {"n": "notes", "t": "tasks", "a": "attachments"}
+
+
+def utc_day(moment: datetime) -> date:
+    """The UTC day a session, and so its id and its file, belongs to."""
+    return moment.astimezone(UTC).date()
+
+
+def email_key(email: str | None) -> str | None:
+    """The form emails are compared in: trimmed and case-folded."""
+    return None if email is None else email.strip().casefold()
+
+
+class Repository:
+    """A repository is part of one unit of work, whose identity map and counters it uses."""
+
+    def __init__(self, unit: UnitOfWork) -> None:
+        self._unit = unit
+
+
+class Calendar(Repository, ABC):
+    """Sessions and their bookings."""
+
+    @abstractmethod
+    def get_session(self, session_id: str) -> Session:
+        """The session, or NotFoundError."""
+
+    @abstractmethod
+    def get_booking(self, booking_id: str) -> Booking:
+        """The booking with its ledger entries, or NotFoundError."""
+
+    @abstractmethod
+    def session_bookings(self, session: Session) -> list[Booking]:
+        """Every booking of `session`, cancelled ones included, oldest first."""
+
+    @abstractmethod
+    def sessions_starting(self, start: datetime, end: datetime) -> Iterator[tuple[Session, list[Booking]]]:
+        """Sessions whose start is in [start, end) with their bookings (oldest first), one UTC day after
+        another; in no particular order within a day. A read-only unit keeps nothing once yielded."""
+
+    @abstractmethod
+    def span(self) -> tuple[date, date] | None:
+        """A range of UTC days holding every session (its ends may be days that no longer hold one, such as
+        a day whose sessions all moved away), or None for a calendar that never held one."""
+
+    @abstractmethod
+    def move_session(self, session: Session, start: datetime, end: datetime) -> None:
+        """Give `session` (and its bookings) a new time; ids do not change."""
+
+    @abstractmethod
+    def move_booking(self, booking: Booking, to: Session) -> None:
+        """Move `booking` into another session; its id does not change."""
+
+    def add_session(self, **fields: Any) -> Session:
+        """Create a session from Session's fields other than `id`; its id carries its UTC day."""
+        day = utc_day(fields["start"])
+        session = Session(id=day_id("s", day, self._next_in_day(day)), **fields)
+        self._insert_session(session)
+        return self._unit.made("session", session)
+
+    def add_booking(self, session: Session, **fields: Any) -> Booking:
+        """Create a booking in `session`, linked on its contact."""
+        day = utc_day(session.start)
+        booking = Booking(id=day_id("b", day, self._next_in_day(day)), session_id=session.id, **fields)
+        contact = self._unit.contacts.get(booking.contact_id)
+        self._insert_booking(session, booking)
+        contact.booking_ids.append(booking.id)
+        return self._unit.made("booking", booking)
+
+    @abstractmethod
+    def _next_in_day(self, day: date) -> int:
+        """The next number of the ids minted on `day` (sessions, bookings and ledger entries share it)."""
+
+    @abstractmethod
+    def _insert_session(self, session: Session) -> None:
+        """Hold a new session."""
+
+    @abstractmethod
+    def _insert_booking(self, session: Session, booking: Booking) -> None:
+        """Hold a new booking of `session`."""
+
+
+class Contacts(Repository, ABC):
+    """Clients."""
+
+    @abstractmethod
+    def get(self, contact_id_: str) -> Contact:
+        """The contact, or NotFoundError."""
+
+    @abstractmethod
+    def all(self) -> Iterator[Contact]:
+        """Every contact, in id order."""
+
+    @abstractmethod
+    def remove(self, contact: Contact) -> None:
+        """Delete the contact at commit."""
+
+    def add(self, **fields: Any) -> Contact:
+        """Create a contact; its id counts from c-1."""
+        contact = Contact(id=contact_id(self._unit.next_number("contacts")), **fields)
+        self._insert(contact)
+        return self._unit.made("contact", contact)
+
+    def with_email(self, email: str) -> list[Contact]:
+        """The contacts whose primary email is `email` (compared trimmed and case-folded)."""
+        key = email_key(email)
+        ids = self._ids_with_email(key or "")
+        if ids is None:
+            return [c for c in self.all() if email_key(c.email) == key]
+        found = []
+        for candidate in ids:
+            try:
+                contact = self.get(candidate)
+            except NotFoundError:
+                continue  # a stale index entry: it heals when that email next changes
+            if email_key(contact.email) == key:
+                found.append(contact)
+        return found
+
+    @abstractmethod
+    def _insert(self, contact: Contact) -> None:
+        """Hold a new contact."""
+
+    @abstractmethod
+    def _ids_with_email(self, key: str) -> list[str] | None:
+        """Ids that may have the email `key` (they are verified), or None to look through every contact."""
+
+
+class Ledger(Repository, ABC):
+    """The append-only ledger: a pending intent gains its answer once; nothing else ever changes."""
+
+    @abstractmethod
+    def of_invoice(self, invoice_id_: str) -> list[LedgerEntry]:
+        """The entries of an invoice that belongs to no booking (a booking's are `booking.ledger_entries`)."""
+
+    @abstractmethod
+    def pending_homes(self) -> list[tuple[str, str]]:
+        """(entry id, booking id or invoice id) of every pending intent, oldest first."""
+
+    @abstractmethod
+    def created_between(self, first: date | None, last: date | None) -> Iterator[tuple[str, str]]:
+        """(entry id, booking id or invoice id) of entries created in the UTC months from `first` to
+        `last` (None: open-ended)."""
+
+    def add(self, home: Booking | Invoice, **fields: Any) -> LedgerEntry:
+        """Append an entry to a booking's ledger, or to an invoice's when the invoice has no booking."""
+        if isinstance(home, Booking):
+            day = utc_day(self._unit.calendar.get_session(home.session_id).start)
+            entry = LedgerEntry(id=day_id("p", day, self._unit.calendar._next_in_day(day)), booking_id=home.id,
+                                contact_id=home.contact_id, **fields)
+            home.ledger_entries.append(entry)
+        else:
+            if home.booking_id is not None:
+                raise ValueError(f"{home.id} belongs to {home.booking_id}: its entries go with the booking")
+            seq = 1 + len(self.of_invoice(home.id))
+            entry = LedgerEntry(id=f"p-{home.id}-{seq}", booking_id=None, contact_id=home.contact_id,
+                                invoice_id=home.id, **fields)
+        self._insert(entry)
+        return self._unit.made("entry", entry)
+
+    @abstractmethod
+    def _insert(self, entry: LedgerEntry) -> None:
+        """Hold a new entry beside its booking or invoice."""
+
+
+class Documents(Repository, ABC):
+    """Invoices and price quotes, numbered INV-0001 and Q-0001 up."""
+
+    @abstractmethod
+    def get_invoice(self, record_id: str) -> Invoice:
+        """The invoice (INV-0001, or its number), or NotFoundError."""
+
+    @abstractmethod
+    def invoices(self) -> Iterator[Invoice]:
+        """Every invoice, in number order."""
+
+    @abstractmethod
+    def get_quote(self, record_id: str) -> Quote:
+        """The quote, or NotFoundError."""
+
+    @abstractmethod
+    def quotes(self) -> Iterator[Quote]:
+        """Every quote, in number order."""
+
+    def add_invoice(self, **fields: Any) -> Invoice:
+        """Create an invoice numbered after the last one."""
+        invoice = Invoice(id=invoice_id(self._unit.next_number("invoices")), **fields)
+        self._insert(invoice)
+        return self._unit.made("invoice", invoice)
+
+    def add_quote(self, **fields: Any) -> Quote:
+        """Create a quote numbered after the last one."""
+        quote = Quote(id=quote_id(self._unit.next_number("quotes")), **fields)
+        self._insert(quote)
+        return self._unit.made("quote", quote)
+
+    @abstractmethod
+    def _insert(self, document: Invoice | Quote) -> None:
+        """Hold a new invoice or quote."""
+
+
+class Cards(Repository, ABC):
+    """What a contact's card holds beyond the contact: notes, tasks and attachments (with their bytes)."""
+
+    @abstractmethod
+    def get(self, contact_id_: str) -> Card:
+        """The card of `contact_id_` (an empty one if it has none); the caller checks the contact."""
+
+    @abstractmethod
+    def tasks(self) -> dict[str, TaskRef]:
+        """Every task id with its contact, assignee, due day and state, as of the last commit."""
+
+    @abstractmethod
+    def attachments(self) -> dict[str, str]:
+        """Every attachment id with its contact, as of the last commit."""
+
+    @abstractmethod
+    def owner(self, item_id: str) -> str | None:
+        """The contact whose card holds task or attachment `item_id` (as of the last commit), or None."""
+
+    def new_id(self, kind: CardKind) -> str:
+        """A new note (`n-N`), task (`t-N`) or attachment (`a-N`) id."""
+        return f"{kind}-{self._unit.next_number(CARD_COUNTERS[kind])}"
+
+    @abstractmethod
+    def put_bytes(self, attachment_id: str, data: bytes) -> None:
+        """Keep an attachment's bytes, written at commit with everything else."""
+
+    @abstractmethod
+    def read_bytes(self, attachment_id: str) -> bytes:
+        """An attachment's stored bytes, or StoreError naming what is lost."""
+
+    @abstractmethod
+    def delete_bytes(self, attachment_id: str) -> None:
+        """Remove an attachment's bytes at commit."""
+
+    def bytes_location(self, attachment_id: str) -> str:
+        """Where an attachment's bytes are kept, for a message that they are lost."""
+        return f"the bytes of {attachment_id}"
+
+
+class Outbox(Repository, ABC):
+    """Email waiting for a mail server: RFC 5322 bytes by message id, oldest first."""
+
+    @abstractmethod
+    def ids(self) -> list[str]:
+        """The ids of the queued messages, oldest first."""
+
+    @abstractmethod
+    def read(self, message_id: str) -> bytes:
+        """The queued message's bytes, or NotFoundError."""
+
+    @abstractmethod
+    def remove(self, message_id: str) -> None:
+        """Take a message out at commit (one already gone is fine)."""
+
+    def add(self, created: datetime, data: bytes) -> str:
+        """Queue a message at commit; its id (m-YYYYMMDD-HHMMSS-N) is never reused once it is sent."""
+        stem = f"m-{created.astimezone(UTC):%Y%m%d-%H%M%S}"
+        taken = set(self.ids())
+        message_id = f"{stem}-{self._unit.next_number('messages')}"
+        while message_id in taken:  # a store from before the counter may hold that id already
+            message_id = f"{stem}-{self._unit.next_number('messages')}"
+        self._put(message_id, data)
+        return message_id
+
+    @abstractmethod
+    def _put(self, message_id: str, data: bytes) -> None:
+        """Hold a new message."""
+
+
+class Replies(Repository, ABC):
+    """What a money-moving command answered the first time it ran with an idempotency key."""
+
+    @abstractmethod
+    def get(self, key: str) -> Reply | None:
+        """The reply kept for `key`, or None."""
+
+    @abstractmethod
+    def add(self, key: str, arguments: str, result: Any) -> None:  # noqa: ANN401
+        """Keep the first answer to `key` (its `arguments` fingerprint and `result`)."""

@@ -1,0 +1,191 @@
+"""The unit of work every service uses, whatever the backend: `with store.write() as uow: ...;
+uow.commit()`. Leaving the block without `commit()` discards every change.
+
+One persistence rule, enforced here for every backend: each record a writable unit hands out is
+tracked (an identity map, with how the record looked), and `commit()` writes every record that was
+made or changed since, then makes it durable at once. No service saves anything; a change made to a
+record obtained through the unit is written, a change never committed is not.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from bookctl.domain.settings import Settings
+    from bookctl.storage.repositories import Calendar, Cards, Contacts, Documents, Ledger, Outbox, Replies
+
+R = TypeVar("R")
+# What the identity map tracks. "entry" is a ledger entry: only a pending intent may change (once).
+KINDS = ("settings", "contact", "session", "booking", "entry", "invoice", "quote", "card")
+CALENDAR_KINDS = frozenset({"session", "booking", "entry"})
+_MADE = object()  # the snapshot of a record this unit created: always written
+
+
+class Store(Protocol):
+    """Where a store's records are: a directory of files, a PostgreSQL database, or memory."""
+
+    root: Path
+
+    def read(self) -> UnitOfWork:
+        """A consistent view for commands that only read."""
+
+    def write(self) -> UnitOfWork:
+        """A unit of work holding the store's write lock until it is closed, across every commit."""
+
+    def sending(self) -> Any:  # noqa: ANN401 - anything with release()
+        """A lock held while the outbox is sent; `release()` it."""
+
+    def upgrade(self) -> tuple[int, int]:
+        """Bring the store to this bookctl's schema: (version before, version after)."""
+
+
+def snapshot(record: Any) -> Any:  # noqa: ANN401
+    """How a record looks now, to tell at commit whether it changed."""
+    return record.model_dump(mode="json")
+
+
+class UnitOfWork(ABC):
+    """A consistent view of the store; a writable one holds the store lock until it is closed."""
+
+    root: Path  # the store's directory (bookctl.toml), whatever holds its records
+    calendar: Calendar
+    contacts: Contacts
+    ledger: Ledger
+    documents: Documents
+    cards: Cards
+    outbox: Outbox
+    replies: Replies
+
+    def __init__(self, writable: bool) -> None:
+        self.writable = writable
+        self._identity: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+    # --- the identity map -------------------------------------------------------------------
+    def seen(self, kind: str, record: R, key: str | None = None) -> R:
+        """Track a record this writable unit hands out (the first time); returns it."""
+        if self.writable:
+            ident = (kind, key if key is not None else record.id)  # type: ignore[attr-defined]
+            if ident not in self._identity:
+                self._identity[ident] = (record, snapshot(record))
+        return record
+
+    def made(self, kind: str, record: R, key: str | None = None) -> R:
+        """Track a record this unit created: it is written at the next commit."""
+        self.require_writable()
+        self._identity[(kind, key if key is not None else record.id)] = (record, _MADE)  # type: ignore[attr-defined]
+        return record
+
+    def forget(self, kind: str, key: str) -> None:
+        """Stop tracking a record that is gone (a deleted contact)."""
+        self._identity.pop((kind, key), None)
+
+    def changes(self, kinds: Iterable[str] | None = None) -> list[tuple[str, Any]]:
+        """(kind, record) of each tracked record made or changed since it was tracked or last
+        written, in KINDS order; each now counts as written."""
+        wanted = set(KINDS if kinds is None else kinds)
+        found = []
+        for ident, (record, before) in self._identity.items():
+            if ident[0] not in wanted:
+                continue
+            now = snapshot(record)
+            if before is _MADE or now != before:
+                found.append((ident[0], record))
+                self._identity[ident] = (record, now)
+        found.sort(key=lambda change: KINDS.index(change[0]))
+        return found
+
+    def require_writable(self) -> None:
+        if not self.writable:
+            raise RuntimeError("this unit of work is read-only")
+
+    # --- the store's own directory ------------------------------------------------------------
+    @property
+    @abstractmethod
+    def settings(self) -> Settings:
+        """The business, policy, services and staff: tracked like every record."""
+
+    def provider_dir(self, name: str) -> Path:
+        """A directory of the store's own for payment provider `name`'s files; it may not exist yet."""
+        return self.root / "providers" / name
+
+    def template_override(self, language: str, name: str) -> str | None:
+        """The store's own `templates/LANGUAGE/NAME`, if it has one, else None."""
+        from bookctl.storage.settings_file import read_template_override
+
+        return read_template_override(self.root, language, name)
+
+    # --- counters -----------------------------------------------------------------------------
+    @abstractmethod
+    def next_number(self, counter: str) -> int:
+        """The next number of a store-wide sequence: contacts, invoices, quotes, notes, tasks,
+        attachments, messages."""
+
+    # --- the unit of work ---------------------------------------------------------------------
+    def commit(self) -> None:
+        """Write every record made or changed, then make it all durable at once. The unit stays
+        usable and keeps the lock: a money-moving command commits its intent, calls the provider,
+        then commits the answer."""
+        self.require_writable()
+        self._write(self.changes())
+        self._commit()
+
+    def spill(self) -> None:
+        """Write the calendar records changed so far into the pending commit and let go of them, so
+        a bulk load's memory stays flat. They cannot be read again in this unit."""
+        self._write(self.changes(CALENDAR_KINDS))
+        self._identity = {ident: seen for ident, seen in self._identity.items() if ident[0] not in CALENDAR_KINDS}
+        self._spill()
+
+    @abstractmethod
+    def _write(self, changes: list[tuple[str, Any]]) -> None:
+        """Stage each changed (kind, record) for the coming commit."""
+
+    @abstractmethod
+    def _commit(self) -> None:
+        """Make everything staged durable at once."""
+
+    def _spill(self) -> None:
+        """Forget the calendar records already staged (a backend that keeps them in memory)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Discard uncommitted changes and release the lock."""
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- integrity and copies -----------------------------------------------------------------
+    def damaged_files(self) -> Iterator[tuple[str, str]]:
+        """(file, problem) for every part of the store that does not load; `doctor` reports them."""
+        return iter(())
+
+    @abstractmethod
+    def dump(self) -> Iterator[tuple[str, Any]]:
+        """Every record of the store, ids and all, as (kind, value) in this order (DUMP_KINDS):
+
+            ("counters", {counter name: last number})     once, first
+            ("sequences", {UTC day: next id number})        once: every day that ever minted an id
+            ("contact", Contact)                            in id order
+            ("invoice", (Invoice, [its entries if it has no booking]))   in number order
+            ("quote", Quote)                                in number order
+            ("day", (UTC day, [(Session, [Booking with ledger_entries])]))   day after day
+            ("card", (contact id, Card, {attachment id: bytes}))   cards that hold anything
+            ("message", (message id, bytes))                oldest first
+            ("reply", (hashed key, Reply))                  in hash order
+        Memory stays bounded: a day, a card, a message at a time."""
+
+    @abstractmethod
+    def load(self, items: Iterable[tuple[str, Any]]) -> None:
+        """Put another store's `dump()` into this empty, writable unit, keeping every id, counter and
+        sequence; the caller commits. A backend may commit on its own as it goes (a copy is built
+        where no one reads it) to keep memory flat."""
+
+
+DUMP_KINDS = ("counters", "sequences", "contact", "invoice", "quote", "day", "card", "message", "reply")
