@@ -20,6 +20,7 @@ def run_money(store: Path | None, command: str, arguments: dict[str, Any], key: 
     """Run a money-moving service under the store lock and carry out its plan: the intent
     committed, the provider called, its answer committed (failed attempts included), then the
     rest. Raises the error it reported, if any; returns what to print."""
+    from bookctl.domain import values
     from bookctl.services.payments import idempotent
 
     ctx = app_context(store)
@@ -27,6 +28,7 @@ def run_money(store: Path | None, command: str, arguments: dict[str, Any], key: 
         now = ctx.clock()
         typed = arguments
         if key is not None:  # the key's fingerprint compares what the arguments mean, not how they were typed
+            key = values.line(key, "--idempotency-key", 255)
             arguments = _as_parsed(arguments, uow.settings.business.currency)
         outcome = idempotent(uow, now, key, command, arguments, lambda: action(uow, now), as_typed=typed)
     if outcome.error is not None:

@@ -38,9 +38,17 @@ def session_add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Put a meeting of a class or course on the calendar."""
+    from bookctl.commands._parse_calendar import capacity as checked_capacity
     from bookctl.services.calendar import add_session
+    from bookctl.services.lookups import zone_of
+    from bookctl.timeutil import parse_datetime
 
-    emit(_mutate(store, lambda uow, now: add_session(uow, now, service, start, staff, capacity, allow_past)), fmt)
+    def action(uow, now):  # noqa: ANN001, ANN202 - the options are read when the service reaches them, as ever
+        zone = zone_of(uow)
+        return add_session(uow, now, service, lambda: parse_datetime(start, zone, "--start"), staff,
+                           lambda: checked_capacity(capacity), allow_past)
+
+    emit(_mutate(store, action), fmt)
 
 
 @app.command("book")
@@ -58,11 +66,24 @@ def session_book(
 ) -> None:
     """Book a client: a new appointment, or a place in a class. A client's bookings may not overlap
     (--allow-overlap for the rare real case)."""
+    from bookctl.commands._parse_calendar import form_answers
+    from bookctl.errors import UsageError
     from bookctl.services.calendar import book
+    from bookctl.services.lookups import zone_of
+    from bookctl.timeutil import parse_datetime
 
-    emit(_mutate(store, lambda uow, now: book(uow, now, contact, service_ref=service, start_text=start, session_id=session,
-                                             staff_ref=staff, forms=form or (), allow_past=allow_past,
-                                             allow_overlap=allow_overlap)), fmt)
+    def action(uow, now):  # noqa: ANN001, ANN202 - the options are read in the order they always were
+        zone = zone_of(uow)
+        answers = form_answers(form or ())
+        if session is not None and (service or start or staff):
+            raise UsageError("--session joins an existing session; leave out --service, --start and --staff")
+        if session is None and (not service or not start):
+            raise UsageError("give --service and --start, or --session to join an existing one")
+        return book(uow, now, contact, service_ref=service, session_id=session, staff_ref=staff, answers=answers,
+                    start=None if session is not None else lambda: parse_datetime(start, zone, "--start"),
+                    allow_past=allow_past, allow_overlap=allow_overlap)
+
+    emit(_mutate(store, action), fmt)
 
 
 @app.command("list")
@@ -77,12 +98,21 @@ def session_list(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """One row per booking, ordered by start: today's unless a period or contact is given."""
+    from bookctl.commands._parse_calendar import day_or_range
+    from bookctl.errors import UsageError
     from bookctl.services.calendar import display_rows, list_bookings
+    from bookctl.services.lookups import find_service, find_staff
 
     ctx = app_context(store)
     with ctx.store().read() as uow:
-        rows = list_bookings(uow, ctx.clock(), day=day, date_from=date_from, date_to=date_to, staff_ref=staff,
-                             service_ref=service, contact_id=contact)
+        settings = uow.settings
+        staff_id = find_staff(settings, staff).id if staff else None
+        service_id = find_service(settings, service).id if service else None
+        if day and (date_from or date_to):
+            raise UsageError("give --day or --from/--to, not both")
+        days = (lambda: day_or_range(day, date_from, date_to)) if day or date_from or date_to else None
+        rows = list_bookings(uow, ctx.clock(), days=days, staff_id=staff_id, service_id=service_id,
+                             contact_id=contact)  # the days are read after an unknown contact is refused, as ever
         if fmt is Format.table:
             rows = display_rows(uow, rows)
     emit_rows(rows, fmt)
@@ -168,13 +198,13 @@ def session_cancel(
     if the server fails, the cancellation and refund stand, the messages stay in the outbox for
     'bookctl outbox send', and the exit code is 5."""
     from bookctl.commands._mail import send_queued
-    from bookctl.services.fees import cancel
+    from bookctl.commands._parse_money import cancel_from_options
 
     arguments = {"booking": booking, "refund": refund, "amount": amount, "charge_fee": charge_fee,
                  "notify": notify, "refund_email": refund_email}
     view = run_money(store, "session cancel", arguments, idempotency_key,
-                     lambda uow, now: cancel(uow, now, booking, refund, amount, charge_fee,
-                                             notify=notify, refund_email_too=refund_email))
+                     lambda uow, now: cancel_from_options(uow, now, booking, refund, amount, charge_fee,
+                                                          notify=notify, refund_email_too=refund_email))
     try:
         send_queued(store, [(what, view[key]) for key, what in (("email", "cancellation email"),
                                                                  ("refund_email", "refund email")) if key in view],
@@ -189,5 +219,12 @@ def session_reschedule(booking: BookingArg, start: StartOpt, allow_past: AllowPa
                        fmt: FormatOpt = Format.table) -> None:
     """Move a booking to a new start time (not into another of the client's bookings without --allow-overlap)."""
     from bookctl.services.calendar import reschedule
+    from bookctl.services.lookups import zone_of
+    from bookctl.timeutil import parse_datetime
 
-    emit(_mutate(store, lambda uow, now: reschedule(uow, now, booking, start, allow_past, allow_overlap)), fmt)
+    def action(uow, now):  # noqa: ANN001, ANN202 - the start is read once the booking may move, as ever
+        zone = zone_of(uow)
+        return reschedule(uow, now, booking, lambda: parse_datetime(start, zone, "--start"), allow_past,
+                          allow_overlap)
+
+    emit(_mutate(store, action), fmt)

@@ -39,6 +39,7 @@ def contact_add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a contact."""
+    from bookctl.commands._parse_contact import contact_fields
     from bookctl.services.calendar import today
     from bookctl.services.lookups import zone_of
     from bookctl.services.contacts import add_contact
@@ -47,9 +48,10 @@ def contact_add(
     ctx = app_context(store)
     now = ctx.clock()
     with ctx.store().write() as uow:
-        contact = add_contact(uow, now, today(now, zone_of(uow)), first_name, last_name, email, phone, address,
-                              allow_duplicate=allow_duplicate, company=company, position=position,
-                              language=language, tax_id=tax_id, birthday=birthday)
+        fields = contact_fields(today(now, zone_of(uow)), first_name=first_name, last_name=last_name, email=email,
+                                phone=phone, address=address, company=company, position=position,
+                                language=language, tax_id=tax_id, birthday=birthday)
+        contact = add_contact(uow, now, **fields, allow_duplicate=allow_duplicate)
         uow.commit()
         view = contact_view(contact, zone_of(uow))
     emit(view, fmt)
@@ -107,17 +109,21 @@ def contact_edit(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a contact's details."""
+    from bookctl.commands._parse_contact import contact_fields
     from bookctl.services.calendar import today
-    from bookctl.services.lookups import zone_of
+    from bookctl.services.lookups import live_contact, zone_of
     from bookctl.services.contacts import edit_contact
     from bookctl.services.views import contact_view
 
     ctx = app_context(store)
     now = ctx.clock()
     with ctx.store().write() as uow:
-        contact = edit_contact(uow, today(now, zone_of(uow)), contact_id, allow_duplicate, first_name=first_name,
-                               last_name=last_name, email=email, phone=phone, address=address, company=company,
-                               position=position, language=language, tax_id=tax_id, birthday=birthday)
+        day = today(now, zone_of(uow))
+        live_contact(uow, contact_id)  # an unknown or erased contact is refused before the values are read
+        changes = contact_fields(day, company=company, position=position, language=language, tax_id=tax_id,
+                                 birthday=birthday, first_name=first_name, last_name=last_name, email=email,
+                                 phone=phone, address=address)
+        contact = edit_contact(uow, contact_id, allow_duplicate, **changes)
         uow.commit()
         view = contact_view(contact, zone_of(uow))
     emit(view, fmt)

@@ -41,14 +41,28 @@ def contact_add_field(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a field to the card: another email/phone/address, a detail, or a custom field."""
+    from bookctl.domain.models import FIELD_TYPES
+    from bookctl.errors import UsageError
     from bookctl.services.calendar import today
-    from bookctl.services.lookups import zone_of
-    from bookctl.services.contact_fields import add_field
+    from bookctl.services.contact_fields import BUILTIN_FIELDS, add_field, builtin_key, custom_field
+    from bookctl.services.lookups import live_contact, zone_of
 
     ctx = app_context(store)
     now = ctx.clock()
     with ctx.store().write() as uow:
-        contact = add_field(uow, today(now, zone_of(uow)), contact_id, field, value, kind)
+        day = today(now, zone_of(uow))
+        if kind is not None and kind not in FIELD_TYPES:
+            raise UsageError(f"--type {kind!r} is not one of {', '.join(FIELD_TYPES)}")
+        live_contact(uow, contact_id)  # an unknown or erased contact is refused first
+        key = builtin_key(field)
+        if key is not None and kind is not None:
+            raise UsageError(f"{key} is a built-in field; --type is only for custom fields")
+        if key is None and kind is None:
+            name, defined = custom_field(uow, field)
+            if defined is None:
+                raise UsageError(f"no field {name!r}: define it with --type text|number|date|url "
+                                 f"(built-in fields: {', '.join(BUILTIN_FIELDS)})")
+        contact = add_field(uow, day, contact_id, field, value, kind)
         uow.commit()
         _contact_emit(contact, uow, fmt)
 
@@ -120,13 +134,18 @@ def note_add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Write a note on a contact's card."""
+    from bookctl.domain.cards import NOTE_TYPES
+    from bookctl.errors import UsageError
     from bookctl.services.lookups import zone_of
     from bookctl.services.notes import add_note
     from bookctl.services.views import note_view
 
     ctx = app_context(store)
     with ctx.store().write() as uow:
-        note = add_note(uow, ctx.clock(), contact_id, text, kind, author)
+        now = ctx.clock()
+        if kind not in NOTE_TYPES:
+            raise UsageError(f"--type {kind!r} is not one of {', '.join(NOTE_TYPES)}")
+        note = add_note(uow, now, contact_id, text, kind, author)
         uow.commit()
         emit({"contact_id": contact_id, **note_view(note, zone_of(uow))}, fmt)
 
@@ -150,11 +169,16 @@ def task_add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Give a member of staff a task about a contact."""
+    from bookctl.services.notes import check_body
     from bookctl.services.tasks import add_task
+    from bookctl.timeutil import parse_date
 
     ctx = app_context(store)
     with ctx.store().write() as uow:
-        view = add_task(uow, ctx.clock(), contact_id, text, assignee, due)
+        now = ctx.clock()
+        body = check_body(text, "task")
+        due_day = None if due is None else parse_date(due, "--due")
+        view = add_task(uow, now, contact_id, body, assignee, due_day)
         uow.commit()
     emit(view, fmt)
 
@@ -234,22 +258,43 @@ def attachment_get(
     if not output.strip():
         raise UsageError("--output must name a file, or - for stdout")
     if output == "-":
-        import sys
-
+        from bookctl.output.files import bytes_to_stdout
         from bookctl.services.attachments import attachment_bytes
 
         with app_context(store).store().read() as uow:
             data = attachment_bytes(uow, attachment_id)[2]
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        bytes_to_stdout(data)
         return
     from bookctl.domain import values
-    from bookctl.services.attachments import save_attachment
+    from bookctl.services.attachments import attachment_bytes, write_attachment
 
     values.path(output, "--output")
+    target = Path(output)
     with app_context(store).store().read() as uow:
-        view = save_attachment(uow, attachment_id, Path(output), force)
+        attachment, owner, data = attachment_bytes(uow, attachment_id)  # found and whole, before --output is judged
+        _check_output(uow, target, force)
+        try:
+            view = write_attachment(uow, attachment, owner, data, target)
+        except OSError as exc:
+            raise UsageError(f"--output {str(target)!r} cannot be written: {exc.strerror}") from None
     emit(view, fmt)
+
+
+def _check_output(uow, output: Path, force: bool) -> None:  # noqa: ANN001
+    """--output names a file outside the store, in a directory that exists; an existing one needs --force."""
+    import os
+
+    from bookctl.errors import RuleError, UsageError
+    from bookctl.services.attachments import inside_store
+
+    if inside_store(uow, output):  # writing into a store kept in files would bypass the journal
+        raise UsageError(f"--output {str(output)!r} is inside the store; write the attachment somewhere else")
+    if output.is_dir():
+        raise UsageError(f"--output {str(output)!r} is a directory; name the file to write")
+    if not output.parent.is_dir():
+        raise UsageError(f"--output {str(output)!r}: the directory {str(output.parent)!r} does not exist")
+    if not force and os.path.lexists(output):  # lexists: a dangling symlink is something to keep too
+        raise RuleError(f"--output {str(output)!r} already exists; add --force to replace it")
 
 
 def contact_bookings(

@@ -33,14 +33,24 @@ def demo_seed(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Fill an empty store with a studio: services, staff, contacts, past and upcoming bookings."""
+    from bookctl.errors import RuleError, UsageError
+    from bookctl.services.demo import default_days, seed as seed_store
     from bookctl.services.lookups import zone_of
-    from bookctl.services.demo import seed as seed_store
     from bookctl.timeutil import parse_date
 
     ctx = app_context(store)
     with ctx.store().write() as uow:
         first = parse_date(start, "--start") if start else ctx.clock().astimezone(zone_of(uow)).date()
+        if contacts < 1 or bookings < 0:
+            raise UsageError("--contacts must be at least 1 and --bookings at least 0")
+        if contacts > 1_000_000 or bookings > 10_000_000:
+            raise UsageError("--contacts is limited to 1000000 and --bookings to 10000000")
+        if not 1 <= (days or default_days(bookings)) <= 3660:
+            raise UsageError("--days must be between 1 and 3660")
         summary = seed_store(uow, contacts=contacts, bookings=bookings, seed_value=seed, start=first, days=days,
                              progress=_progress_bar if sys.stderr.isatty() else None)
+        if summary["bookings"] != bookings:  # never hand back fewer bookings than asked for without saying so
+            raise RuleError(f"could fit only {summary['bookings']} of {bookings} bookings in {summary['days']} days; "
+                            "give more --days")
         uow.commit()
     emit(summary, fmt)

@@ -42,16 +42,13 @@ def _progress(done: int, day) -> None:  # noqa: ANN001
 
 
 def _write(output: Path | None, write) -> None:  # noqa: ANN001 - write(out) -> count
-    from bookctl.storage.io import AtomicTextOutput
+    from bookctl.output.files import text_to
 
+    count = text_to(output, write)
     if output is None:
-        write(sys.stdout)
-        sys.stdout.flush()
         if sys.stderr.isatty():
             sys.stderr.write("\n")  # end the progress line
         return
-    with AtomicTextOutput(output) as out:
-        count = write(out)
     if sys.stderr.isatty():
         sys.stderr.write(f"\rwrote {count} records to {output}\n")
 
@@ -117,27 +114,33 @@ def export_bookings(
     VTIMEZONE, times in the autumn fold in UTC; each UID carries the store's id, which a store that
     has none gets from its first ics or vcf export (one write to bookctl.toml).
     """
+    from bookctl.commands._parse_calendar import choices, export_period
+    from bookctl.domain.models import ATTENDANCE_VALUES
     from bookctl.output import Format, emit_rows, write_csv
     from bookctl.services.exports import (
         BOOKING_CSV_COLUMNS,
+        STATUS_VALUES,
         BookingFilter,
         booking_csv_row,
         booking_records,
         period,
     )
 
+    def selection(uow):  # noqa: ANN001, ANN202 - the days and the filter, refused in this order
+        days = period(uow, *export_period(date_from, date_to, week, month))
+        keep = BookingFilter(uow, attendance=choices(attendance, ATTENDANCE_VALUES, "--attendance"),
+                             status=choices(status, STATUS_VALUES, "--status"), service=service, staff=staff,
+                             contact=contact, labels=label)
+        return days, keep
+
     _check_output(output)
     ctx = app_context(store)
     if fmt is BookingFormat.ics:  # a bad period or filter is refused before a store id is minted
         with ctx.store().read() as uow:
-            period(uow, date_from=date_from, date_to=date_to, week=week, month=month)
-            BookingFilter(uow, attendance=attendance, status=status, service=service, staff=staff,
-                          contact=contact, labels=label)
+            selection(uow)
     store_id = _store_id(ctx) if fmt is BookingFormat.ics else ""
     with ctx.store().read() as uow:
-        days = period(uow, date_from=date_from, date_to=date_to, week=week, month=month)
-        keep = BookingFilter(uow, attendance=attendance, status=status, service=service, staff=staff,
-                             contact=contact, labels=label)
+        days, keep = selection(uow)
         records = booking_records(uow, days, keep, progress=_progress if sys.stderr.isatty() else None,
                                   calendar=fmt is BookingFormat.ics)
 
@@ -145,7 +148,7 @@ def export_bookings(
             if fmt is BookingFormat.csv:
                 return write_csv(BOOKING_CSV_COLUMNS, (booking_csv_row(r) for r in records), out)
             if fmt is BookingFormat.ics:
-                from bookctl.services.ics import write_ics
+                from bookctl.output.ics import write_ics
 
                 return write_ics(records, out, zone_name=uow.settings.business.timezone,
                                  business=uow.settings.business.name, store_id=store_id,
@@ -198,7 +201,7 @@ def export_contacts(
             if fmt is ContactFormat.csv:
                 return write_csv(CONTACT_CSV_COLUMNS, (contact_csv_row(view) for _, view in pairs), out)
             if fmt is ContactFormat.vcf:
-                from bookctl.services.vcard import write_vcards
+                from bookctl.output.vcard import write_vcards
 
                 return write_vcards((c for c, _ in pairs), out, store_id)
             counted = _Counter(view for _, view in pairs)

@@ -42,9 +42,12 @@ def invoice_create(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Create an open invoice from line items, or for a booking."""
+    from bookctl.commands._parse_money import invoice_due, item_lines
     from bookctl.services.invoices import create_invoice
 
-    emit(_write(store, lambda uow, now: create_invoice(uow, now, contact, booking, item or [], due)), fmt)
+    lines = item_lines(item) if item or booking is None else None  # no --item for a booking: its amount due
+    emit(_write(store, lambda uow, now: create_invoice(uow, now, contact, booking, lines,
+                                                      invoice_due(uow, contact, due))), fmt)
 
 
 @invoice_app.command("list")
@@ -72,10 +75,11 @@ def invoice_pay(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record that an open invoice was paid; a booking's invoice settles the booking."""
+    from bookctl.commands._parse_money import invoice_label
     from bookctl.services.invoices import pay_invoice
 
     emit(run_money(store, "invoice pay", {"invoice": record_id.upper(), "method": method}, idempotency_key,
-                   lambda uow, now: pay_invoice(uow, now, record_id, method)), fmt)
+                   lambda uow, now: pay_invoice(uow, now, record_id, invoice_label(uow, record_id, method))), fmt)
 
 
 @invoice_app.command("void")
@@ -90,9 +94,10 @@ def invoice_void(record_id: IdArg, store: StoreOpt = None, fmt: FormatOpt = Form
 def quote_create(contact: ContactOpt, item: ItemOpt = None, store: StoreOpt = None,
                  fmt: FormatOpt = Format.table) -> None:
     """Create a quote from line items."""
+    from bookctl.commands._parse_money import item_lines
     from bookctl.services.invoices import create_quote
 
-    emit(_write(store, lambda uow, now: create_quote(uow, now, contact, item or [])), fmt)
+    emit(_write(store, lambda uow, now: create_quote(uow, now, contact, item_lines(item or []))), fmt)
 
 
 @quote_app.command("list")

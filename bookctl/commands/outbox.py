@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -35,8 +34,9 @@ def outbox_show(
 
     with app_context(store).store().read() as uow:
         if raw:
-            data = uow.outbox.read(message)
-            sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(data.decode("ascii", "replace"))
+            from bookctl.output.files import bytes_to_stdout
+
+            bytes_to_stdout(uow.outbox.read(message))
             return
         view = show_message(uow, message)
     emit(view, fmt)

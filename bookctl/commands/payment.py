@@ -35,18 +35,25 @@ def payment_collect(
 ) -> None:
     """Take a payment: by card, by invoice, or mark it paid in person (irreversible). Default amount: what is due."""
     from bookctl.commands._confirm import confirm_irreversible
-    from bookctl.services.payments import collect, method_of
+    from bookctl.commands._parse_money import booking_currency, card_token, method_of, positive_amount
+    from bookctl.services.payments import collect
 
-    if method_of(method) == "in_person":
+    way = method_of(method)
+    if way == "in_person":
         from bookctl.services.lookups import resolve_booking
 
         with app_context(store).store().read() as uow:
             resolve_booking(uow, booking)  # an id that names nothing is exit 3, before any question
         confirm_irreversible(f"Mark booking {booking} as paid in person? This cannot be undone.", yes)
-    arguments = {"booking": booking, "method": method_of(method), "amount": amount, "provider": provider,
+    arguments = {"booking": booking, "method": way, "amount": amount, "provider": provider,
                  "card": card, "save_card": save_card}
-    emit(run_money(store, "payment collect", arguments, idempotency_key,
-                   lambda uow, now: collect(uow, now, booking, method, amount, provider, card, save_card)), fmt)
+
+    def action(uow, now):  # noqa: ANN001, ANN202
+        currency = booking_currency(uow, booking)  # the booking first: a wrong id is exit 3, as ever
+        token = card_token(way, card, save_card)
+        return collect(uow, now, booking, way, positive_amount(amount, currency), provider, token, save_card)
+
+    emit(run_money(store, "payment collect", arguments, idempotency_key, action), fmt)
 
 
 @app.command("refund")
@@ -62,11 +69,17 @@ def payment_refund(
 ) -> None:
     """Give money back through the provider that took it: all of it by default, part with --amount."""
     from bookctl.commands._mail import send_queued
+    from bookctl.commands._parse_money import booking_currency, positive_amount
+    from bookctl.domain import values
     from bookctl.services.payments import refund
 
+    def action(uow, now):  # noqa: ANN001, ANN202
+        why = None if reason is None else values.line(reason, "--reason")
+        asked = None if amount is None else positive_amount(amount, booking_currency(uow, booking))
+        return refund(uow, now, booking, asked, why, manual, notify)
+
     arguments = {"booking": booking, "amount": amount, "reason": reason, "manual": manual, "notify": notify}
-    rows = run_money(store, "payment refund", arguments, idempotency_key,
-                     lambda uow, now: refund(uow, now, booking, amount, reason, manual, notify))
+    rows = run_money(store, "payment refund", arguments, idempotency_key, action)
     email = rows[-1].get("email") if rows else None
     try:
         send_queued(store, [("refund email", email)] if email else [], f"booking {booking} is refunded")
@@ -111,7 +124,10 @@ def payment_reconcile(
         confirm_irreversible(f"Record payment {mark} as {outcome_as} by hand? This cannot be undone.", yes)
     with ctx.store().write() as uow:
         if mark is not None:
-            outcome = mark_by_hand(uow, ctx.clock(), booking, mark, outcome_as, reference)
+            from bookctl.commands._parse_money import hand_settlement
+
+            now = ctx.clock()
+            outcome = mark_by_hand(uow, now, booking, mark, outcome_as, hand_settlement(outcome_as, reference))
         else:
             outcome = reconcile(uow, ctx.clock(), booking)
     emit_rows(outcome.view, fmt, columns=_COLUMNS if fmt is Format.table else None)
@@ -129,8 +145,10 @@ def payment_list(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The ledger entries, oldest first, by booking, contact and period."""
+    from bookctl.commands._parse_money import period
     from bookctl.services.payments import list_payments
 
     with app_context(store).store().read() as uow:
-        rows = list_payments(uow, booking, contact, date_from, date_to)
+        first, last = period(date_from, date_to)
+        rows = list_payments(uow, booking, contact, first, last)
     emit_rows(rows, fmt, columns=_COLUMNS if fmt is Format.table else None)

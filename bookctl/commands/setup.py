@@ -26,7 +26,7 @@ def init(
     """Create a store: a directory holding bookctl.toml (DIR, else --store, else here), its records there or in PostgreSQL."""
     from bookctl.domain import values
     from bookctl.errors import UsageError
-    from bookctl.services.setup import config_view, init_store
+    from bookctl.services.setup import check_new_root, config_view, init_store
 
     # --store is accepted by every command, before it or after it; for init it names the new store.
     named = [p for p in (directory, store if store is not None else app_context(None).store_option) if p is not None]
@@ -34,7 +34,8 @@ def init(
         raise UsageError(f"init {named[0]} and --store {named[1]} name two directories; give one")
     root = named[0] if named else Path.cwd()
     values.path(str(root), "DIR")
-    settings = init_store(root, business, currency, timezone, database)
+    check_new_root(root)
+    settings = init_store(root, values.name(business, "--business"), currency, timezone, database)
     emit({"store": str(root.resolve()), **config_view(settings)}, fmt)
 
 
@@ -75,6 +76,57 @@ def _kind(value: str) -> str:
     return value
 
 
+def _price(text: str, currency: str):  # noqa: ANN202 - a Money
+    from bookctl.domain.money import Money
+
+    return Money.parse(text, currency, what="--price")
+
+
+def _fee(text: Optional[str], currency: str, option: str, price):  # noqa: ANN001, ANN202 - Money or None
+    """A policy amount (--deposit, --cancellation-fee, --no-show-fee) within the price; 0 is a zero amount,
+    which the service takes as "none"."""
+    from bookctl.domain.money import Money
+    from bookctl.errors import UsageError
+
+    if text is None:
+        return None
+    amount = Money.parse(text, currency, what=option)
+    if amount > price:
+        raise UsageError(f"{option} {amount} is more than the price {price}")
+    return amount
+
+
+def _capacity(kind: str, capacity: Optional[int]) -> int:
+    from bookctl.errors import UsageError
+
+    if kind == "appointment":
+        if capacity not in (None, 1):
+            raise UsageError("an appointment has one client; use --kind class for more places")
+        return 1
+    if capacity is None:
+        return 10
+    if not 1 <= capacity <= 10_000:
+        raise UsageError("--capacity must be between 1 and 10000")
+    return capacity
+
+
+def _check_duration(duration: int) -> None:
+    from bookctl.errors import UsageError
+
+    if not 1 <= duration <= 24 * 60:
+        raise UsageError("--duration must be between 1 and 1440 minutes")
+
+
+def _check_window(hours: int) -> None:
+    from bookctl.errors import UsageError
+
+    if not 0 <= hours <= 24 * 365:
+        raise UsageError("--cancellation-window-hours must be between 0 and 8760")
+
+
+FEE_OPTIONS = ("--deposit", "--cancellation-fee", "--no-show-fee")
+
+
 @service_app.command("add")
 def service_add(
     name: Annotated[str, typer.Argument(help="The service's name, e.g. 'Yoga Flow'.")],
@@ -90,12 +142,22 @@ def service_add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a service with its price, length and booking policy."""
-    from bookctl.services.setup import add_service
+    from bookctl.services.setup import add_service, check_service_name
     from bookctl.services.views import service_view
 
     with app_context(store).store().write() as uow:
-        service = add_service(uow, name, price, duration, _kind(kind), capacity, deposit, cancellation_fee,
-                              no_show_fee, cancellation_window_hours)
+        settings = uow.settings
+        currency = settings.business.currency
+        kind = _kind(kind)
+        name = check_service_name(uow, name)
+        price_money = _price(price, currency)
+        capacity = _capacity(kind, capacity)
+        _check_duration(duration)
+        fees = [_fee(text, currency, option, price_money)
+                for option, text in zip(FEE_OPTIONS, (deposit, cancellation_fee, no_show_fee))]
+        window = settings.policy.cancellation_window_hours if cancellation_window_hours is None else cancellation_window_hours
+        _check_window(window)
+        service = add_service(uow, name, price_money, duration, kind, capacity, *fees, window)
         uow.commit()
     emit(service_view(service), fmt)
 
@@ -142,12 +204,28 @@ def service_edit(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a service; bookings already made keep their price and time."""
-    from bookctl.services.setup import edit_service
+    from bookctl.services.lookups import find_service
+    from bookctl.services.setup import FEE_FIELDS, check_fees_fit, check_service_name, edit_service
     from bookctl.services.views import service_view
 
     with app_context(store).store().write() as uow:
-        changed = edit_service(uow, service, name=name, price=price, duration=duration, capacity=capacity,
-                               deposit=deposit, cancellation_fee=cancellation_fee, no_show_fee=no_show_fee,
+        found = find_service(uow.settings, service)
+        currency = uow.settings.business.currency
+        if name is not None:
+            name = check_service_name(uow, name, ignore=found.id)
+        price_money = None if price is None else _price(price, currency)
+        if duration is not None:
+            _check_duration(duration)
+        if capacity is not None:
+            capacity = _capacity(found.kind, capacity)
+        new_price = found.price if price_money is None else price_money
+        fees = [_fee(text, currency, option, new_price)
+                for option, text in zip(FEE_OPTIONS, (deposit, cancellation_fee, no_show_fee))]
+        check_fees_fit(found, new_price, replaced=[f for f, fee in zip(FEE_FIELDS, fees) if fee is not None])
+        if cancellation_window_hours is not None:
+            _check_window(cancellation_window_hours)
+        changed = edit_service(uow, found.id, name=name, price=price_money, duration=duration, capacity=capacity,
+                               deposit=fees[0], cancellation_fee=fees[1], no_show_fee=fees[2],
                                cancellation_window_hours=cancellation_window_hours, restore=restore)
         uow.commit()
     emit(service_view(changed), fmt)
@@ -174,11 +252,13 @@ def staff_add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a member of staff."""
-    from bookctl.services.setup import add_staff
+    from bookctl.domain import values
+    from bookctl.services.setup import add_staff, check_staff_name
     from bookctl.services.views import staff_view
 
     with app_context(store).store().write() as uow:
-        staff = add_staff(uow, name, email)
+        name = check_staff_name(uow, name)
+        staff = add_staff(uow, name, None if email is None else values.email(email, "--email"))
         uow.commit()
     emit(staff_view(staff), fmt)
 

@@ -128,6 +128,14 @@ class Contact(Record):
         return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
 
 
+def event_sequence(booking: Booking) -> int:
+    """The booking's SEQUENCE: how often it changed since it was made. Its own fields count in
+    `revision`; each ledger entry recorded for it, and each provider answer settled on one, counts
+    once more (the ledger only grows and an entry settles once, so the sum never goes down)."""
+    entries = booking.ledger_entries
+    return booking.revision + len(entries) + sum(1 for entry in entries if entry.settled_at is not None)
+
+
 FieldType = Literal["text", "number", "date", "url"]
 FIELD_TYPES: tuple[str, ...] = ("text", "number", "date", "url")
 

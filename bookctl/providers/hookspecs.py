@@ -35,3 +35,13 @@ def bookctl_register_providers(register: Callable[[Provider], None]) -> None:
     request was sent, or a 5xx, when the money may have moved (bookctl keeps the entry pending).
     See `bookctl.providers.base`.
     """
+
+
+@hookspec
+def bookctl_provider_options() -> dict[str, Callable[[str, str], str]]:
+    """The `[providers.NAME]` options the plugin's providers take, for `bookctl config set
+    providers.NAME.OPTION VALUE`: {option: check}, where `check(value, key)` returns the text to keep
+    or raises `bookctl.errors.UsageError` naming `key`. bookctl core knows no provider's options; the
+    options of every plugin are offered for every provider, and a provider's `configure` refuses
+    one it does not take. Every implementation is called.
+    """

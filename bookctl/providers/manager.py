@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,6 +116,14 @@ def providers() -> dict[str, RegisteredProvider]:
             impl.function(register=register)
         _providers = dict(sorted(found.items(), key=lambda kv: (kv[1].origin != "builtin", kv[0])))
     return _providers
+
+
+def provider_options() -> dict[str, Callable[[str, str], str]]:
+    """Every `[providers.NAME]` option the installed plugins declare, by name, with its check."""
+    found: dict[str, Callable[[str, str], str]] = {}
+    for declared in plugin_manager().hook.bookctl_provider_options():
+        found.update(declared or {})
+    return dict(sorted(found.items()))
 
 
 def get_provider(name: str, options: dict | None = None, state_dir: Path | None = None) -> Provider:

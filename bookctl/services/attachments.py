@@ -172,23 +172,23 @@ def attachment_metadata(uow: UnitOfWork, attachment: Attachment, owner: str) -> 
     return attachment_view(attachment, owner, load_zone(uow.settings.business.timezone))
 
 
-def save_attachment(uow: UnitOfWork, attachment_id: str, output: Path, force: bool = False) -> dict[str, Any]:
-    """Write the attachment's bytes to `output` atomically, after checking them against their sha256.
-    An existing `output` is replaced only with `force` (RuleError otherwise, before anything is written)."""
-    from bookctl.storage.io import write_atomic
+def inside_store(uow: UnitOfWork, path: Path) -> bool:
+    """Whether `path` is inside a store kept in files (a file written there would bypass its journal)."""
+    root = getattr(uow, "root", None)
+    return root is not None and path.resolve().is_relative_to(Path(root).resolve())
 
-    attachment, owner, data = attachment_bytes(uow, attachment_id)
-    root = getattr(uow, "root", None)  # a store kept in files: writing into it would bypass the journal
-    if root is not None and output.resolve().is_relative_to(Path(root).resolve()):
-        raise UsageError(f"--output {str(output)!r} is inside the store; write the attachment somewhere else")
-    if output.is_dir():
-        raise UsageError(f"--output {str(output)!r} is a directory; name the file to write")
-    if not output.parent.is_dir():
-        raise UsageError(f"--output {str(output)!r}: the directory {str(output.parent)!r} does not exist")
-    if not force and os.path.lexists(output):  # lexists: a dangling symlink is something to keep too
-        raise RuleError(f"--output {str(output)!r} already exists; add --force to replace it")
-    try:
-        write_atomic(output, data)
-    except OSError as exc:
-        raise UsageError(f"--output {str(output)!r} cannot be written: {exc.strerror}") from None
+
+def write_attachment(uow: UnitOfWork, attachment: Attachment, owner: str, data: bytes, output: Path) -> dict[str, Any]:
+    """Write the attachment's checked bytes (attachment_bytes) to `output` atomically, replacing it;
+    returns the metadata with `output`. An OSError writing it is the caller's to report."""
+    from bookctl.output.files import bytes_to_file
+
+    bytes_to_file(output, data)
     return {**attachment_metadata(uow, attachment, owner), "output": str(output)}
+
+
+def save_attachment(uow: UnitOfWork, attachment_id: str, output: Path) -> dict[str, Any]:
+    """Write the attachment's bytes to `output` atomically (replacing it), after checking them against
+    their sha256. Where `output` may be and whether it may be replaced is the caller's to judge."""
+    attachment, owner, data = attachment_bytes(uow, attachment_id)
+    return write_attachment(uow, attachment, owner, data, output)

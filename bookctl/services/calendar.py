@@ -1,16 +1,18 @@
-"""The calendar: sessions, bookings, attendance, rescheduling and cancelling (seed 000)."""
+"""The calendar: sessions, bookings, attendance, rescheduling and cancelling (seed 000).
+
+The functions take values (datetimes, dates, ids, form answers); the commands parse what was typed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
-from bookctl.domain import values
 from bookctl.domain.attendance import change_attendance
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import Booking, Service, Session
-from bookctl.errors import NotFoundError, RuleError, UsageError
+from bookctl.errors import NotFoundError, RuleError
 from bookctl.services.clashes import (
     check_contact_free,
     check_staff_free,
@@ -19,21 +21,18 @@ from bookctl.services.clashes import (
 from bookctl.services.lookups import find_service, find_staff, resolve_booking, zone_of
 from bookctl.services.views import booking_view, session_view
 from bookctl.storage.unit import UnitOfWork
-from bookctl.timeutil import add_elapsed, day_bounds, parse_date, parse_datetime
+from bookctl.timeutil import add_elapsed, day_bounds
+
+T = TypeVar("T")
+# A value, or a function that returns it. A command passes a function for what it can only parse
+# once the store is open and must refuse after the service's own checks (an unknown service is
+# reported before a start that does not parse, as it always was); the service calls it where it
+# needs the value.
+Later = T | Callable[[], T]
 
 
-def parse_forms(pairs: Iterable[str]) -> dict[str, str]:
-    """`--form KEY=VALUE` answers as a dict."""
-    answers: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--form {values.shown(pair)} must look like KEY=VALUE")
-        name = values.line(key, "--form key", values.NAME_LIMIT)
-        if name in answers:
-            raise UsageError(f"--form {values.shown(name)} is given twice; give each answer once")
-        answers[name] = values.line(value, f"--form {name}") if value.strip() else ""
-    return answers
+def _value(given: Later[T]) -> T:
+    return given() if callable(given) else given
 
 
 def _not_in_past(start: datetime, now: datetime, allow_past: bool, zone: tzinfo) -> None:
@@ -53,18 +52,19 @@ def _places_left(session: Session, bookings: list[Booking]) -> int:
     return session.capacity - sum(1 for b in bookings if b.status == "confirmed")
 
 
-def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start_text: str, staff_ref: str | None = None,
-                capacity: int | None = None, allow_past: bool = False) -> dict[str, Any]:
-    """Put a meeting of a class or course on the calendar, with no one booked yet."""
+def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start: Later[datetime],
+                staff_ref: str | None = None, capacity: Later[int | None] = None,
+                allow_past: bool = False) -> dict[str, Any]:
+    """Put a meeting of a class or course on the calendar, with no one booked yet. `capacity`: the
+    places (the command has checked the range), or None for the service's."""
     zone = zone_of(uow)
     service = _bookable(find_service(uow.settings, service_ref))
     if service.kind == "appointment":
         raise RuleError(f"{service.name} is an appointment; its session is made when it is booked "
                         "('bookctl session book')")
-    start = parse_datetime(start_text, zone, "--start")
+    start = _value(start)
     _not_in_past(start, now, allow_past, zone)
-    if capacity is not None and not 1 <= capacity <= 10_000:
-        raise UsageError("--capacity must be between 1 and 10000")
+    capacity = _value(capacity)
     staff_id = find_staff(uow.settings, staff_ref).id if staff_ref else None
     end = add_elapsed(start, timedelta(minutes=service.duration_minutes))
     check_staff_free(uow, staff_id, start, end)
@@ -74,24 +74,25 @@ def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start_text: st
 
 
 def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | None = None,
-         start_text: str | None = None, session_id: str | None = None, staff_ref: str | None = None,
-         forms: Iterable[str] = (), allow_past: bool = False, allow_overlap: bool = False) -> dict[str, Any]:
-    """Book a contact into a session: a new appointment, or a place in a class. The contact may not
-    hold another confirmed booking at that time unless `allow_overlap`."""
+         start: Later[datetime] | None = None, session_id: str | None = None, staff_ref: str | None = None,
+         answers: dict[str, str] | None = None, allow_past: bool = False,
+         allow_overlap: bool = False) -> dict[str, Any]:
+    """Book a contact into a session: `session_id`, an existing one, or `service_ref` at `start`
+    (with `staff_ref`, when given), a new appointment or a place in a class. `answers`: the booking
+    form's. The contact may not hold another confirmed booking at that time unless `allow_overlap`."""
     zone = zone_of(uow)
-    answers = parse_forms(forms)
     if session_id is not None:
-        if service_ref or start_text or staff_ref:
-            raise UsageError("--session joins an existing session; leave out --service, --start and --staff")
+        if service_ref or start is not None or staff_ref:
+            raise ValueError("book: an existing session takes no service, start or staff")
         session = uow.calendar.get_session(session_id)
         service = _bookable(uow.settings.services[session.service_id])
         if session.status != "scheduled":
             raise RuleError(f"session {session.id} is cancelled")
     else:
-        if not service_ref or not start_text:
-            raise UsageError("give --service and --start, or --session to join an existing one")
+        if not service_ref or start is None:
+            raise ValueError("book: give a session, or a service and a start")
         service = _bookable(find_service(uow.settings, service_ref))
-        start = parse_datetime(start_text, zone, "--start")
+        start = _value(start)
         staff_id = find_staff(uow.settings, staff_ref).id if staff_ref else None
         session = None if service.kind == "appointment" else _find_class_session(uow, service, start, staff_id)
         if session is None:
@@ -114,8 +115,8 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
         check_contact_free(uow, contact, session.start, session.end)
     if _places_left(session, bookings) <= 0:
         raise RuleError(f"session {session.id} is full: no places left of {session.capacity}")
-    booking = uow.calendar.add_booking(session, contact_id=contact.id, price=service.price, form_responses=answers,
-                              created_at=now)
+    booking = uow.calendar.add_booking(session, contact_id=contact.id, price=service.price,
+                                       form_responses=dict(answers or {}), created_at=now)
     from bookctl.services.labels import (
         add_label,  # here: only booking needs it, and listings start faster
     )
@@ -181,7 +182,7 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False) -> di
     return view
 
 
-def reschedule(uow: UnitOfWork, now: datetime, ref: str, start_text: str, allow_past: bool = False,
+def reschedule(uow: UnitOfWork, now: datetime, ref: str, start: Later[datetime], allow_past: bool = False,
                allow_overlap: bool = False) -> dict[str, Any]:
     """Move a booking to a new time: an appointment moves its session, a class booking changes meeting.
     Moving into another of the contact's bookings is refused, as booking it would be, unless `allow_overlap`."""
@@ -192,7 +193,7 @@ def reschedule(uow: UnitOfWork, now: datetime, ref: str, start_text: str, allow_
     if booking.attendance != "booked":
         raise RuleError(f"booking {booking.id} is marked {booking.attendance}; "
                         "set its attendance back to booked before rescheduling")
-    start = parse_datetime(start_text, zone, "--start")
+    start = _value(start)
     _not_in_past(start, now, allow_past, zone)
     service = uow.settings.services[session.service_id]
     end = add_elapsed(start, session.end - session.start)
@@ -225,23 +226,21 @@ def reschedule(uow: UnitOfWork, now: datetime, ref: str, start_text: str, allow_
     return booking_view(booking, target, zone)
 
 
-def list_bookings(uow: UnitOfWork, now: datetime, *, day: str | None = None, date_from: str | None = None,
-                  date_to: str | None = None, staff_ref: str | None = None, service_ref: str | None = None,
+def list_bookings(uow: UnitOfWork, now: datetime, *, days: Later[tuple[date | None, date | None]] | None = None,
+                  staff_id: str | None = None, service_id: str | None = None,
                   contact_id: str | None = None) -> list[dict[str, Any]]:
-    """One row per booking, ordered by start; today's when no period or contact is given."""
+    """One row per booking, ordered by start. `days`: the first and last local day, inclusive,
+    either open; when None, today's, or every booking of `contact_id` when given. `staff_id` and
+    `service_id` (resolved by the caller) narrow it down."""
     zone = zone_of(uow)
-    staff_id = find_staff(uow.settings, staff_ref).id if staff_ref else None
-    service_id = find_service(uow.settings, service_ref).id if service_ref else None
-    if day and (date_from or date_to):
-        raise UsageError("give --day or --from/--to, not both")
     pairs: Iterable[tuple[Session, list[Booking]]]
-    if contact_id is not None and not (day or date_from or date_to):
+    if contact_id is not None and days is None:
         contact = uow.contacts.get(contact_id)
         pairs = _contact_pairs(uow, contact.booking_ids)
     else:
         if contact_id is not None:
             uow.contacts.get(contact_id)
-        start, end = _period(uow, now, zone, day, date_from, date_to)
+        start, end = _period(uow, now, zone, None if days is None else _value(days))
         pairs = uow.calendar.sessions_starting(start, end) if start < end else []
     rows = []
     for session, bookings in pairs:
@@ -260,17 +259,14 @@ def _contact_pairs(uow: UnitOfWork, booking_ids: list[str]) -> Iterable[tuple[Se
         yield uow.calendar.get_session(booking.session_id), [booking]
 
 
-def _period(uow: UnitOfWork, now: datetime, zone: tzinfo, day: str | None, date_from: str | None,
-            date_to: str | None) -> tuple[datetime, datetime]:
-    """The instants [start, end) a --day or --from/--to selection covers."""
-    if day:
-        return day_bounds(parse_date(day, "--day"), zone)
-    if not date_from and not date_to:
+def _period(uow: UnitOfWork, now: datetime, zone: tzinfo,
+            days: tuple[date | None, date | None] | None) -> tuple[datetime, datetime]:
+    """The instants [start, end) the local `days` cover (today when None; an open end: the calendar's)."""
+    if days is None:
         return day_bounds(now.astimezone(zone).date(), zone)
-    first = parse_date(date_from, "--from") if date_from else None
-    last = parse_date(date_to, "--to") if date_to else None
-    if first and last and last < first:
-        raise UsageError(f"--to {last} is before --from {first}")
+    first, last = days
+    if first and last:
+        return day_bounds(first, zone)[0], day_bounds(last, zone)[1]
     span = uow.calendar.span()
     if span is None:
         return now, now

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bookctl.domain import values
-from bookctl.domain.models import FIELD_TYPES, Contact
+from bookctl.domain.models import Contact
 from bookctl.errors import RuleError, UsageError
 from bookctl.storage.unit import UnitOfWork
 
@@ -118,34 +118,31 @@ def check_custom(kind: str, value: str, field: str) -> str:
     return checked
 
 
-def _custom_name(uow: UnitOfWork, raw: str, kind: str | None) -> tuple[str, str]:
-    """(the defined name, its type), defining the field when `kind` is given for a new name."""
+def builtin_key(field: str) -> str | None:
+    """FIELD as a built-in field's name (BUILTIN_FIELDS: 'Tax_ID' is tax-id), or None for a custom one."""
+    key = field.strip().casefold().replace("_", "-")
+    return key if key in BUILTIN_FIELDS else None
+
+
+def custom_field(uow: UnitOfWork, raw: str) -> tuple[str, str | None]:
+    """(the custom field's name, as defined if a field has it in any case; its type, None when none has)."""
     name = values.name(raw, "FIELD", 40)
     defined = uow.settings.fields
     existing = next((key for key in defined if key.casefold() == name.casefold()), None)
-    if existing is None:
-        if kind is None:
-            builtins = ", ".join(BUILTIN_FIELDS)
-            raise UsageError(f"no field {name!r}: define it with --type text|number|date|url "
-                             f"(built-in fields: {builtins})")
-        return name, kind
-    if kind is not None and kind != defined[existing]:
-        raise UsageError(f"field {existing!r} is already defined as {defined[existing]}, not {kind}")
-    return existing, defined[existing]
+    return (name, None) if existing is None else (existing, defined[existing])
 
 
 def add_field(uow: UnitOfWork, today: date, contact_id: str, field: str, value: str,
               kind: str | None = None) -> Contact:
-    """Set a field on the card: another email/phone/address, a built-in detail, or a custom field."""
+    """Set a field on the card: another email/phone/address, a built-in detail, or a custom field.
+    `kind` (one of FIELD_TYPES) defines a new custom field; a field already defined keeps its type."""
     from bookctl.services.lookups import live_contact
 
-    if kind is not None and kind not in FIELD_TYPES:
-        raise UsageError(f"--type {kind!r} is not one of {', '.join(FIELD_TYPES)}")
     contact = live_contact(uow, contact_id)
-    key = field.strip().casefold().replace("_", "-")
-    if key in BUILTIN_FIELDS:
+    key = builtin_key(field)
+    if key is not None:
         if kind is not None:
-            raise UsageError(f"{key} is a built-in field; --type is only for custom fields")
+            raise UsageError(f"{key} is a built-in field; it has no type")
         checked = check_builtin(key, value, today, key)
         attribute = BUILTIN_FIELDS[key]
         current = getattr(contact, attribute)
@@ -155,7 +152,15 @@ def add_field(uow: UnitOfWork, today: date, contact_id: str, field: str, value: 
         else:
             setattr(contact, attribute, checked)
     else:
-        name, field_type = _custom_name(uow, field, kind)
+        name, defined = custom_field(uow, field)
+        if defined is None:
+            if kind is None:
+                raise UsageError(f"no field {name!r}; a new field needs a type")
+            field_type = kind
+        elif kind is not None and kind != defined:
+            raise UsageError(f"field {name!r} is already defined as {defined}, not {kind}")
+        else:
+            field_type = defined
         contact.custom_fields[name] = check_custom(field_type, value, name)
         if name not in uow.settings.fields:
             uow.settings.fields[name] = field_type  # type: ignore[assignment]

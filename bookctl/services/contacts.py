@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from bookctl.domain.models import Contact
 from bookctl.errors import RuleError
-from bookctl.services.contact_fields import (
-    check_builtin,
-    check_email,
-    check_name,
-    check_phone,
-    check_text,
-)
+from bookctl.services.contact_fields import check_email, check_phone
 from bookctl.services.lookups import fold, live_contact
 from bookctl.storage.unit import UnitOfWork
 
 __all__ = ["check_email", "check_phone", "add_contact", "edit_contact", "list_contacts", "live_contact",
            "fold", "contact_card"]
-
-# Options of `contact add|edit` beyond name, email, phone and address -> the built-in field they set.
-DETAIL_OPTIONS = {"company": "company", "position": "position", "language": "language", "tax_id": "tax-id",
-                  "birthday": "birthday"}
 
 
 def _check_unique_email(uow: UnitOfWork, email: str, except_id: str | None) -> None:
@@ -37,53 +27,28 @@ def _check_unique_email(uow: UnitOfWork, email: str, except_id: str | None) -> N
                             "pass --allow-duplicate to keep both")
 
 
-def _checked_details(today: date, details: dict[str, str | None]) -> dict[str, Any]:
-    checked: dict[str, Any] = {}
-    for attribute, value in details.items():
-        if value is not None:
-            field = DETAIL_OPTIONS[attribute]
-            checked[attribute] = check_builtin(field, value, today, "--" + field)
-    return checked
-
-
-def add_contact(uow: UnitOfWork, now: datetime, today: date, first_name: str, last_name: str | None = None,
+def add_contact(uow: UnitOfWork, now: datetime, first_name: str, last_name: str | None = None,
                 email: str | None = None, phone: str | None = None, address: str | None = None, *,
-                allow_duplicate: bool = False, **details: str | None) -> Contact:
-    """Create a contact card; a second card with the same primary email needs `allow_duplicate`."""
-    fields = {
-        "first_name": check_name(first_name, "--first-name"),
-        "last_name": check_name(last_name, "--last-name"),
-        "email": None if email is None else check_email(email),
-        "phone": None if phone is None else check_phone(phone),
-        "address": check_text(address, "--address"),
-        **_checked_details(today, details),
-    }
-    if fields["email"] is not None and not allow_duplicate:
-        _check_unique_email(uow, fields["email"], None)
+                allow_duplicate: bool = False, **details: Any) -> Contact:
+    """Create a contact card from checked values (the command checks what was typed); `details` are
+    further Contact fields (company, position, language, tax_id, birthday). A second card with the same
+    primary email needs `allow_duplicate`."""
+    fields = {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone,
+              "address": address, **details}
+    if email is not None and not allow_duplicate:
+        _check_unique_email(uow, email, None)
     return uow.contacts.add(**fields, created_at=now)
 
 
-def edit_contact(uow: UnitOfWork, today: date, contact_id: str, allow_duplicate: bool = False,
-                 **changes: str | None) -> Contact:
-    """Change the contact's details; options left out stay as they are."""
+def edit_contact(uow: UnitOfWork, contact_id: str, allow_duplicate: bool = False, **changes: Any) -> Contact:
+    """Set the contact's fields in `changes` to their checked values; fields left out, or None, stay as
+    they are."""
     contact = live_contact(uow, contact_id)
-    details = {k: changes.pop(k) for k in list(changes) if k in DETAIL_OPTIONS}
-    checked = _checked_details(today, details)
+    changes = {field: value for field, value in changes.items() if value is not None}
+    email = changes.get("email")
+    if email is not None and not allow_duplicate and email.casefold() != (contact.email or "").casefold():
+        _check_unique_email(uow, email, contact.id)
     for field, value in changes.items():
-        if value is None:
-            continue
-        option = "--" + field.replace("_", "-")
-        if field == "email":
-            checked[field] = check_email(value)
-        elif field == "phone":
-            checked[field] = check_phone(value)
-        elif field in ("first_name", "last_name"):
-            checked[field] = check_name(value, option)
-        else:
-            checked[field] = check_text(value, option)
-    if checked.get("email") is not None and not allow_duplicate and checked["email"].casefold() != (contact.email or "").casefold():
-        _check_unique_email(uow, checked["email"], contact.id)
-    for field, value in checked.items():
         setattr(contact, field, value)
     return contact
 

@@ -7,20 +7,19 @@ cached by the unit of work while streaming: bounded by the number of contacts, n
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bookctl.domain.ids import id_order
-from bookctl.domain.models import ATTENDANCE_VALUES, Contact
-from bookctl.errors import NotFoundError, UsageError
+from bookctl.domain.models import Contact
+from bookctl.errors import NotFoundError
 from bookctl.services.contacts import list_contacts
 from bookctl.services.lookups import fold
 from bookctl.services.lookups import find_service, find_staff
 from bookctl.services.views import booking_view, contact_view
 from bookctl.storage.unit import UnitOfWork
-from bookctl.timeutil import check_year, day_bounds, load_zone, parse_date
+from bookctl.timeutil import day_bounds, load_zone
 
 # The CSV columns of `export bookings`, in order (documented in the command's help).
 BOOKING_CSV_COLUMNS = (
@@ -35,40 +34,14 @@ CONTACT_CSV_COLUMNS = (
 STATUS_VALUES = ("confirmed", "cancelled")
 
 
-def period(uow: UnitOfWork, *, date_from: str | None = None, date_to: str | None = None, week: str | None = None,
-           month: str | None = None) -> tuple[date, date] | None:
-    """The inclusive local days to export: --week, --month or --from/--to (one of them); the whole
-    calendar when none is given; None when the calendar is empty."""
-    given = [name for name, on in (("--week", week), ("--month", month), ("--from/--to", date_from or date_to)) if on]
-    if len(given) > 1:
-        raise UsageError(f"give only one of {', '.join(given)}")
-    if week:
-        match = re.fullmatch(r"(\d{4})-W(\d{2})", week.strip())
-        try:
-            if not match:
-                raise ValueError
-            check_year(int(match.group(1)), week, "--week")
-            first = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-        except ValueError:
-            raise UsageError(f"--week {week!r} is not an ISO week; use YYYY-Www, such as 2026-W48") from None
-        return first, first + timedelta(days=6)
-    if month:
-        match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
-        if not match or not 1 <= int(match.group(2)) <= 12:
-            raise UsageError(f"--month {month!r} is not a month; use YYYY-MM, such as 2026-11")
-        check_year(int(match.group(1)), month, "--month")
-        first = date(int(match.group(1)), int(match.group(2)), 1)
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        return first, following - timedelta(days=1)
-    first = parse_date(date_from, "--from") if date_from else None
-    last = parse_date(date_to, "--to") if date_to else None
-    if first and last and last < first:
-        raise UsageError(f"--to {last} is before --from {first}")
+def period(uow: UnitOfWork, first: date | None = None, last: date | None = None) -> tuple[date, date] | None:
+    """The inclusive local days to export, `first` to `last`: an open end runs to the calendar's (the
+    whole calendar when both are open); None when it is needed and the calendar is empty."""
     if first and last:
         return first, last
     span = uow.calendar.span()
     if span is None:
-        return (first, last) if first and last else None
+        return None
     # UTC days of the span; a local day can straddle two UTC days, so widen by one.
     return first or span[0] - timedelta(days=1), last or span[1] + timedelta(days=1)
 
@@ -76,11 +49,12 @@ def period(uow: UnitOfWork, *, date_from: str | None = None, date_to: str | None
 class BookingFilter:
     """Which bookings an export keeps: attendance, status, service, staff, contact, contact label."""
 
-    def __init__(self, uow: UnitOfWork, *, attendance: list[str] | None = None, status: list[str] | None = None,
+    def __init__(self, uow: UnitOfWork, *, attendance: Iterable[str] = (), status: Iterable[str] = (),
                  service: str | None = None, staff: str | None = None, contact: str | None = None,
                  labels: list[str] | None = None) -> None:
-        self.attendance = {_choice(a, ATTENDANCE_VALUES, "--attendance") for a in attendance or []}
-        self.status = {_choice(s, STATUS_VALUES, "--status") for s in status or []}
+        """`attendance` (of ATTENDANCE_VALUES) and `status` (of STATUS_VALUES): any of them, none for all."""
+        self.attendance = set(attendance)
+        self.status = set(status)
         self.service_id = find_service(uow.settings, service).id if service else None
         self.staff_id = find_staff(uow.settings, staff).id if staff else None
         self.contact_id = uow.contacts.get(contact).id if contact else None
@@ -100,13 +74,6 @@ class BookingFilter:
         return True
 
 
-def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
-    normalized = value.strip().replace("-", "_").lower()
-    if normalized not in allowed:
-        raise UsageError(f"{option} {value!r} is not one of {', '.join(allowed)}")
-    return normalized
-
-
 def booking_records(uow: UnitOfWork, days: tuple[date, date] | None, keep: BookingFilter,
                     progress: Callable[[int, date], None] | None = None,
                     calendar: bool = False) -> Iterator[dict[str, Any]]:
@@ -115,7 +82,7 @@ def booking_records(uow: UnitOfWork, days: tuple[date, date] | None, keep: Booki
     if days is None:
         return
     if calendar:
-        from bookctl.services.ics import sequence
+        from bookctl.domain.models import event_sequence as sequence
     zone = load_zone(uow.settings.business.timezone)
     start, end = day_bounds(days[0], zone)[0], day_bounds(days[1], zone)[1]
     buffered: list[tuple[datetime, str, dict[str, Any]]] = []

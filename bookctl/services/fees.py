@@ -13,7 +13,7 @@ from bookctl.domain.attendance import change_attendance
 from bookctl.domain.models import Booking, Service, Session
 from bookctl.domain.money import Money
 from bookctl.domain.payments import LedgerEntry, summarize
-from bookctl.errors import BookctlError, ProviderError, RuleError, UsageError
+from bookctl.errors import BookctlError, ProviderError, RuleError
 from bookctl.services import calendar
 from bookctl.services.lookups import provider_for, resolve_booking, zone_of
 from bookctl.services.money import Answers, Outcome, Plan, charge_intent, resumable, sum_of
@@ -63,10 +63,12 @@ def _has_fee(entries: list[LedgerEntry], kind: str) -> bool:
     return any(e.kind == kind and e.status in ("kept", "succeeded", "due") for e in entries)
 
 
-def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amount_text: str | None = None,
+def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, asked: Money | None = None,
            charge_fee: bool = False, notify: bool = False, refund_email_too: bool = False) -> Plan:
     """Cancel a booking; with --charge-fee keep the cancellation fee (refused, exit 1, before the
-    service's window opens), with --refund give back the rest.
+    service's window opens), with --refund give back the rest (`asked`, in the booking's currency:
+    only that much; 0 refunds nothing). `asked` and `refund_email_too` go with `refund` (the command
+    checks it).
     `notify` queues the cancellation email with the cancellation; `refund_email_too` the refund email
     (seed 002) once the money is back; the view then carries `email` and `refund_email` records.
 
@@ -75,12 +77,7 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, amoun
     then fails the refund, the booking stays cancelled, no refund email is queued, and the failure
     is reported. A retry after an unknown outcome resumes the pending refund or fee.
     """
-    if amount_text is not None and not refund:
-        raise UsageError("--amount goes with --refund")
-    if refund_email_too and not refund:
-        raise UsageError("--refund-email goes with --refund")
     booking, session = resolve_booking(uow, ref)
-    asked = None if amount_text is None else Money.parse(amount_text, booking.price.currency, what="--amount")
     kinds = tuple(kind for kind, asked_for in (("refund", refund), ("cancellation_fee", charge_fee)) if asked_for)
     if kinds:
         again = resumable(booking.ledger_entries, kinds, asked)

@@ -7,21 +7,25 @@ keeps its own status (open, paid, void).
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from bookctl.domain import values
-from bookctl.domain.invoices import Invoice, LineItem, Quote, parse_items
+from bookctl.domain.invoices import Invoice, LineItem, Quote
 from bookctl.domain.models import Booking, Session
 from bookctl.domain.money import Money
 from bookctl.domain.payments import summarize
 from bookctl.errors import RuleError
 from bookctl.services.lookups import resolve_booking, zone_of
 from bookctl.storage.unit import UnitOfWork
-from bookctl.timeutil import iso, parse_date
+from bookctl.timeutil import iso
 
 if TYPE_CHECKING:
     from bookctl.services.money import Plan
+
+# Line items and their exact total, read in the currency given: the command's --item options, read
+# only when the service gets to them, after the contact and the booking are checked.
+Lines = Callable[[str], tuple[list[LineItem], Money]]
 
 
 def _document_view(record: Invoice | Quote, uow: UnitOfWork) -> dict[str, Any]:
@@ -68,19 +72,21 @@ def invoice_booking(uow: UnitOfWork, now: datetime, booking: Booking, session: S
 
 
 def create_invoice(uow: UnitOfWork, now: datetime, contact_id: str, booking_ref: str | None,
-                   item_pairs: list[str], due_text: str | None) -> dict[str, Any]:
-    """An invoice from a contact with line items, or for a booking (its amount due by default)."""
+                   lines: Lines | None, due: date | None) -> dict[str, Any]:
+    """An invoice from a contact with line items, or for a booking (its amount due by default).
+    `lines` gives the items in the store's currency; None (only with a booking): the amount due."""
     contact = uow.contacts.get(contact_id)
     currency = uow.settings.business.currency
-    due = parse_date(due_text, "--due") if due_text else None
     if booking_ref is None:
-        items, total = parse_items(item_pairs, currency)
+        if lines is None:
+            raise ValueError("an invoice for no booking needs its line items")
+        items, total = lines(currency)
         return invoice_view(uow.documents.add_invoice(contact_id=contact.id, items=items, total=total, due=due,
                                             created_at=now), uow)
     booking, session = resolve_booking(uow, booking_ref)
     if booking.contact_id != contact.id:
         raise RuleError(f"booking {booking.id} belongs to contact {booking.contact_id}, not {contact.id}")
-    items, total = parse_items(item_pairs, currency) if item_pairs else (None, summarize(booking).due)
+    items, total = lines(currency) if lines is not None else (None, summarize(booking).due)
     return invoice_view(invoice_booking(uow, now, booking, session, total, items, due), uow)
 
 
@@ -91,14 +97,13 @@ def list_invoices(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 def pay_invoice(uow: UnitOfWork, now: datetime, record_id: str, method: str | None) -> Plan:
     """Settle an open invoice through the invoice provider; for a booking, the payment joins the
-    booking's ledger. The invoice is marked paid with the provider's answer (`money.send`)."""
+    booking's ledger. The invoice is marked paid with the provider's answer (`money.send`).
+    `method` is how it was paid, as the studio names it (bank transfer, cash): a checked name."""
     from bookctl.services.money import Outcome, Plan, charge_intent, describe, resumable
     from bookctl.services.views import entry_view
     from bookctl.services.lookups import provider_for
 
     invoice = uow.documents.get_invoice(record_id)
-    if method is not None:  # how the invoice was paid, as the studio names it (bank transfer, cash)
-        method = values.line(method, "--method", values.NAME_LIMIT)
     owner: Booking | Invoice = invoice
     entries = uow.ledger.of_invoice(invoice.id) if invoice.booking_id is None else []
     if invoice.booking_id is not None:
@@ -144,10 +149,10 @@ def void_invoice(uow: UnitOfWork, now: datetime, record_id: str) -> dict[str, An
     return invoice_view(invoice, uow)
 
 
-def create_quote(uow: UnitOfWork, now: datetime, contact_id: str, item_pairs: list[str]) -> dict[str, Any]:
-    """A quote for a contact with line items."""
+def create_quote(uow: UnitOfWork, now: datetime, contact_id: str, lines: Lines) -> dict[str, Any]:
+    """A quote for a contact with line items (`lines`, in the store's currency)."""
     contact = uow.contacts.get(contact_id)
-    items, total = parse_items(item_pairs, uow.settings.business.currency)
+    items, total = lines(uow.settings.business.currency)
     return quote_view(uow.documents.add_quote(contact_id=contact.id, items=items, total=total, created_at=now), uow)
 
 

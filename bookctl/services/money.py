@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bookctl.domain import values
 from bookctl.domain.invoices import Invoice
 from bookctl.domain.models import Booking
 from bookctl.domain.money import Money
@@ -315,18 +314,15 @@ def reconcile(uow: UnitOfWork, now: datetime, ref: str | None = None) -> Outcome
 
 def mark(uow: UnitOfWork, now: datetime, ref: str, entry_id: str, status: str, reference: str | None) -> Outcome:
     """Settle a pending intent by hand, from what the provider's own dashboard shows: for a
-    provider that can no longer be asked (a key it has forgotten, a provider gone for good)."""
+    provider that can no longer be asked (a key it has forgotten, a provider gone for good).
+
+    `status` is succeeded (with `reference`, the provider's id of the payment, a checked line) or
+    failed (with no reference); the command checks that."""
     from bookctl.services.lookups import zone_of
     from bookctl.services.views import entry_view
 
-    if status not in ("succeeded", "failed"):
-        raise UsageError(f"--as {status!r} is not one of succeeded, failed")
-    if reference is not None and reference.strip():
-        reference = values.line(reference, "--reference")
-    if status == "succeeded" and not (reference and reference.strip()):
-        raise UsageError("--as succeeded needs --reference: the provider's id of the payment")
-    if status == "failed" and reference is not None:
-        raise UsageError("--reference goes with --as succeeded")
+    if status not in ("succeeded", "failed") or (status == "succeeded" and not reference):
+        raise ValueError(f"cannot mark a payment {status!r} with reference {reference!r}")  # the command refuses it
     entry = next((e for e in pending_entries(uow, ref) if e.id == entry_id), None)
     if entry is None:
         raise NotFoundError(f"no pending payment {entry_id!r} on {ref}; see 'bookctl payment list --booking {ref}'")

@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bookctl.domain import values
-from bookctl.domain.cards import NOTE_TYPES, Note
-from bookctl.errors import UsageError
+from bookctl.domain.cards import Note
 from bookctl.services.lookups import live_contact
 from bookctl.services.lookups import find_staff
 from bookctl.storage.unit import UnitOfWork
@@ -15,9 +14,7 @@ from bookctl.storage.unit import UnitOfWork
 
 def add_note(uow: UnitOfWork, now: datetime, contact_id: str, text: str, kind: str = "note",
              author: str | None = None) -> Note:
-    """Write a note on the card; `author` is a member of staff (id or unique name)."""
-    if kind not in NOTE_TYPES:
-        raise UsageError(f"--type {kind!r} is not one of {', '.join(NOTE_TYPES)}")
+    """Write a note on the card; `kind` is one of NOTE_TYPES, `author` a member of staff (id or unique name)."""
     body = check_body(text, "note")
     contact = live_contact(uow, contact_id)
     author_id = find_staff(uow.settings, author).id if author else None

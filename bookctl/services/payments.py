@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from bookctl.domain import values
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import Booking, Session
 from bookctl.domain.money import Money
 from bookctl.domain.payments import (
     LedgerEntry,
-    looks_like_card_number,
     money_moved_in,
     refunded_against,
     summarize,
@@ -44,9 +42,8 @@ from bookctl.services.money import (
 )
 from bookctl.services.views import entry_view
 from bookctl.storage.unit import UnitOfWork
-from bookctl.timeutil import day_bounds, parse_date
+from bookctl.timeutil import day_bounds
 
-METHODS = {"card": "card", "invoice": "invoice", "in-person": "in_person", "in_person": "in_person"}
 CAPABILITY = {"card": "card_charges", "invoice": "invoices", "in_person": "in_person"}
 _DOING = {"card_charges": "take card payments", "invoices": "issue invoices", "in_person": "record payments in person",
           "refunds": "refund money", "partial_refunds": "refund part of a payment"}
@@ -75,14 +72,6 @@ def require(provider: Provider, capability: str) -> None:
                         f"(it does not have the {capability} capability)")
 
 
-def method_of(text: str) -> str:
-    """card | invoice | in_person from the command line's spelling."""
-    method = METHODS.get(text.strip().lower())
-    if method is None:
-        raise UsageError(f"--method {text!r} is not one of card, invoice, in-person")
-    return method
-
-
 # --- views ----------------------------------------------------------------------------------
 
 # --- idempotency ----------------------------------------------------------------------------
@@ -97,10 +86,10 @@ def idempotent(uow: UnitOfWork, now: datetime, key: str | None, command: str, ar
     a retry with the same arguments gets the first answer and moves no money; the same key with
     other arguments is a usage error. Failures are not remembered, so a retry after one tries again
     (and a retry after an unknown outcome resumes its pending intent, key or no key). `as_typed`
-    holds the arguments as typed: a key first used before fingerprints held parsed values matches it."""
+    holds the arguments as typed: a key first used before fingerprints held parsed values matches it.
+    The key comes checked (a line of at most 255 characters) by the command."""
     if key is None:
         return carry_out(uow, now, action())
-    key = values.line(key, "--idempotency-key", 255)
     fingerprint = _fingerprint(command, arguments)
     found = uow.replies.get(key)
 
@@ -124,30 +113,24 @@ def idempotent(uow: UnitOfWork, now: datetime, key: str | None, command: str, ar
 
 # --- collect --------------------------------------------------------------------------------
 
-def collect(uow: UnitOfWork, now: datetime, ref: str, method_text: str, amount_text: str | None = None,
+def collect(uow: UnitOfWork, now: datetime, ref: str, method: str, asked: Money | None = None,
             provider_name: str | None = None, card: str | None = None, save_card: bool = False) -> Plan | Outcome:
-    """Take a payment for a booking: by card, by invoice, or mark it paid in person."""
+    """Take a payment for a booking: by card, by invoice, or mark it paid in person.
+
+    `method` is card, invoice or in_person; `asked` the amount (more than 0, in the booking's
+    currency; None: what is due); `card` the provider's token, given only with the card method."""
     from bookctl.services.invoices import invoice_booking
 
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
-    method = method_of(method_text)
-    if (card is not None or save_card) and method != "card":
-        raise UsageError("--card and --save-card go with --method card")
-    if card is not None and looks_like_card_number(card):
-        raise UsageError("--card takes the provider's token (e.g. tok_visa, pm_card_visa), never a card number; "
-                         "nothing was charged")
-    if card is not None:
-        card = values.token(card, "--card")
     summary = summarize(booking)
-    asked = None if amount_text is None else _amount(amount_text, summary.due, booking)
     again = resumable(booking.ledger_entries, ("charge",), asked)
     if again:
         _same_charge(again[0], method, provider_name, card)
         return Plan(again, lambda answers: _collected(again[0], answers, zone), replay=True)
     provider = provider_for(uow, provider_name or default_provider(method))
     require(provider, CAPABILITY[method])
-    amount = asked if asked is not None else _amount(None, summary.due, booking)
+    amount = asked if asked is not None else _all_due(summary.due, booking)
     if amount > summary.due:
         raise RuleError(f"booking {booking.id} has {summary.due} due; cannot collect {amount}")
     if method == "invoice":
@@ -181,15 +164,10 @@ def _collected(entry: LedgerEntry, answers: Answers, zone: tzinfo) -> Outcome:
     return Outcome(entry_view(entry, zone), answers.error)
 
 
-def _amount(text: str | None, due: Money, booking: Booking) -> Money:
-    if text is None:
-        if due.minor == 0:
-            raise RuleError(f"booking {booking.id} has nothing due")
-        return due
-    amount = Money.parse(text, due.currency, what="--amount")
-    if amount.minor == 0:
-        raise UsageError("--amount must be more than 0")
-    return amount
+def _all_due(due: Money, booking: Booking) -> Money:
+    if due.minor == 0:
+        raise RuleError(f"booking {booking.id} has nothing due")
+    return due
 
 
 # --- refund ---------------------------------------------------------------------------------
@@ -237,17 +215,14 @@ def refund_intents(uow: UnitOfWork, now: datetime, booking: Booking, plan: list[
             for p in plan]
 
 
-def refund(uow: UnitOfWork, now: datetime, ref: str, amount_text: str | None = None, reason: str | None = None,
+def refund(uow: UnitOfWork, now: datetime, ref: str, asked: Money | None = None, reason: str | None = None,
            manual: bool = False, notify: bool = False) -> Plan | Outcome:
-    """Give money back: all that is refundable by default, part of it with --amount. `notify` queues
+    """Give money back: all that is refundable by default, part of it (`asked`, more than 0, in the
+    booking's currency) with --amount. `reason` is a checked line of text. `notify` queues
     the refund email once the money is back; each printed entry then carries its `email` record.
     The email is built before any money moves, so a message that cannot be made refuses the refund."""
-    reason = None if reason is None else values.line(reason, "--reason")
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
-    asked = None if amount_text is None else Money.parse(amount_text, booking.price.currency, what="--amount")
-    if asked is not None and asked.minor == 0:
-        raise UsageError("--amount must be more than 0")
     again = resumable(booking.ledger_entries, ("refund",), asked)
     if again and not manual:
         email = refund_email_for(uow, now, booking, session, sum_of(again, booking.price.currency)) if notify else None
@@ -293,13 +268,10 @@ def _refunded(uow: UnitOfWork, now: datetime, entries: list[LedgerEntry], answer
 # --- the ledger listing ---------------------------------------------------------------------
 
 def list_payments(uow: UnitOfWork, booking_ref: str | None = None, contact_id: str | None = None,
-                  date_from: str | None = None, date_to: str | None = None) -> list[dict[str, Any]]:
-    """Ledger entries by booking, contact and/or period (local days, inclusive), oldest first."""
+                  first: date | None = None, last: date | None = None) -> list[dict[str, Any]]:
+    """Ledger entries by booking, contact and/or period (local days `first` to `last`, inclusive,
+    either left open), oldest first."""
     zone = zone_of(uow)
-    first = parse_date(date_from, "--from") if date_from else None
-    last = parse_date(date_to, "--to") if date_to else None
-    if first and last and last < first:
-        raise UsageError(f"--to {last} is before --from {first}")
     if contact_id is not None:
         uow.contacts.get(contact_id)
     entries: list[LedgerEntry]

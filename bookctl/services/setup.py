@@ -17,18 +17,24 @@ from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import load_zone
 
 
-def init_store(root: Path, business: str, currency: str, timezone: str, database: str | None = None) -> Settings:
-    """Create a new store at `root`: its records in files there, or in the empty PostgreSQL `database`."""
-    import uuid
-
-    from bookctl.storage.files import FileStore
+def check_new_root(root: Path) -> None:
+    """`root` can take a new store: it holds none, and is a directory or nothing yet."""
     from bookctl.storage.settings_file import SETTINGS_NAME
 
     if (root / SETTINGS_NAME).exists():
         raise RuleError(f"{root} already holds a bookctl store")
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} exists and is not a directory")
-    business = values.name(business, "--business")
+
+
+def init_store(root: Path, business: str, currency: str, timezone: str, database: str | None = None) -> Settings:
+    """Create a new store at `root`: its records in files there, or in the empty PostgreSQL `database`.
+    `business` is the business's name, already checked (values.name)."""
+    import uuid
+
+    from bookctl.storage.files import FileStore
+
+    check_new_root(root)
     load_zone(timezone)
     settings = Settings(business=Business(name=business, currency=check_currency(currency), timezone=timezone))
     # Born with its id, so every front desk that copies this bookctl.toml exports the same UIDs.
@@ -113,17 +119,16 @@ SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
                  "providers.NAME.api_base", "providers.NAME.currency", "providers.NAME.timeout_seconds",
                  "email.mode", "email.host", "email.port", "email.security", "email.username",
                  "email.sender", "email.language")
-PROVIDER_OPTIONS = ("api_base", "currency", "timeout_seconds")
 
 
 def _set_provider_option(settings: Settings, key: str, value: str) -> None:
     """`providers.NAME.OPTION`: a provider's `[providers.NAME]` option; an empty value removes it."""
-    from bookctl.providers.builtin.stripe import check_api_base, check_timeout
-    from bookctl.providers.manager import providers
+    from bookctl.providers.manager import provider_options, providers
 
     parts = key.split(".")
-    if len(parts) != 3 or parts[2] not in PROVIDER_OPTIONS:
-        raise UsageError(f"unknown setting {key!r}; a provider takes {', '.join(PROVIDER_OPTIONS)} "
+    checks = provider_options()
+    if len(parts) != 3 or parts[2] not in checks:
+        raise UsageError(f"unknown setting {key!r}; a provider takes {', '.join(checks)} "
                          "(e.g. providers.stripe.api_base)")
     _, name, option = parts
     if name not in providers():
@@ -131,12 +136,8 @@ def _set_provider_option(settings: Settings, key: str, value: str) -> None:
     options = settings.providers.setdefault(name, {})
     if not value.strip():
         options.pop(option, None)
-    elif option == "api_base":
-        options[option] = check_api_base(value, key)
-    elif option == "timeout_seconds":
-        options[option] = f"{check_timeout(value, key):g}"  # kept as text, as every provider option is
     else:
-        options[option] = check_currency(value)
+        options[option] = checks[option](value, key)
     if not options:
         del settings.providers[name]
 
@@ -214,91 +215,72 @@ def check_name_free(records: Iterable[Service | Staff], name: str, what: str, ig
             raise RuleError(f"{what} {record.id} is already named {record.name!r}{removed}; choose another name")
 
 
-def _optional_money(text: str | None, currency: str, what: str, price: Money) -> Money | None:
-    """A policy amount; 0 means the policy has none."""
-    if text is None:
-        return None
-    amount = Money.parse(text, currency, what=what)
-    if amount > price:
-        raise UsageError(f"{what} {amount} is more than the price {price}")
-    return amount if amount.minor else None
+FEE_FIELDS = ("deposit", "cancellation_fee", "no_show_fee")
 
 
-def add_service(uow: UnitOfWork, name: str, price: str, duration: int, kind: str = "appointment",
-                capacity: int | None = None, deposit: str | None = None, cancellation_fee: str | None = None,
-                no_show_fee: str | None = None, cancellation_window_hours: int | None = None) -> Service:
-    """Add a service with its price, length and booking policy."""
-    settings = uow.settings
-    currency = settings.business.currency
+def check_service_name(uow: UnitOfWork, name: str, ignore: str | None = None) -> str:
+    """A service's name, checked (values.name) and free: no other service (but `ignore`) has it."""
     name = values.name(name, "the service name")
-    check_name_free(settings.services.values(), name, "service")
-    price_money = Money.parse(price, currency, what="--price")
-    capacity = _capacity(kind, capacity)
-    _check_duration(duration)
+    check_name_free(uow.settings.services.values(), name, "service", ignore=ignore)
+    return name
+
+
+def check_fees_fit(service: Service, price: Money, replaced: Iterable[str] = ()) -> None:
+    """Each policy amount the service keeps (every one but those in `replaced`) stays within `price`."""
+    for field in FEE_FIELDS:
+        amount = getattr(service, field)
+        if field not in replaced and amount is not None and amount > price:
+            raise UsageError(f"{field.replace('_', ' ')} {amount} would be more than the price {price}")
+
+
+def _fee(amount: Money | None) -> Money | None:
+    """A policy amount; zero means the policy has none."""
+    return amount if amount is not None and amount.minor else None
+
+
+def add_service(uow: UnitOfWork, name: str, price: Money, duration: int, kind: str = "appointment",
+                capacity: int | None = None, deposit: Money | None = None, cancellation_fee: Money | None = None,
+                no_show_fee: Money | None = None, cancellation_window_hours: int | None = None) -> Service:
+    """Add a service with its price, length (minutes) and booking policy. `kind` is appointment, class or
+    course; `capacity` defaults to 1 for an appointment and 10 otherwise; the amounts, in the store's
+    currency, are at most the price (zero: none); the window defaults to the store's policy."""
+    settings = uow.settings
+    name = check_service_name(uow, name)
+    if capacity is None:
+        capacity = 1 if kind == "appointment" else 10
     window = settings.policy.cancellation_window_hours if cancellation_window_hours is None else cancellation_window_hours
     service = Service(
         id=unique_slug(name, settings.services, f"service-{len(settings.services) + 1}"),
-        name=name.strip(), kind=kind, price=price_money, duration_minutes=duration, capacity=capacity,
-        deposit=_optional_money(deposit, currency, "--deposit", price_money),
-        cancellation_fee=_optional_money(cancellation_fee, currency, "--cancellation-fee", price_money),
-        no_show_fee=_optional_money(no_show_fee, currency, "--no-show-fee", price_money),
-        cancellation_window_hours=_window(window),
+        name=name.strip(), kind=kind, price=price, duration_minutes=duration, capacity=capacity,
+        deposit=_fee(deposit), cancellation_fee=_fee(cancellation_fee), no_show_fee=_fee(no_show_fee),
+        cancellation_window_hours=window,
     )
+    check_fees_fit(service, price)
     settings.services[service.id] = service
     return service
 
 
-def _capacity(kind: str, capacity: int | None) -> int:
-    if kind == "appointment":
-        if capacity not in (None, 1):
-            raise UsageError("an appointment has one client; use --kind class for more places")
-        return 1
-    if capacity is None:
-        return 10
-    if not 1 <= capacity <= 10_000:
-        raise UsageError("--capacity must be between 1 and 10000")
-    return capacity
-
-
-def _check_duration(duration: int) -> None:
-    if not 1 <= duration <= 24 * 60:
-        raise UsageError("--duration must be between 1 and 1440 minutes")
-
-
-def _window(hours: int) -> int:
-    if not 0 <= hours <= 24 * 365:
-        raise UsageError("--cancellation-window-hours must be between 0 and 8760")
-    return hours
-
-
-def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: str | None = None,
-                 duration: int | None = None, capacity: int | None = None, deposit: str | None = None,
-                 cancellation_fee: str | None = None, no_show_fee: str | None = None,
+def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: Money | None = None,
+                 duration: int | None = None, capacity: int | None = None, deposit: Money | None = None,
+                 cancellation_fee: Money | None = None, no_show_fee: Money | None = None,
                  cancellation_window_hours: int | None = None, restore: bool = False) -> Service:
-    """Change a service. Existing bookings keep the price and time they were booked with."""
+    """Change a service; None leaves a value as it is, a zero amount removes that policy. Existing
+    bookings keep the price and time they were booked with."""
     service = find_service(uow.settings, ref)
-    currency = uow.settings.business.currency
     if name is not None:
-        name = values.name(name, "the service name")
-        check_name_free(uow.settings.services.values(), name, "service", ignore=service.id)
-        service.name = name
+        service.name = check_service_name(uow, name, ignore=service.id)
     if price is not None:
-        service.price = Money.parse(price, currency, what="--price")
+        service.price = price
     if duration is not None:
-        _check_duration(duration)
         service.duration_minutes = duration
     if capacity is not None:
-        service.capacity = _capacity(service.kind, capacity)
-    for option, text, field in (("--deposit", deposit, "deposit"), ("--cancellation-fee", cancellation_fee, "cancellation_fee"),
-                                ("--no-show-fee", no_show_fee, "no_show_fee")):
-        if text is not None:
-            setattr(service, field, _optional_money(text, currency, option, service.price))
-    for field in ("deposit", "cancellation_fee", "no_show_fee"):
-        amount = getattr(service, field)
-        if amount is not None and amount > service.price:
-            raise UsageError(f"{field.replace('_', ' ')} {amount} would be more than the price {service.price}")
+        service.capacity = capacity
+    for field, amount in zip(FEE_FIELDS, (deposit, cancellation_fee, no_show_fee)):
+        if amount is not None:
+            setattr(service, field, _fee(amount))
+    check_fees_fit(service, service.price)
     if cancellation_window_hours is not None:
-        service.cancellation_window_hours = _window(cancellation_window_hours)
+        service.cancellation_window_hours = cancellation_window_hours
     if restore:
         service.archived = False
     return service
@@ -311,14 +293,18 @@ def remove_service(uow: UnitOfWork, ref: str) -> Service:
     return service
 
 
-def add_staff(uow: UnitOfWork, name: str, email: str | None = None) -> Staff:
-    """Add a member of staff."""
-    from bookctl.services.contacts import check_email
-
-    settings = uow.settings
+def check_staff_name(uow: UnitOfWork, name: str) -> str:
+    """A member of staff's name, checked (values.name) and free: no other member has it."""
     name = values.name(name, "the staff name")
-    check_name_free(settings.staff.values(), name, "staff member")
+    check_name_free(uow.settings.staff.values(), name, "staff member")
+    return name
+
+
+def add_staff(uow: UnitOfWork, name: str, email: str | None = None) -> Staff:
+    """Add a member of staff; `email` is an address already checked (values.email)."""
+    settings = uow.settings
+    name = check_staff_name(uow, name)
     staff = Staff(id=unique_slug(name, settings.staff, f"staff-{len(settings.staff) + 1}"), name=name,
-                  email=None if email is None else check_email(email, "--email"))
+                  email=email)
     settings.staff[staff.id] = staff
     return staff

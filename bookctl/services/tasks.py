@@ -17,7 +17,7 @@ from bookctl.services.lookups import find_staff
 from bookctl.storage.unit import UnitOfWork
 from bookctl.storage.card_models import TaskRef
 from bookctl.domain.ids import card_number
-from bookctl.timeutil import load_zone, parse_date
+from bookctl.timeutil import load_zone
 
 
 def _today(uow: UnitOfWork, now: datetime) -> date:
@@ -25,16 +25,15 @@ def _today(uow: UnitOfWork, now: datetime) -> date:
 
 
 def add_task(uow: UnitOfWork, now: datetime, contact_id: str, text: str, assignee: str | None = None,
-             due: str | None = None) -> dict[str, Any]:
+             due: date | None = None) -> dict[str, Any]:
     """Give a member of staff something to do about a client, by a day (in the store's time zone)."""
     from bookctl.services.notes import check_body
     from bookctl.services.views import task_view
 
     body = check_body(text, "task")
-    due_day = parse_date(due, "--due") if due is not None else None
     contact = live_contact(uow, contact_id)
     assignee_id = find_staff(uow.settings, assignee).id if assignee else None
-    task = Task(id=uow.cards.new_id("t"), text=body, assignee=assignee_id, due=due_day, created_at=now)
+    task = Task(id=uow.cards.new_id("t"), text=body, assignee=assignee_id, due=due, created_at=now)
     uow.cards.get(contact.id).tasks.append(task)
     return task_view(task, contact.id, load_zone(uow.settings.business.timezone), _today(uow, now))
 

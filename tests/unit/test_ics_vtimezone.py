@@ -1,4 +1,4 @@
-"""The VTIMEZONE bookctl.services.ics writes, read back by the icalendar library under a name it does
+"""The VTIMEZONE bookctl.output.ics writes, read back by the icalendar library under a name it does
 not know, so that the VTIMEZONE alone decides every offset (RFC 5545 3.6.5)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bookctl.services.ics import vtimezone
+from bookctl.output.ics import vtimezone
 
 
 def described(zone_name: str, first: date, last: date):  # noqa: ANN201 - a tzinfo

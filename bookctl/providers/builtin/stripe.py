@@ -27,8 +27,8 @@ from bookctl.providers.base import (
     CardDeclined,
     ChargeRequest,
     ChargeResult,
-    Provider,
     OutcomeUnknown,
+    Provider,
     ProviderUnavailable,
     RefundRequest,
     RefundResult,
@@ -270,6 +270,14 @@ def _cause(error: BaseException) -> str:
     if "refused" in text:
         return "connection refused"
     return "network error"
+
+
+@hookimpl
+def bookctl_provider_options() -> dict[str, Any]:
+    return {"api_base": check_api_base,
+            "currency": lambda value, key: check_currency(value),
+            # kept as text, as every provider option is
+            "timeout_seconds": lambda value, key: f"{check_timeout(value, key):g}"}
 
 
 @hookimpl

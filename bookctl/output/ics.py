@@ -11,13 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from bookctl import __version__
-from bookctl.services.vcard import fold
-
-if TYPE_CHECKING:
-    from bookctl.domain.models import Booking
+from bookctl.output.vcard import fold
 
 # How far apart the VTIMEZONE scan looks at the zone's offset: no zone changes it and back within a
 # day, and a day keeps a 1,100-year calendar's VTIMEZONE to about a second.
@@ -29,14 +26,6 @@ _LOOK_BACK = timedelta(days=400)
 def event_uid(booking_id: str, store_id: str) -> str:
     """A booking's UID: its id, which another store may also have, scoped by this store's id."""
     return f"{booking_id}@{store_id}.bookctl"
-
-
-def sequence(booking: Booking) -> int:
-    """The booking's SEQUENCE: how often it changed since it was made. Its own fields count in
-    `revision`; each ledger entry recorded for it, and each provider answer settled on one, counts
-    once more (the ledger only grows and an entry settles once, so the sum never goes down)."""
-    entries = booking.ledger_entries
-    return booking.revision + len(entries) + sum(1 for entry in entries if entry.settled_at is not None)
 
 
 def write_ics(records: Iterable[dict[str, Any]], out: TextIO, *, zone_name: str, business: str, store_id: str,
