@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from bookctl import __version__
-from bookctl.context import AppContext, set_root_context
+from bookctl.context import AppContext
 from bookctl.errors import (
     BookctlError,
     NotFoundError,
@@ -177,7 +177,7 @@ def root(
     from bookctl.output import use_raw_csv
 
     use_raw_csv(raw)  # for this invocation (a command's own --raw can still turn it on)
-    ctx.obj = set_root_context(AppContext(store_option=store))
+    ctx.obj = AppContext(store_option=store)
 
 
 def main() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
 from bookctl.errors import StoreError, UsageError
 
@@ -54,28 +55,42 @@ def find_store(option: Path | None, cwd: Path | None = None) -> Path:
 
 @dataclass
 class AppContext:
-    """Built once per command from the global options."""
+    """What a command works with, built once per command line from the global options and reached
+    through Typer's `ctx.obj` (see commands/_options.app_context): the store (opened once), the
+    clock, the store's time zone, the plugin manager."""
 
     store_option: Path | None = None
     clock: Callable[[], datetime] = field(default_factory=clock_from_env)
+    _store: Any = field(default=None, repr=False)
+    _for_store: dict[Path, AppContext] = field(default_factory=dict, repr=False)
 
     def store(self):  # noqa: ANN201 - the return type would import storage at start-up
-        """The store this command works on: a FileStore, or a PostgresStore when bookctl.toml names a database."""
-        from bookctl.storage.stores import open_store
+        """The store this command works on: a FileStore, or a PostgresStore when bookctl.toml names a
+        database. Opened on first use, then the same for the rest of the command."""
+        if self._store is None:
+            from bookctl.storage.stores import open_store
 
-        return open_store(find_store(self.store_option))
+            self._store = open_store(find_store(self.store_option))
+        return self._store
 
+    def with_store(self, option: Path | None) -> AppContext:
+        """This context for a --store given after the command (it wins over one given before it)."""
+        if option is None:
+            return self
+        if option not in self._for_store:
+            self._for_store[option] = AppContext(store_option=option, clock=self.clock)
+        return self._for_store[option]
 
-_root: AppContext | None = None
+    def zone(self) -> tzinfo:
+        """The store's time zone."""
+        from bookctl.timeutil import load_zone
 
+        with self.store().read() as uow:
+            return load_zone(uow.settings.business.timezone)
 
-def set_root_context(ctx: AppContext) -> AppContext:
-    """Remember the context the root command built from the global options."""
-    global _root
-    _root = ctx
-    return ctx
+    @property
+    def plugins(self):  # noqa: ANN201 - a pluggy.PluginManager, imported only by commands that need one
+        """The plugin manager, with built-in and external plugins registered."""
+        from bookctl.providers.manager import plugin_manager
 
-
-def root_context() -> AppContext:
-    """The context of the running command line (a fresh default when there is none)."""
-    return _root if _root is not None else AppContext()
+        return plugin_manager()

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bookctl.context import AppContext, root_context
+from bookctl.context import AppContext
 from bookctl.output import Format, use_raw_csv
 
 StoreOpt = Annotated[
@@ -17,6 +17,10 @@ StoreOpt = Annotated[
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or ndjson.", case_sensitive=False)]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Confirm an irreversible action (required when stdin is not a terminal).")]
+
+KeyOpt = Annotated[str | None, typer.Option(
+    "--idempotency-key", help="Retrying with the same key and arguments returns the first result and moves no money.",
+    show_default=False)]
 
 RAW_HELP = "CSV: write text cells as they are, without the ' that keeps a spreadsheet from running one as a formula."
 
@@ -58,8 +62,10 @@ def _raw_param() -> Any:  # noqa: ANN401 - the click option
 
 
 def app_context(store: Path | None) -> AppContext:
-    """The command's context; a --store given after the command wins over one given before it."""
-    ctx = root_context()
-    if store is not None:
-        ctx = AppContext(store_option=store, clock=ctx.clock)
-    return ctx
+    """The command's context: the one the root command put in Typer's `ctx.obj`, with a --store
+    given after the command winning over one given before it."""
+    from typer.main import get_current_context  # Typer's own (its click is vendored)
+
+    current = get_current_context(silent=True)
+    root = current.find_root().obj if current is not None else None
+    return (root if isinstance(root, AppContext) else AppContext()).with_store(store)

@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from bookctl.commands._money import KeyOpt, run_money
-from bookctl.commands._options import FormatOpt, StoreOpt, app_context
+from bookctl.commands import _run
+from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt, app_context
 from bookctl.output import Format, emit, emit_rows
 
 app = typer.Typer(no_args_is_help=True, help="The calendar: sessions, bookings and attendance.")
@@ -17,14 +17,6 @@ AllowPastOpt = Annotated[bool, typer.Option("--allow-past", help="Record a sessi
 AllowOverlapOpt = Annotated[bool, typer.Option(
     "--allow-overlap", help="Let the client hold this booking and another one at the same time.")]
 StartOpt = Annotated[str, typer.Option("--start", help="'YYYY-MM-DD HH:MM' in the store's time zone, or ISO 8601 with an offset.")]
-
-
-def _mutate(store, action):  # noqa: ANN001, ANN202 - a tiny shared shape for the attendance commands
-    ctx = app_context(store)
-    with ctx.store().write() as uow:
-        view = action(uow, ctx.clock())
-        uow.commit()
-    return view
 
 
 @app.command("add")
@@ -48,7 +40,7 @@ def session_add(
         return add_session(uow, now, service, lambda: parse_datetime(start, zone, "--start"), staff,
                            lambda: checked_capacity(capacity), allow_past)
 
-    emit(_mutate(store, action), fmt)
+    emit(_run.write(store, action), fmt)
 
 
 @app.command("book")
@@ -83,7 +75,7 @@ def session_book(
                     start=None if session is not None else lambda: parse_datetime(start, zone, "--start"),
                     allow_past=allow_past, allow_overlap=allow_overlap)
 
-    emit(_mutate(store, action), fmt)
+    emit(_run.write(store, action), fmt)
 
 
 @app.command("list")
@@ -134,7 +126,7 @@ def session_checkin(booking: BookingArg, store: StoreOpt = None, fmt: FormatOpt 
     """Mark that the client arrived."""
     from bookctl.services.calendar import set_attendance
 
-    emit(_mutate(store, lambda uow, now: set_attendance(uow, now, booking, "checked_in")), fmt)
+    emit(_run.write(store, lambda uow, now: set_attendance(uow, now, booking, "checked_in")), fmt)
 
 
 @app.command("no-show")
@@ -157,10 +149,10 @@ def session_no_show(
                 return no_show(uow, now, booking)
             return Outcome(set_attendance(uow, now, booking, "no_show"))
 
-        emit(run_money(store, "session no-show", {"booking": booking, "charge_fee": charge_fee}, idempotency_key,
+        emit(_run.money(store, "session no-show", {"booking": booking, "charge_fee": charge_fee}, idempotency_key,
                        action), fmt)
         return
-    emit(_mutate(store, lambda uow, now: set_attendance(uow, now, booking, "no_show")), fmt)
+    emit(_run.write(store, lambda uow, now: set_attendance(uow, now, booking, "no_show")), fmt)
 
 
 @app.command("attendance")
@@ -178,7 +170,7 @@ def session_attendance(
     normalized = value.replace("-", "_").lower()
     if normalized not in ATTENDANCE_VALUES:
         raise UsageError(f"attendance {value!r} is not one of booked, checked_in, no_show")
-    emit(_mutate(store, lambda uow, now: set_attendance(uow, now, booking, normalized)), fmt)
+    emit(_run.write(store, lambda uow, now: set_attendance(uow, now, booking, normalized)), fmt)
 
 
 @app.command("cancel")
@@ -197,16 +189,15 @@ def session_cancel(
     --refund-email queue the emails with the change and, when email.mode is smtp, send them right after:
     if the server fails, the cancellation and refund stand, the messages stay in the outbox for
     'bookctl outbox send', and the exit code is 5."""
-    from bookctl.commands._mail import send_queued
     from bookctl.commands._parse_money import cancel_from_options
 
     arguments = {"booking": booking, "refund": refund, "amount": amount, "charge_fee": charge_fee,
                  "notify": notify, "refund_email": refund_email}
-    view = run_money(store, "session cancel", arguments, idempotency_key,
+    view = _run.money(store, "session cancel", arguments, idempotency_key,
                      lambda uow, now: cancel_from_options(uow, now, booking, refund, amount, charge_fee,
                                                           notify=notify, refund_email_too=refund_email))
     try:
-        send_queued(store, [(what, view[key]) for key, what in (("email", "cancellation email"),
+        _run.send_queued(store, [(what, view[key]) for key, what in (("email", "cancellation email"),
                                                                  ("refund_email", "refund email")) if key in view],
                     f"booking {view['id']} is cancelled")
     finally:
@@ -227,4 +218,4 @@ def session_reschedule(booking: BookingArg, start: StartOpt, allow_past: AllowPa
         return reschedule(uow, now, booking, lambda: parse_datetime(start, zone, "--start"), allow_past,
                           allow_overlap)
 
-    emit(_mutate(store, action), fmt)
+    emit(_run.write(store, action), fmt)

@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from bookctl.commands._money import KeyOpt, run_money
-from bookctl.commands._options import FormatOpt, StoreOpt, app_context
+from bookctl.commands import _run
+from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt
 from bookctl.output import Format, emit, emit_rows
 
 invoice_app = typer.Typer(no_args_is_help=True, help="Invoices: create, list, show, pay, void.")
@@ -17,19 +17,6 @@ ContactOpt = Annotated[str, typer.Option("--contact", help="Contact id.")]
 ItemOpt = Annotated[Optional[list[str]], typer.Option("--item", help='A line "TEXT=AMOUNT" (repeatable).', show_default=False)]
 IdArg = Annotated[str, typer.Argument(help="INV-0001 / Q-0001.")]
 _LIST_COLUMNS = ("id", "contact_id", "booking_id", "total", "status", "due", "created_at")
-
-
-def _write(store, action):  # noqa: ANN001, ANN202
-    ctx = app_context(store)
-    with ctx.store().write() as uow:
-        view = action(uow, ctx.clock())
-        uow.commit()
-    return view
-
-
-def _read(store, action):  # noqa: ANN001, ANN202
-    with app_context(store).store().read() as uow:
-        return action(uow)
 
 
 @invoice_app.command("create")
@@ -46,7 +33,7 @@ def invoice_create(
     from bookctl.services.invoices import create_invoice
 
     lines = item_lines(item) if item or booking is None else None  # no --item for a booking: its amount due
-    emit(_write(store, lambda uow, now: create_invoice(uow, now, contact, booking, lines,
+    emit(_run.write(store, lambda uow, now: create_invoice(uow, now, contact, booking, lines,
                                                       invoice_due(uow, contact, due))), fmt)
 
 
@@ -55,7 +42,7 @@ def invoice_list(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Every invoice, by number."""
     from bookctl.services.invoices import list_invoices
 
-    emit_rows(_read(store, list_invoices), fmt, columns=_LIST_COLUMNS if fmt is Format.table else None)
+    emit_rows(_run.read(store, list_invoices), fmt, columns=_LIST_COLUMNS if fmt is Format.table else None)
 
 
 @invoice_app.command("show")
@@ -63,7 +50,7 @@ def invoice_show(record_id: IdArg, store: StoreOpt = None, fmt: FormatOpt = Form
     """One invoice with its lines."""
     from bookctl.services.invoices import invoice_view
 
-    emit(_read(store, lambda uow: invoice_view(uow.documents.get_invoice(record_id), uow)), fmt)
+    emit(_run.read(store, lambda uow: invoice_view(uow.documents.get_invoice(record_id), uow)), fmt)
 
 
 @invoice_app.command("pay")
@@ -78,7 +65,7 @@ def invoice_pay(
     from bookctl.commands._parse_money import invoice_label
     from bookctl.services.invoices import pay_invoice
 
-    emit(run_money(store, "invoice pay", {"invoice": record_id.upper(), "method": method}, idempotency_key,
+    emit(_run.money(store, "invoice pay", {"invoice": record_id.upper(), "method": method}, idempotency_key,
                    lambda uow, now: pay_invoice(uow, now, record_id, invoice_label(uow, record_id, method))), fmt)
 
 
@@ -87,7 +74,7 @@ def invoice_void(record_id: IdArg, store: StoreOpt = None, fmt: FormatOpt = Form
     """Cancel an open invoice."""
     from bookctl.services.invoices import void_invoice
 
-    emit(_write(store, lambda uow, now: void_invoice(uow, now, record_id)), fmt)
+    emit(_run.write(store, lambda uow, now: void_invoice(uow, now, record_id)), fmt)
 
 
 @quote_app.command("create")
@@ -97,7 +84,7 @@ def quote_create(contact: ContactOpt, item: ItemOpt = None, store: StoreOpt = No
     from bookctl.commands._parse_money import item_lines
     from bookctl.services.invoices import create_quote
 
-    emit(_write(store, lambda uow, now: create_quote(uow, now, contact, item_lines(item or []))), fmt)
+    emit(_run.write(store, lambda uow, now: create_quote(uow, now, contact, item_lines(item or []))), fmt)
 
 
 @quote_app.command("list")
@@ -105,7 +92,7 @@ def quote_list(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Every quote, by number."""
     from bookctl.services.invoices import list_quotes
 
-    emit_rows(_read(store, list_quotes), fmt,
+    emit_rows(_run.read(store, list_quotes), fmt,
               columns=("id", "contact_id", "total", "status", "invoice_id", "created_at") if fmt is Format.table else None)
 
 
@@ -114,7 +101,7 @@ def quote_show(record_id: IdArg, store: StoreOpt = None, fmt: FormatOpt = Format
     """One quote with its lines."""
     from bookctl.services.invoices import quote_view
 
-    emit(_read(store, lambda uow: quote_view(uow.documents.get_quote(record_id), uow)), fmt)
+    emit(_run.read(store, lambda uow: quote_view(uow.documents.get_quote(record_id), uow)), fmt)
 
 
 @quote_app.command("accept")
@@ -122,4 +109,4 @@ def quote_accept(record_id: IdArg, store: StoreOpt = None, fmt: FormatOpt = Form
     """Accept a quote: it becomes an open invoice, which is printed."""
     from bookctl.services.invoices import accept_quote
 
-    emit(_write(store, lambda uow, now: accept_quote(uow, now, record_id)), fmt)
+    emit(_run.write(store, lambda uow, now: accept_quote(uow, now, record_id)), fmt)

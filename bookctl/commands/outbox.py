@@ -51,10 +51,10 @@ def outbox_send(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
     from bookctl.errors import ProviderError
     from bookctl.services.delivery import deliver
 
-    file_store = app_context(store).store()
-    with file_store.read() as uow:
+    opened = app_context(store).store()
+    with opened.read() as uow:
         settings = uow.settings.email
-    result = deliver(file_store, settings)
+    result = deliver(opened, settings)
     emit_rows(result.rows, fmt, columns=["id", "to", "subject", "status"] if fmt is Format.table else None)
     if not result.ok:
         kept = sum(1 for row in result.rows if row["status"] == "kept")

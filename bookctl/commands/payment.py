@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from bookctl.commands._money import KeyOpt, run_money
-from bookctl.commands._options import FormatOpt, StoreOpt, YesOpt, app_context
+from bookctl.commands import _run
+from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt, YesOpt, app_context
 from bookctl.output import Format, emit, emit_rows
 
 app = typer.Typer(no_args_is_help=True, help="Payments: collect, refund, reconcile and list the money ledger.")
@@ -53,7 +53,7 @@ def payment_collect(
         token = card_token(way, card, save_card)
         return collect(uow, now, booking, way, positive_amount(amount, currency), provider, token, save_card)
 
-    emit(run_money(store, "payment collect", arguments, idempotency_key, action), fmt)
+    emit(_run.money(store, "payment collect", arguments, idempotency_key, action), fmt)
 
 
 @app.command("refund")
@@ -68,7 +68,6 @@ def payment_refund(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Give money back through the provider that took it: all of it by default, part with --amount."""
-    from bookctl.commands._mail import send_queued
     from bookctl.commands._parse_money import booking_currency, positive_amount
     from bookctl.domain import values
     from bookctl.services.payments import refund
@@ -79,10 +78,10 @@ def payment_refund(
         return refund(uow, now, booking, asked, why, manual, notify)
 
     arguments = {"booking": booking, "amount": amount, "reason": reason, "manual": manual, "notify": notify}
-    rows = run_money(store, "payment refund", arguments, idempotency_key, action)
+    rows = _run.money(store, "payment refund", arguments, idempotency_key, action)
     email = rows[-1].get("email") if rows else None
     try:
-        send_queued(store, [("refund email", email)] if email else [], f"booking {booking} is refunded")
+        _run.send_queued(store, [("refund email", email)] if email else [], f"booking {booking} is refunded")
     finally:
         for row in rows:  # every row shows the one message's final status
             if "email" in row:

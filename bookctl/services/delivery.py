@@ -133,7 +133,7 @@ def _reason(exc: BaseException) -> str:
 def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None = None) -> Delivery:
     """Send the queued messages (all of them, or `message_ids`) and remove each one the server took.
 
-    `store` is the FileStore: every removal is its own unit of work, committed right after the
+    `store` is the store itself (files or PostgreSQL): every removal is its own unit of work, committed right after the
     server's acceptance, so an interruption can at worst send one message twice, never lose one."""
     import smtplib
 

@@ -79,13 +79,16 @@ class Calendar(Repository, ABC):
         """A range of UTC days holding every session (its ends may be days that no longer hold one, such as
         a day whose sessions all moved away), or None for a calendar that never held one."""
 
-    @abstractmethod
     def move_session(self, session: Session, start: datetime, end: datetime) -> None:
-        """Give `session` (and its bookings) a new time; ids do not change."""
+        """Give `session` (and its bookings) a new time; ids do not change. (A backend that keeps a
+        session's records by its day moves them too.)"""
+        self._unit.require_writable()
+        session.start, session.end = start, end
 
-    @abstractmethod
     def move_booking(self, booking: Booking, to: Session) -> None:
         """Move `booking` into another session; its id does not change."""
+        self._unit.require_writable()
+        booking.session_id = to.id
 
     def add_session(self, **fields: Any) -> Session:
         """Create a session from Session's fields other than `id`; its id carries its UTC day."""
@@ -202,21 +205,29 @@ class Ledger(Repository, ABC):
 class Documents(Repository, ABC):
     """Invoices and price quotes, numbered INV-0001 and Q-0001 up."""
 
-    @abstractmethod
     def get_invoice(self, record_id: str) -> Invoice:
-        """The invoice (INV-0001, or its number), or NotFoundError."""
+        """The invoice, or NotFoundError."""
+        return self._get("invoice", record_id)
 
-    @abstractmethod
     def invoices(self) -> Iterator[Invoice]:
         """Every invoice, in number order."""
+        return self._all("invoice")
 
-    @abstractmethod
     def get_quote(self, record_id: str) -> Quote:
         """The quote, or NotFoundError."""
+        return self._get("quote", record_id)
 
-    @abstractmethod
     def quotes(self) -> Iterator[Quote]:
         """Every quote, in number order."""
+        return self._all("quote")
+
+    @abstractmethod
+    def _get(self, kind: str, record_id: str) -> Any:  # noqa: ANN401
+        """The "invoice" or "quote" `record_id` (NotFoundError "no invoice 'X'" if there is none)."""
+
+    @abstractmethod
+    def _all(self, kind: str) -> Iterator[Any]:
+        """Every "invoice" or "quote", in number order."""
 
     def add_invoice(self, **fields: Any) -> Invoice:
         """Create an invoice numbered after the last one."""

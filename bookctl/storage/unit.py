@@ -64,6 +64,12 @@ class UnitOfWork(ABC):
         self.writable = writable
         self._identity: dict[tuple[str, str], tuple[Any, Any]] = {}
 
+    def open_repositories(self, *kinds: type) -> None:
+        """Give this unit its repositories: the backend's Calendar, Contacts, Ledger, Documents,
+        Cards, Outbox and Replies classes, in that order."""
+        (self.calendar, self.contacts, self.ledger, self.documents, self.cards, self.outbox,
+         self.replies) = (kind(self) for kind in kinds)
+
     # --- the identity map -------------------------------------------------------------------
     def seen(self, kind: str, record: R, key: str | None = None) -> R:
         """Track a record this writable unit hands out (the first time); returns it."""

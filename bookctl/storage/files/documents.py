@@ -78,18 +78,6 @@ class FileDocuments(Documents):
                 records = getattr(shard, folder_name)
                 yield from (self._unit.seen(kind, records[k]) for k in sorted(records))
 
-    def get_invoice(self, record_id: str) -> Invoice:
-        return self._get("invoice", record_id)
-
-    def invoices(self) -> Iterator[Invoice]:
-        return self._all("invoice")
-
-    def get_quote(self, record_id: str) -> Quote:
-        return self._get("quote", record_id)
-
-    def quotes(self) -> Iterator[Quote]:
-        return self._all("quote")
-
     def invoice_shard(self, record_id: str) -> InvoiceShard:
         """The loaded shard of an existing invoice (its entries are kept there too)."""
         number = document_number(record_id, "INV")

@@ -56,13 +56,7 @@ class FileUnitOfWork(UnitOfWork):
         self._dirty: set[Path] = set()
         self._counters: Counters | None = None
         self._settings: Settings | None = None
-        self.calendar = FileCalendar(self)
-        self.contacts = FileContacts(self)
-        self.ledger = FileLedger(self)
-        self.documents = FileDocuments(self)
-        self.cards = FileCards(self)
-        self.outbox = FileOutbox(self)
-        self.replies = FileReplies(self)
+        self.open_repositories(FileCalendar, FileContacts, FileLedger, FileDocuments, FileCards, FileOutbox, FileReplies)
         self._writers: dict[str, Callable[[Any], None]] = {
             "contact": self.contacts.write, "session": self.calendar.write_session,
             "booking": self.calendar.write_booking, "entry": self.ledger.write, "invoice": self.documents.write,

@@ -59,14 +59,6 @@ class MemoryCalendar(Calendar):
         days = self._unit.state.calendar_days()
         return (date.fromisoformat(days[0]), date.fromisoformat(days[-1])) if days else None
 
-    def move_session(self, session: Session, start: datetime, end: datetime) -> None:
-        self._unit.require_writable()
-        session.start, session.end = start, end
-
-    def move_booking(self, booking: Booking, to: Session) -> None:
-        self._unit.require_writable()
-        booking.session_id = to.id
-
     def _next_in_day(self, day: date) -> int:
         self._unit.require_writable()
         return self._unit.state.next_in_day(day.isoformat())

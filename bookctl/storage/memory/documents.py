@@ -5,13 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from bookctl.domain.invoices import (
-    Invoice,
-    Quote,
-    document_number,
-    invoice_id,
-    quote_id,
-)
+from bookctl.domain.invoices import Invoice, Quote, document_number, invoice_id, quote_id
 from bookctl.errors import NotFoundError
 from bookctl.storage.memory.state import thaw
 from bookctl.storage.repositories import Documents
@@ -28,18 +22,6 @@ _KINDS: dict[str, tuple[Any, str, Any, str]] = {
 
 class MemoryDocuments(Documents):
     _unit: MemoryUnitOfWork
-
-    def get_invoice(self, record_id: str) -> Invoice:
-        return self._get("invoice", record_id)
-
-    def invoices(self) -> Iterator[Invoice]:
-        return self._all("invoice")
-
-    def get_quote(self, record_id: str) -> Quote:
-        return self._get("quote", record_id)
-
-    def quotes(self) -> Iterator[Quote]:
-        return self._all("quote")
 
     def _insert(self, document: Invoice | Quote) -> None:
         self._unit.hold("invoice" if isinstance(document, Invoice) else "quote", document.id, document)

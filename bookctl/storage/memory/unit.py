@@ -43,13 +43,8 @@ class MemoryUnitOfWork(UnitOfWork):
                                                                   "invoice", "quote", "card")}
         self._card_owner: dict[int, str] = {}  # id() of a card handed out -> its contact id
         self._settings: Settings | None = None
-        self.calendar = MemoryCalendar(self)
-        self.contacts = MemoryContacts(self)
-        self.ledger = MemoryLedger(self)
-        self.documents = MemoryDocuments(self)
-        self.cards = MemoryCards(self)
-        self.outbox = MemoryOutbox(self)
-        self.replies = MemoryReplies(self)
+        self.open_repositories(MemoryCalendar, MemoryContacts, MemoryLedger, MemoryDocuments, MemoryCards,
+                               MemoryOutbox, MemoryReplies)
 
     # --- records handed out ------------------------------------------------------------------
     def known(self, kind: str, record_id: str, build: Callable[[], R | None], track: bool = True) -> R | None:

@@ -140,14 +140,6 @@ class PgCalendar(Calendar):
         return None if low is None else (utc_day(low), utc_day(high))
 
     # --- changing ------------------------------------------------------------------------------
-    def move_session(self, session: Session, start: datetime, end: datetime) -> None:
-        self._unit.require_writable()
-        session.start, session.end = start, end
-
-    def move_booking(self, booking: Booking, to: Session) -> None:
-        self._unit.require_writable()
-        booking.session_id = to.id
-
     def _next_in_day(self, day: date) -> int:
         return self._unit.next_in_day(day)
 

@@ -6,13 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from bookctl.domain.invoices import (
-    Invoice,
-    Quote,
-    document_number,
-    invoice_id,
-    quote_id,
-)
+from bookctl.domain.invoices import Invoice, Quote, document_number, invoice_id, quote_id
 from bookctl.errors import NotFoundError
 from bookctl.storage.postgres.rows import INVOICES, QUOTES, Table, Writes
 from bookctl.storage.repositories import Documents
@@ -65,18 +59,6 @@ class PgDocuments(Documents):
             if document.id not in known:
                 known[document.id] = self._unit.seen(kind, document)
             yield known[document.id]
-
-    def get_invoice(self, record_id: str) -> Invoice:
-        return self._get("invoice", record_id)
-
-    def invoices(self) -> Iterator[Invoice]:
-        return self._all("invoice")
-
-    def get_quote(self, record_id: str) -> Quote:
-        return self._get("quote", record_id)
-
-    def quotes(self) -> Iterator[Quote]:
-        return self._all("quote")
 
     def _insert(self, document: Invoice | Quote) -> None:
         kind = "invoice" if isinstance(document, Invoice) else "quote"

@@ -35,13 +35,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self._cursors = itertools.count(1)
         self._settings: Settings | None = None
         self._settings_changed = False
-        self.calendar = PgCalendar(self)
-        self.contacts = PgContacts(self)
-        self.ledger = PgLedger(self)
-        self.documents = PgDocuments(self)
-        self.cards = PgCards(self)
-        self.outbox = PgOutbox(self)
-        self.replies = PgReplies(self)
+        self.open_repositories(PgCalendar, PgContacts, PgLedger, PgDocuments, PgCards, PgOutbox, PgReplies)
         self._writers: dict[str, Callable[[Any], None]] = {
             "settings": self._write_settings, "contact": self.contacts.write, "session": self.calendar.write_session,
             "booking": self.calendar.write_booking, "entry": self.ledger.write, "invoice": self.documents.write,
