@@ -62,7 +62,8 @@ class UnitOfWork(ABC):
 
     def __init__(self, writable: bool) -> None:
         self.writable = writable
-        self._identity: dict[tuple[str, str], tuple[Any, Any]] = {}
+        # kind -> key -> (the record, how it looked when tracked or last written)
+        self._identity: dict[str, dict[str, tuple[Any, Any]]] = {kind: {} for kind in KINDS}
 
     def open_repositories(self, *kinds: type) -> None:
         """Give this unit its repositories: the backend's Calendar, Contacts, Ledger, Documents,
@@ -74,34 +75,36 @@ class UnitOfWork(ABC):
     def seen(self, kind: str, record: R, key: str | None = None) -> R:
         """Track a record this writable unit hands out (the first time); returns it."""
         if self.writable:
-            ident = (kind, key if key is not None else record.id)  # type: ignore[attr-defined]
-            if ident not in self._identity:
-                self._identity[ident] = (record, snapshot(record))
+            tracked = self._identity[kind]
+            ident = key if key is not None else record.id  # type: ignore[attr-defined]
+            if ident not in tracked:
+                tracked[ident] = (record, snapshot(record))
         return record
 
     def made(self, kind: str, record: R, key: str | None = None) -> R:
         """Track a record this unit created: it is written at the next commit."""
         self.require_writable()
-        self._identity[(kind, key if key is not None else record.id)] = (record, _MADE)  # type: ignore[attr-defined]
+        self._identity[kind][key if key is not None else record.id] = (record, _MADE)  # type: ignore[attr-defined]
         return record
 
     def forget(self, kind: str, key: str) -> None:
         """Stop tracking a record that is gone (a deleted contact)."""
-        self._identity.pop((kind, key), None)
+        self._identity[kind].pop(key, None)
 
     def changes(self, kinds: Iterable[str] | None = None) -> list[tuple[str, Any]]:
         """(kind, record) of each tracked record made or changed since it was tracked or last
         written, in KINDS order; each now counts as written."""
         wanted = set(KINDS if kinds is None else kinds)
         found = []
-        for ident, (record, before) in self._identity.items():
-            if ident[0] not in wanted:
+        for kind in KINDS:
+            if kind not in wanted:
                 continue
-            now = snapshot(record)
-            if before is _MADE or now != before:
-                found.append((ident[0], record))
-                self._identity[ident] = (record, now)
-        found.sort(key=lambda change: KINDS.index(change[0]))
+            tracked = self._identity[kind]
+            for ident, (record, before) in tracked.items():
+                now = snapshot(record)
+                if before is _MADE or now != before:
+                    found.append((kind, record))
+                    tracked[ident] = (record, now)
         return found
 
     def require_writable(self) -> None:
@@ -143,7 +146,8 @@ class UnitOfWork(ABC):
         """Write the calendar records changed so far into the pending commit and let go of them, so
         a bulk load's memory stays flat. They cannot be read again in this unit."""
         self._write(self.changes(CALENDAR_KINDS))
-        self._identity = {ident: seen for ident, seen in self._identity.items() if ident[0] not in CALENDAR_KINDS}
+        for kind in CALENDAR_KINDS:
+            self._identity[kind] = {}
         self._spill()
 
     @abstractmethod

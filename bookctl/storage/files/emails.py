@@ -119,7 +119,7 @@ class EmailIndexFiles:
         """Index every contact of the store (once, for a store from before the index)."""
         from bookctl.storage.files.email_models import EmailIndexMeta
 
-        for contact in self.all():  # type: ignore[attr-defined]
+        for contact in self.every():  # type: ignore[attr-defined]
             self._move_email(contact.id, None, email_key(contact.email))
         self._journal.stage(self._emails_dir() / "index.json",  # type: ignore[attr-defined]
                             dump_json(EmailIndexMeta().model_dump(mode="json")))

@@ -62,6 +62,7 @@ class FileUnitOfWork(UnitOfWork):
             "booking": self.calendar.write_booking, "entry": self.ledger.write, "invoice": self.documents.write,
             "quote": self.documents.write, "card": self.cards.write, "settings": self._write_settings}
         self._settings_changed = False
+        self._counters_changed = False
 
     # --- files -------------------------------------------------------------------------------
     def load_file(self, path: Path, model: type[M], create: bool = False,
@@ -100,12 +101,12 @@ class FileUnitOfWork(UnitOfWork):
         self.require_writable()
         counters = self.counters()
         setattr(counters, counter, getattr(counters, counter) + 1)
-        self.stage_counters()
+        self._counters_changed = True  # staged once, at commit: a bulk load counts thousands
         return getattr(counters, counter)
 
     def stage_counters(self) -> None:
         """Write counters.json at the coming commit."""
-        self.journal.stage(self.root / "data" / "counters.json", dump_json(self.counters().model_dump(mode="json")))
+        self._counters_changed = True
 
     @property
     def settings(self) -> Settings:
@@ -133,6 +134,9 @@ class FileUnitOfWork(UnitOfWork):
             assert model is not None
             self.journal.stage(path, dump_json(model.model_dump(mode="json", exclude_none=True)))
         self._dirty.clear()
+        if self._counters_changed:
+            self.journal.stage(self.root / "data" / "counters.json", dump_json(self.counters().model_dump(mode="json")))
+            self._counters_changed = False
         if self._settings_changed and self._settings is not None:
             self.journal.stage(self.root / SETTINGS_NAME, settings_bytes(self._settings))
             self._settings_changed = False
