@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import Booking, Session
-from bookctl.domain.payments import LedgerEntry
 from bookctl.errors import NotFoundError
 from bookctl.storage.memory.state import thaw
 from bookctl.storage.repositories import Calendar, utc_day
@@ -84,17 +83,3 @@ class MemoryCalendar(Calendar):
         bookings = [unit.known("booking", d["id"], lambda d=d: self._thaw_booking(d))
                     for d in unit.state.bookings_of(session_id)]
         return oldest_first(bookings)
-
-    def thawed_day(self, day: str) -> list[tuple[Session, list[Booking]]]:
-        """Fresh copies of one UTC day's sessions (in start order) with their bookings and entries."""
-        state = self._unit.state
-        found = []
-        for session in sorted((thaw(Session, state.sessions[i]) for i in state.day_sessions.get(day, ())),
-                              key=lambda s: (s.start, id_order(s.id))):
-            bookings = []
-            for dump in state.bookings_of(session.id):
-                booking = thaw(Booking, dump)
-                booking.ledger_entries.extend(oldest_first([thaw(LedgerEntry, e) for e in state.entries_of(booking.id)]))
-                bookings.append(booking)
-            found.append((session, oldest_first(bookings)))
-        return found

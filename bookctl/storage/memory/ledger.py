@@ -54,9 +54,3 @@ class MemoryLedger(Ledger):
                 unit.seen("entry", entry)
             found.append(entry)
         return sorted(found, key=lambda e: (e.created_at, id_order(e.id)))
-
-    def thawed(self, invoice_id_: str) -> list[LedgerEntry]:
-        """Fresh copies of the entries of an invoice with no booking, in id order."""
-        entries = [thaw(LedgerEntry, d) for d in self._unit.state.entries_of(invoice_id_) if d["booking_id"] is None]
-        return sorted(entries, key=lambda e: id_order(e.id))
-

@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bookctl.domain.ids import id_order
-from bookctl.domain.invoices import document_number
 from bookctl.domain.settings import Settings
 from bookctl.errors import StoreError
 from bookctl.storage.memory.calendar import MemoryCalendar
@@ -140,31 +138,14 @@ class MemoryUnitOfWork(UnitOfWork):
 
     # --- copies ----------------------------------------------------------------------------------
     def dump(self) -> Iterator[tuple[str, Any]]:
-        from bookctl.domain.cards import Card
-        from bookctl.domain.invoices import Invoice, Quote
-        from bookctl.domain.models import Contact
+        from bookctl.storage.dumping import dump
         from bookctl.storage.records import Reply
 
         self.sync()
         state = self.state
-        yield "counters", dict(state.counters)
-        yield "sequences", {date.fromisoformat(day): seq for day, seq in sorted(state.days.items())}
-        for contact_id in sorted(state.contacts, key=id_order):
-            yield "contact", thaw(Contact, state.contacts[contact_id])
-        for invoice_id in sorted(state.invoices, key=lambda i: document_number(i, "INV") or 0):
-            invoice = thaw(Invoice, state.invoices[invoice_id])
-            yield "invoice", (invoice, self.ledger.thawed(invoice.id) if invoice.booking_id is None else [])
-        for quote_id in sorted(state.quotes, key=lambda i: document_number(i, "Q") or 0):
-            yield "quote", thaw(Quote, state.quotes[quote_id])
-        for day in state.calendar_days():
-            yield "day", (date.fromisoformat(day), self.calendar.thawed_day(day))
-        for contact_id in sorted(state.cards, key=id_order):
-            card = thaw(Card, state.cards[contact_id])
-            yield "card", (contact_id, card, {a.id: state.blobs[a.id] for a in card.attachments if a.id in state.blobs})
-        for message_id in sorted(state.outbox, key=id_order):
-            yield "message", (message_id, state.outbox[message_id])
-        for hashed in sorted(state.replies):
-            yield "reply", (hashed, thaw(Reply, state.replies[hashed]))
+        sequences = {date.fromisoformat(day): seq for day, seq in sorted(state.days.items())}
+        replies = ((hashed, thaw(Reply, state.replies[hashed])) for hashed in sorted(state.replies))
+        return dump(self, dict(state.counters), sequences, replies)
 
     def load(self, items: Iterable[tuple[str, Any]]) -> None:
         self.require_writable()
