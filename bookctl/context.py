@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,8 @@ def find_store(option: Path | None, cwd: Path | None = None) -> Path:
 @dataclass
 class AppContext:
     """What a command works with, built once per command line from the global options and reached
-    through Typer's `ctx.obj` (see commands/_options.app_context): the store (opened once), the
-    clock, the store's time zone, the plugin manager."""
+    through Typer's `ctx.obj` (see commands/_options.app_context): the store (opened once) and the
+    clock."""
 
     store_option: Path | None = None
     clock: Callable[[], datetime] = field(default_factory=clock_from_env)
@@ -80,17 +80,3 @@ class AppContext:
         if option not in self._for_store:
             self._for_store[option] = AppContext(store_option=option, clock=self.clock)
         return self._for_store[option]
-
-    def zone(self) -> tzinfo:
-        """The store's time zone."""
-        from bookctl.timeutil import load_zone
-
-        with self.store().read() as uow:
-            return load_zone(uow.settings.business.timezone)
-
-    @property
-    def plugins(self):  # noqa: ANN201 - a pluggy.PluginManager, imported only by commands that need one
-        """The plugin manager, with built-in and external plugins registered."""
-        from bookctl.providers.manager import plugin_manager
-
-        return plugin_manager()
