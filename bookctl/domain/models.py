@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -125,14 +126,20 @@ class Contact(Record):
     @property
     def display_name(self) -> str:
         """First and last name as one would address the client."""
-        return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
+        return display_name(self.first_name, self.last_name)
 
 
-def event_sequence(booking: Booking) -> int:
+def display_name(first_name: str, last_name: str | None) -> str:
+    """A contact's first and last name as one would address the client."""
+    return f"{first_name} {last_name}" if last_name else first_name
+
+
+def event_sequence(booking: Any, entries: Sequence[Any] | None = None) -> int:
     """The booking's SEQUENCE: how often it changed since it was made. Its own fields count in
-    `revision`; each ledger entry recorded for it, and each provider answer settled on one, counts
-    once more (the ledger only grows and an entry settles once, so the sum never goes down)."""
-    entries = booking.ledger_entries
+    `revision`; each ledger entry recorded for it (its own, by default), and each provider answer
+    settled on one, counts once more (the ledger only grows and an entry settles once, so the sum
+    never goes down). `booking` is a Booking or the read path's record of one."""
+    entries = booking.ledger_entries if entries is None else entries
     return booking.revision + len(entries) + sum(1 for entry in entries if entry.settled_at is not None)
 
 

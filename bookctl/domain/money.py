@@ -137,6 +137,11 @@ def money_of(minor: int, currency: str) -> Money:
     return Money(minor=minor, currency=currency)
 
 
+def money_json(minor: int, currency: str) -> dict[str, str]:
+    """Money's JSON form from minor units: {"amount": "19.90", "currency": "EUR"}."""
+    return {"amount": _amount_text(minor, currency), "currency": currency}
+
+
 @lru_cache(maxsize=4096)
 def _amount_text(minor: int, currency: str) -> str:
     exponent = currency_exponent(currency)

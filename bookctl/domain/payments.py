@@ -13,15 +13,18 @@ entry ever sees: amounts, and entries already settled, never change, and nothing
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import AwareDatetime
 
 from bookctl.domain.models import Booking, Record
 from bookctl.domain.money import Money, money_of
+
+if TYPE_CHECKING:
+    from bookctl.domain.records import BookingLike, EntryLike
 
 EntryKind = Literal["charge", "refund", "cancellation_fee", "no_show_fee"]
 EntryStatus = Literal["succeeded", "failed", "pending", "voided", "kept", "due"]
@@ -69,7 +72,7 @@ class LedgerEntry(Record):
     settled_at: AwareDatetime | None = None
 
 
-def is_pending_intent(entry: LedgerEntry) -> bool:
+def is_pending_intent(entry: EntryLike) -> bool:
     """Sent, or about to be, to a provider that has not answered: its outcome is unknown."""
     return entry.status == "pending" and entry.idempotency_key is not None
 
@@ -117,12 +120,12 @@ class PaymentSummary:
         return left - self.refunding if self.refunding is not None else left
 
 
-def money_moved_in(entry: LedgerEntry) -> bool:
+def money_moved_in(entry: EntryLike) -> bool:
     """Money reached the business: a succeeded charge or a fee charged to a card."""
     return entry.status == "succeeded" and entry.kind != "refund"
 
 
-def open_invoices(entries: list[LedgerEntry]) -> list[str]:
+def open_invoices(entries: Sequence[EntryLike]) -> list[str]:
     """Invoices issued for the booking and neither settled nor voided."""
     issued = [e.invoice_id for e in entries
               if e.kind == "charge" and e.status == "pending" and e.invoice_id and e.idempotency_key is None]
@@ -130,7 +133,7 @@ def open_invoices(entries: list[LedgerEntry]) -> list[str]:
     return [i for i in issued if i not in closed]
 
 
-def _minor_sum(entries: Iterable[LedgerEntry], currency: str) -> int:
+def _minor_sum(entries: Iterable[EntryLike], currency: str) -> int:
     total = 0
     for entry in entries:
         if entry.amount.currency != currency:
@@ -143,15 +146,33 @@ def _sum(entries: Iterable[LedgerEntry], currency: str) -> Money:
     return money_of(_minor_sum(entries, currency), currency)
 
 
-def summarize(booking: Booking, entries: list[LedgerEntry] | None = None) -> PaymentSummary:
-    """The payment figures of `booking` from its ledger entries (the booking's own, by default).
+class Figures(NamedTuple):
+    """A booking's payment figures in minor units of its price's currency (see `figures`)."""
 
-    What the booking owes: its price while it stands; only its fees once it is cancelled, or once
-    it is a no-show that was charged a no-show fee (the fee replaces the price).
+    charged: int
+    refunded: int
+    refunding: int
+    paid: int
+    kept: int
+    owed: int
+    due: int
+    status: str
+    open_invoices: tuple[str, ...]
+
+
+def figures(booking: BookingLike, entries: Sequence[EntryLike]) -> Figures:
+    """The payment figures of `booking` from its ledger `entries`, as plain integers: the one place
+    they are worked out, for `summarize` and for the read path that streams exports and listings.
+
+    `booking` and `entries` are the models or the read path's plain records (anything with their
+    attributes). What the booking owes: its price while it stands; only its fees once it is
+    cancelled, or once it is a no-show that was charged a no-show fee (the fee replaces the price).
     """
-    entries = booking_ledger(booking) if entries is None else entries
-    currency = booking.price.currency
-    # Sums in plain integers, Money only for the results: every export row and listing pays for this.
+    price = booking.price
+    if not entries:  # most bookings: nothing has moved yet (the same arithmetic as below, unrolled)
+        owed = 0 if booking.status == "cancelled" else price.minor
+        return Figures(0, 0, 0, 0, 0, owed, max(owed, 0), "not_paid", ())
+    currency = price.currency
     charged = _minor_sum((e for e in entries if money_moved_in(e)), currency)
     refunded = _minor_sum((e for e in entries if e.kind == "refund" and e.status == "succeeded"), currency)
     refunding = _minor_sum((e for e in entries if e.kind == "refund" and is_pending_intent(e)), currency)
@@ -163,16 +184,23 @@ def summarize(booking: Booking, entries: list[LedgerEntry] | None = None) -> Pay
     elif booking.attendance == "no_show" and any(e.kind == "no_show_fee" for e in fees):
         owed = _minor_sum((e for e in fees if e.kind == "no_show_fee"), currency)
     else:
-        owed = booking.price.minor
-    due = max(owed - paid, 0)
-    invoices = open_invoices(entries)
+        owed = price.minor
+    invoices = tuple(open_invoices(entries))
     deposit = _minor_sum((e for e in entries if e.deposit and money_moved_in(e)), currency)
-    status = payment_status(charged=charged, refunded=refunded, price=booking.price.minor, owed=owed,
+    status = payment_status(charged=charged, refunded=refunded, price=price.minor, owed=owed,
                             deposit=deposit, invoiced=bool(invoices))
-    return PaymentSummary(charged=money_of(charged, currency), refunded=money_of(refunded, currency),
-                          paid=money_of(paid, currency), kept=money_of(kept, currency), owed=money_of(owed, currency),
-                          due=money_of(due, currency), status=status, open_invoices=tuple(invoices),
-                          refunding=money_of(refunding, currency) if refunding else None)
+    return Figures(charged, refunded, refunding, paid, kept, owed, max(owed - paid, 0), status, invoices)
+
+
+def summarize(booking: Booking, entries: list[LedgerEntry] | None = None) -> PaymentSummary:
+    """The payment figures of `booking` from its ledger entries (the booking's own, by default), as Money."""
+    found = figures(booking, booking_ledger(booking) if entries is None else entries)
+    currency = booking.price.currency
+    return PaymentSummary(charged=money_of(found.charged, currency), refunded=money_of(found.refunded, currency),
+                          paid=money_of(found.paid, currency), kept=money_of(found.kept, currency),
+                          owed=money_of(found.owed, currency), due=money_of(found.due, currency),
+                          status=found.status, open_invoices=found.open_invoices,
+                          refunding=money_of(found.refunding, currency) if found.refunding else None)
 
 
 def payment_status(*, charged: int, refunded: int, price: int, owed: int, deposit: int, invoiced: bool) -> str:

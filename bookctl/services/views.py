@@ -6,11 +6,14 @@ from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from bookctl.domain.models import Booking, Contact, Service, Session, Staff
-from bookctl.domain.money import Money
-from bookctl.domain.payments import summarize
+from bookctl.domain.money import Money, money_json
+from bookctl.domain.payments import Figures, figures
 from bookctl.timeutil import iso
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from bookctl.domain.records import BookingLike, EntryLike, SessionLike
     from bookctl.domain.cards import Attachment, Note, Task
     from bookctl.domain.payments import LedgerEntry
 
@@ -41,26 +44,37 @@ def contact_view(contact: Contact, zone: tzinfo) -> dict[str, Any]:
     return data
 
 
-def booking_view(booking: Booking, session: Session, zone: tzinfo) -> dict[str, Any]:
-    """One client's place in a session, with where, when and the payment figures."""
-    summary = summarize(booking)
+def booking_view(booking: BookingLike, session: SessionLike, zone: tzinfo,
+                 entries: Sequence[EntryLike] | None = None) -> dict[str, Any]:
+    """One client's place in a session, with where, when and the payment figures. `booking` and
+    `session` are models or the read path's records; `entries`: the booking's own by default."""
+    found = figures(booking, booking.ledger_entries if entries is None else entries)  # type: ignore[attr-defined]
+    return booking_fields(booking, found, session.id, session.service_id, session.staff_id,
+                          iso(session.start, zone), iso(session.end, zone), iso(booking.created_at, zone))
+
+
+def booking_fields(booking: BookingLike, found: Figures, session_id: str, service_id: str, staff_id: str | None,
+                   start: str, end: str, created_at: str) -> dict[str, Any]:
+    """A booking's JSON keys (the contract's), from its figures and its session's times as ISO text:
+    the one place they are laid out, for `booking_view` and for the streaming exports."""
+    currency = booking.price.currency
     return {
         "id": booking.id,
-        "session_id": session.id,
-        "service_id": session.service_id,
+        "session_id": session_id,
+        "service_id": service_id,
         "contact_id": booking.contact_id,
-        "staff_id": session.staff_id,
-        "start": iso(session.start, zone),
-        "end": iso(session.end, zone),
+        "staff_id": staff_id,
+        "start": start,
+        "end": end,
         "status": booking.status,
         "attendance": booking.attendance,
-        "payment_status": summary.status,
-        "price": booking.price.to_json(),
-        "paid": summary.paid.to_json(),
-        "refunded": summary.refunded.to_json(),
-        "due": summary.due.to_json(),
+        "payment_status": found.status,
+        "price": money_json(booking.price.minor, currency),
+        "paid": money_json(found.paid, currency),
+        "refunded": money_json(found.refunded, currency),
+        "due": money_json(found.due, currency),
         "form_responses": dict(booking.form_responses),
-        "created_at": iso(booking.created_at, zone),
+        "created_at": created_at,
     }
 
 
