@@ -35,6 +35,11 @@ def load_json(path: Path, supported_version: int) -> dict[str, Any]:
         raise
     except OSError as exc:
         raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_json(raw, path, supported_version)
+
+
+def parse_json(raw: bytes, path: Path, supported_version: int) -> dict[str, Any]:
+    """`raw`, the bytes of the data file at `path`, parsed as load_json parses them."""
     try:
         data = json.loads(decode_utf8(raw, path))
     except json.JSONDecodeError as exc:

@@ -17,7 +17,7 @@ the unit of work (storage/unit.py), and `commit()` writes what changed.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,11 +29,15 @@ from bookctl.errors import NotFoundError
 
 if TYPE_CHECKING:
     from bookctl.domain.cards import Card
+    from bookctl.domain.records import BookingLike, EntryLike, SessionLike
     from bookctl.storage.card_models import TaskRef
+    from bookctl.storage.read_records import ContactRecord
     from bookctl.storage.records import Reply
     from bookctl.storage.unit import UnitOfWork
 
 CardKind = Literal["n", "t", "a"]
+# What `Calendar.stream` yields: a session and its bookings (oldest first), each with its ledger entries.
+SessionBookings = tuple["SessionLike", list[tuple["BookingLike", Sequence["EntryLike"]]]]
 CARD_COUNTERS = {"n": "notes", "t": "tasks", "a": "attachments"}
 
 
@@ -73,6 +77,14 @@ class Calendar(Repository, ABC):
     def sessions_starting(self, start: datetime, end: datetime) -> Iterator[tuple[Session, list[Booking]]]:
         """Sessions whose start is in [start, end) with their bookings (oldest first), one UTC day after
         another; in no particular order within a day. A read-only unit keeps nothing once yielded."""
+
+    def stream(self, start: datetime, end: datetime) -> Iterator[SessionBookings]:
+        """What `sessions_starting` yields, read only, for commands that stream rows out (exports,
+        listings, reports): each booking comes with its ledger entries (oldest first), and a backend
+        with a faster way than its models hands out plain read-only records (`storage.read_records`)
+        with the same attributes. Nothing handed out may be changed. By default, the models."""
+        for session, bookings in self.sessions_starting(start, end):
+            yield session, [(booking, booking.ledger_entries) for booking in bookings]
 
     @abstractmethod
     def span(self) -> tuple[date, date] | None:
@@ -125,6 +137,12 @@ class Contacts(Repository, ABC):
     @abstractmethod
     def get(self, contact_id_: str) -> Contact:
         """The contact, or NotFoundError."""
+
+    def lookup(self, contact_id_: str) -> Contact | ContactRecord:
+        """The contact for reading only, or NotFoundError: for commands that stream rows out, which
+        may be handed a plain read-only record with the model's fields (`storage.read_records`)
+        where a backend reads those faster. Nothing handed out may be changed. By default, `get`."""
+        return self.get(contact_id_)
 
     @abstractmethod
     def all(self) -> Iterator[Contact]:

@@ -236,12 +236,27 @@ DAY_DAMAGE = {
     "wrong-type": (_replace(b'"capacity": 1,', b'"capacity": "one",'), "field sessions.s-20261123-1.capacity"),
     "newer-schema": (_replace(b'"schema_version": 1', b'"schema_version": 2'), "schema_version 2 is newer"),
     "booking-without-its-session": (_drop_sessions, "field bookings.b-20261123-2: its session s-20261123-1"),
+    # What the streaming read path's fast decoder must refuse as the models do:
+    "unknown-field": (_replace(b'"capacity": 1,', b'"capacity": 1, "colour": "red",'),
+                      "field sessions.s-20261123-1.colour"),
+    "no-schema-version": (_replace(b'"schema_version": 1,', b""), "field schema_version is missing"),
+    "time-without-offset": (_replace(b'"start": "2026-11-23T15:00:00+01:00"', b'"start": "2026-11-23T15:00:00"'),
+                            "field sessions.s-20261123-1.start"),
+    "unknown-currency": (_replace(b'"currency": "EUR"', b'"currency": "XXX"'),
+                         "field bookings.b-20261123-2.price.currency"),
+    "unknown-attendance": (_replace(b'"attendance": "booked"', b'"attendance": "late"'),
+                           "field bookings.b-20261123-2.attendance"),
+    "negative-revision": (_replace(b'"revision": 0', b'"revision": -1'), "field bookings.b-20261123-2.revision"),
 }
 BOOKING = "b-20261123-2"  # the one booking of `booked_today`, in data/days/2026/2026-11-23.json
 COMMANDS_ON_DAY = {
     "read": ("session", "list", "--day", "2026-11-23"),
     "show": ("session", "show", BOOKING),
     "mutate": ("session", "checkin", BOOKING),
+    # The streaming read path (exports, listings) decodes day files its own way: as strict.
+    "export-csv": ("export", "bookings", "--from", "2026-11-23", "--to", "2026-11-23"),
+    "export-json": ("export", "bookings", "--format", "json"),
+    "export-ics": ("export", "bookings", "--format", "ics"),
 }
 
 
@@ -254,6 +269,28 @@ def test_damaged_day_file_is_exit_4_naming_it_and_left_untouched(bookctl, booked
     path = store / "data" / "days" / "2026" / "2026-11-23.json"
     breaker, where = DAY_DAMAGE[damage]
     assert_damage_refused(bookctl, store, path, breaker, where, *COMMANDS_ON_DAY[command])
+
+
+@pytest.mark.backends("files")  # about the files themselves
+@pytest.mark.parametrize("fmt", ["csv", "json", "ics"])
+def test_export_of_a_damaged_contact_shard_is_exit_4_naming_it(bookctl, booked_today, fmt):
+    store, _ = booked_today
+    path = store / "data" / "contacts" / "00000.json"
+    assert_damage_refused(bookctl, store, path, _replace(b'"first_name": "Zo', b'"first_name": 7, "x": "Zo'),
+                          "field contacts.c-1.first_name", "export", "bookings", "--format", fmt)
+
+
+@pytest.mark.backends("files")  # about the files themselves
+def test_a_day_file_the_models_read_leniently_exports_as_it_lists(bookctl, booked_today):
+    """pydantic takes "1" for an integer; the fast decoder does not, and hands the file to the models."""
+    store, booking = booked_today
+    path = store / "data" / "days" / "2026" / "2026-11-23.json"
+    break_file(path, _replace(b'"capacity": 1,', b'"capacity": "1",'))
+    exported = bookctl("export", "bookings", "--format", "json", "--store", store)
+    listed = bookctl("session", "list", "--day", "2026-11-23", "--format", "json", "--store", store)
+    assert exported.exit_code == 0 and listed.exit_code == 0, (exported.stderr, listed.stderr)
+    assert [row["id"] for row in exported.json()] == [row["id"] for row in listed.json()] == [booking]
+    assert exported.json()[0]["price"] == listed.json()[0]["price"] == {"amount": "65.00", "currency": "EUR"}
 
 
 @pytest.mark.backends("files")  # about the files themselves

@@ -16,11 +16,13 @@ from bookctl.domain.models import Booking, Session
 from bookctl.domain.payments import LedgerEntry
 from bookctl.errors import NotFoundError, StoreError
 from bookctl.storage.files.days import DayIndexFiles
-from bookctl.storage.io import dump_json, load_json, validate
+from bookctl.storage.io import dump_json, parse_json, validate
 from bookctl.storage.repositories import Calendar, utc_day
 
 if TYPE_CHECKING:
     from bookctl.storage.files.unit import FileUnitOfWork
+    from bookctl.storage.read_records import DayRecords
+    from bookctl.storage.repositories import SessionBookings
 
 DATA_SCHEMA_VERSION = 1
 
@@ -68,17 +70,30 @@ class FileCalendar(DayIndexFiles, Calendar):
 
     def read_day(self, day: date) -> DayFile | None:
         """The day file as it is on disk, checked; None if the day was never written."""
+        raw = self._day_bytes(day)
+        return None if raw is None else self._parse_day(raw, day)
+
+    def _day_bytes(self, day: date) -> bytes | None:
+        """The bytes of the day file, None if the day was never written (a lost one is an error)."""
         path = self.day_path(day)
         try:
-            data = load_json(path, DATA_SCHEMA_VERSION)
+            return path.read_bytes()
         except FileNotFoundError:
             problem = self.lost_day_problem(day)
             if problem:
                 raise StoreError(f"{path}: {problem}") from None
             return None
-        day_file = validate(DayFile, data, path)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+
+    def _parse_day(self, raw: bytes, day: date) -> DayFile:
+        path = self.day_path(day)
+        day_file = validate(DayFile, parse_json(raw, path, DATA_SCHEMA_VERSION), path)
         _check_day(day_file, day, path)
-        _attach_ledger(day_file, path)
+        for booking in day_file.bookings.values():
+            booking.ledger_entries.clear()
+        for booking_id, entries in _ledger_by_booking(day_file, path).items():
+            day_file.bookings[booking_id].ledger_entries.extend(entries)
         return day_file
 
     def day_of(self, booking: Booking) -> DayFile:
@@ -156,6 +171,33 @@ class FileCalendar(DayIndexFiles, Calendar):
                     if start <= session.start < end:
                         yield (self._unit.seen("session", session),
                                sorted(by_session.get(session.id, []), key=lambda b: (b.created_at, b.id)))
+            day += timedelta(days=1)
+
+    def stream(self, start: datetime, end: datetime) -> Iterator[SessionBookings]:
+        """A read-only unit decodes each day file in one call into plain records (read_records);
+        a file that decoder refuses is read through the models, which accept it or name the damage."""
+        if self._unit.writable:
+            yield from super().stream(start, end)
+            return
+        from bookctl.storage.read_records import decode_day
+
+        day, last = utc_day(start), utc_day(end - timedelta(microseconds=1))
+        span = self.span()
+        if span is None:
+            return
+        day, last = max(day, span[0]), min(last, span[1])
+        while day <= last:
+            raw = self._day_bytes(day)
+            records = None if raw is None else decode_day(raw)
+            if records is not None and records.schema_version == DATA_SCHEMA_VERSION:
+                path = self.day_path(day)
+                _check_day(records, day, path)
+                entries = _ledger_by_booking(records, path)
+                yield from _by_session(records.sessions.values(), records.bookings.values(), entries, start, end)
+            elif raw is not None:
+                day_file = self._parse_day(raw, day)
+                yield from _by_session(day_file.sessions.values(), day_file.bookings.values(),
+                                       {b.id: b.ledger_entries for b in day_file.bookings.values()}, start, end)
             day += timedelta(days=1)
 
     def span(self) -> tuple[date, date] | None:
@@ -271,19 +313,41 @@ class FileCalendar(DayIndexFiles, Calendar):
                 yield day, self.day_path(day)
 
 
-def _attach_ledger(day_file: DayFile, path: Path) -> None:
-    """Give each booking its entries (oldest first); an entry with no booking is damage."""
+def _ledger_by_booking(day_file: DayFile | DayRecords, path: Path) -> dict[str, list]:
+    """Each booking's entries (oldest first); an entry with no booking is damage."""
     bookings, ledger = day_file.bookings, day_file.ledger
-    for booking in bookings.values():
-        booking.ledger_entries.clear()
+    found: dict[str, list] = {}
     for key in sorted(ledger, key=lambda k: (ledger[k].created_at, id_order(k))):
         entry = ledger[key]
         if key != entry.id or entry.booking_id not in bookings:
             raise StoreError(f"{path}: field ledger.{key}: its booking {entry.booking_id} is not in this file")
-        bookings[entry.booking_id].ledger_entries.append(entry)
+        found.setdefault(entry.booking_id, []).append(entry)
+    return found
 
 
-def _check_day(day_file: DayFile, day: date, path: Path) -> None:
+def _by_session(sessions, bookings, entries: dict[str, list], start: datetime, end: datetime):  # noqa: ANN001, ANN202
+    """(session, [(booking, its entries)]) for the sessions starting in [start, end), bookings oldest first."""
+    of_session: dict[str, list] = {}
+    for booking in bookings:
+        of_session.setdefault(booking.session_id, []).append(booking)
+    for session in sessions:
+        if start <= session.start < end:
+            mine = sorted(of_session.get(session.id, ()), key=lambda b: (b.created_at, b.id))
+            yield session, [(b, entries.get(b.id, ())) for b in mine]
+
+
+def _seq_homed_on(record_id: str, day: date, tag: str) -> int:
+    """The sequence number of an id minted in `day`'s file (`tag` is its -YYYYMMDD-), else 0:
+    `home_day`, with the common ASCII id answered without a regular expression or a date."""
+    if not record_id.isascii():
+        return int(record_id.rsplit("-", 1)[1]) if home_day(record_id, record_id[0]) == day else 0
+    seq = record_id[11:]
+    if record_id[1:11] != tag or record_id[0] not in "sbp" or not seq.isdigit() or seq[0] == "0" or len(seq) > 9:
+        return 0
+    return int(seq)
+
+
+def _check_day(day_file: DayFile | DayRecords, day: date, path: Path) -> None:
     """Cross-checks that make a hand-moved or hand-edited record an error instead of a silent loss."""
     if day_file.day != day:
         raise StoreError(f"{path}: field day: {day_file.day} does not match the file name")
@@ -294,6 +358,7 @@ def _check_day(day_file: DayFile, day: date, path: Path) -> None:
         if key != booking.id or booking.session_id not in day_file.sessions:
             raise StoreError(f"{path}: field bookings.{key}: its session {booking.session_id} is not in this file")
     # An id minted here again would overwrite a record: next_seq must be past every id homed here.
+    tag = f"-{day:%Y%m%d}-"
     for record_id in (*day_file.sessions, *day_file.bookings, *day_file.moved, *day_file.ledger):
-        if home_day(record_id, record_id[0]) == day and int(record_id.rsplit("-", 1)[1]) >= day_file.next_seq:
+        if _seq_homed_on(record_id, day, tag) >= day_file.next_seq:
             raise StoreError(f"{path}: field next_seq: {day_file.next_seq} is not past {record_id}; the file is damaged")

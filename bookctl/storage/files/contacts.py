@@ -18,6 +18,7 @@ from bookctl.storage.repositories import Contacts
 
 if TYPE_CHECKING:
     from bookctl.storage.files.unit import FileUnitOfWork
+    from bookctl.storage.read_records import ContactRecord
 
 SHARD_SIZE = 256
 
@@ -42,6 +43,7 @@ class FileContacts(EmailIndexFiles, Contacts):
         self._journal = unit.journal
         self._shards: dict[int, ContactShard | None] = {}
         self._dirty_shards: set[int] = set()
+        self._records: dict[int, dict[str, Contact | ContactRecord]] = {}  # read-only units: lookup()
         self._init_emails()
 
     def shard_path(self, shard: int) -> Path:
@@ -56,10 +58,7 @@ class FileContacts(EmailIndexFiles, Contacts):
             except FileNotFoundError:
                 self._shards[shard] = None
             else:
-                for key, contact in self._shards[shard].contacts.items():  # type: ignore[union-attr]
-                    number = contact_number(key)
-                    if key != contact.id or number is None or number // SHARD_SIZE != shard:
-                        raise StoreError(f"{path}: field contacts.{key}: does not belong in this file")
+                _check_shard(self._shards[shard].contacts, shard, path)  # type: ignore[union-attr]
             self._note_loaded_contacts(shard, self._shards[shard])
         found = self._shards[shard]
         if found is None and create:
@@ -72,6 +71,43 @@ class FileContacts(EmailIndexFiles, Contacts):
         if shard is None or contact_id_ not in shard.contacts:
             raise NotFoundError(f"no contact {contact_id_!r}")
         return self._unit.seen("contact", shard.contacts[contact_id_])
+
+    def lookup(self, contact_id_: str) -> Contact | ContactRecord:
+        """A read-only unit decodes a shard in one call into plain records; a shard that decoder
+        refuses is read through the models, which accept it or name the damage."""
+        if self._unit.writable:
+            return self.get(contact_id_)
+        number = contact_number(contact_id_)
+        shard = None if number is None else self._shard_records(number // SHARD_SIZE)
+        if shard is None:
+            return self.get(contact_id_)
+        found = shard.get(contact_id_)
+        if found is None:
+            raise NotFoundError(f"no contact {contact_id_!r}")
+        return found
+
+    def _shard_records(self, shard_no: int) -> dict[str, Contact | ContactRecord] | None:
+        """Shard `shard_no`'s contacts as read-only records (once per unit); None when the shard is
+        loaded as models already, or when the fast decoder refuses it (it is then loaded as models)."""
+        if shard_no in self._shards:
+            return None
+        if shard_no not in self._records:
+            from bookctl.storage.read_records import decode_contact_shard
+
+            path = self.shard_path(shard_no)
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                self._records[shard_no] = {}
+                return self._records[shard_no]
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+            decoded = decode_contact_shard(raw)
+            if decoded is None or decoded.schema_version != 1:
+                return None
+            _check_shard(decoded.contacts, shard_no, path)
+            self._records[shard_no] = decoded.contacts  # type: ignore[assignment]
+        return self._records[shard_no]
 
     def all(self) -> Iterator[Contact]:
         return (self._unit.seen("contact", contact) for contact in self.every())
@@ -120,3 +156,11 @@ class FileContacts(EmailIndexFiles, Contacts):
             data = dump_json(shard.model_dump(mode="json", exclude_none=True)) if shard.contacts else None
             self._journal.stage(self.shard_path(shard_no), data)
         self._dirty_shards.clear()
+
+
+def _check_shard(contacts: dict[str, Contact] | dict[str, ContactRecord], shard: int, path: Path) -> None:
+    """Each contact is filed under its own id, in the shard its number belongs to."""
+    for key, contact in contacts.items():
+        number = contact_number(key)
+        if key != contact.id or number is None or number // SHARD_SIZE != shard:
+            raise StoreError(f"{path}: field contacts.{key}: does not belong in this file")

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import Booking, Session
 from bookctl.errors import NotFoundError
-from bookctl.storage.postgres.rows import BOOKINGS, LEDGER, SESSIONS, Writes
+from bookctl.storage.postgres.rows import BOOKINGS, LEDGER, SESSIONS, Writes, read_record
 from bookctl.storage.repositories import Calendar, utc_day
 
 if TYPE_CHECKING:
     from bookctl.storage.postgres.unit import PostgresUnitOfWork
+    from bookctl.storage.repositories import SessionBookings
 
 # Sessions one UTC day after another (`where` narrows them), for a server-side cursor.
 SESSIONS_BY_DAY = (f"SELECT {SESSIONS.select} FROM sessions {{where}} "
@@ -133,6 +134,33 @@ class PgCalendar(Calendar):
         self._unit.contacts.prefetch({b.contact_id for bookings in of_session.values() for b in bookings})
         for session in sessions:
             yield session, in_order(of_session.get(session.id, []))
+
+    def stream(self, start: datetime, end: datetime) -> Iterator[SessionBookings]:
+        """A read-only unit reads the rows of one UTC day after another from a server-side cursor into
+        plain records (storage.read_records), not models."""
+        if self._unit.writable:
+            yield from super().stream(start, end)
+            return
+        from bookctl.storage.read_records import BookingRecord, EntryRecord, SessionRecord
+
+        self._unit._sync()
+        rows = self._unit._stream(SESSIONS_BY_DAY.format(where="WHERE start_at >= %s AND start_at < %s"),
+                                  [start, end])
+        for sessions in by_day(read_record(SESSIONS, row, SessionRecord) for row in rows):
+            bookings = [read_record(BOOKINGS, row, BookingRecord) for row in booking_rows(self._unit, [s.id for s in sessions])]
+            entries: dict[str, list] = {}
+            if bookings:
+                found = self._unit._exec(f"SELECT {LEDGER.select} FROM ledger WHERE booking_id = ANY(%s)",
+                                         [[b.id for b in bookings]]).fetchall()
+                for entry in sorted((read_record(LEDGER, r, EntryRecord) for r in found),
+                                    key=lambda e: (e.created_at, id_order(e.id))):
+                    entries.setdefault(entry.booking_id, []).append(entry)
+            of_session: dict[str, list] = {}
+            for booking in bookings:
+                of_session.setdefault(booking.session_id, []).append(booking)
+            self._unit.contacts.prefetch({b.contact_id for b in bookings})
+            for session in sessions:
+                yield session, [(b, entries.get(b.id, ())) for b in in_order(of_session.get(session.id, []))]
 
     def span(self) -> tuple[date, date] | None:
         self._unit._sync()

@@ -61,6 +61,21 @@ class Table:
             raise StoreError(f"database table {self.name}, row {data.get('id')}: field {where}: {first['msg']}") from None
 
 
+def read_record(table: Table, row: tuple, record_type: type) -> Any:  # noqa: ANN401
+    """The read path's record (storage.read_records) of a row selected with `table.select`; a row
+    that record refuses is read as the model, which accepts it or names the damage."""
+    import msgspec
+
+    n = len(table.plain)
+    data = {f: value for f, value in zip(table.plain, row[:n], strict=True) if value is not None}
+    for i, field in enumerate(table.money):
+        data[field] = {"minor": row[n + 2 * i], "currency": row[n + 2 * i + 1]}
+    try:
+        return msgspec.convert(data, record_type)
+    except msgspec.ValidationError:
+        return table.record(row)
+
+
 CONTACTS = Table("contacts", Contact, json_fields=("emails", "phones", "addresses", "custom_fields", "labels",
                                                   "saved_card"), derived=("booking_ids",), extra=("email_key",))
 SESSIONS = Table("sessions", Session, renamed={"start": "start_at", "end": "end_at"})
