@@ -10,7 +10,8 @@ change, so a mail server that fails never undoes the change.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +24,23 @@ def read(store: Path | None, action: Callable[[Any], T]) -> T:
     """`action(uow)` in a read-only unit of work of the command's store."""
     with app_context(store).store().read() as uow:
         return action(uow)
+
+
+@contextmanager
+def streaming() -> Iterator[None]:
+    """For a command that streams many rows out (an export): no cyclic garbage collection meanwhile.
+    Each row's objects are freed by reference counting once it is written, so a collection finds
+    nothing to free; a year's export allocates millions of them, and the collections they would
+    set off cost about a sixth of its time. Memory stays what the rows in flight hold."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write(store: Path | None, action: Callable[[Any, Any], T]) -> T:

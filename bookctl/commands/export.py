@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from bookctl.commands._options import StoreOpt, app_context
+from bookctl.commands._run import streaming
 
 app = typer.Typer(no_args_is_help=True, help="Export bookings or contacts (nothing but data on stdout).")
 
@@ -116,15 +117,7 @@ def export_bookings(
     """
     from bookctl.commands._parse_calendar import choices, export_period
     from bookctl.domain.models import ATTENDANCE_VALUES
-    from bookctl.output import Format, emit_rows, write_csv
-    from bookctl.services.exports import (
-        BOOKING_CSV_COLUMNS,
-        STATUS_VALUES,
-        BookingFilter,
-        booking_csv_row,
-        booking_records,
-        period,
-    )
+    from bookctl.services.exports import BOOKING_CSV_COLUMNS, STATUS_VALUES, BookingFilter, export_rows, period
 
     def selection(uow):  # noqa: ANN001, ANN202 - the days and the filter, refused in this order
         days = period(uow, *export_period(date_from, date_to, week, month))
@@ -141,23 +134,27 @@ def export_bookings(
     store_id = _store_id(ctx) if fmt is BookingFormat.ics else ""
     with ctx.store().read() as uow:
         days, keep = selection(uow)
-        records = booking_records(uow, days, keep, progress=_progress if sys.stderr.isatty() else None,
-                                  calendar=fmt is BookingFormat.ics)
+        rows = export_rows(uow, days, keep, progress=_progress if sys.stderr.isatty() else None)
 
         def write(out):  # noqa: ANN001, ANN202
             if fmt is BookingFormat.csv:
-                return write_csv(BOOKING_CSV_COLUMNS, (booking_csv_row(r) for r in records), out)
+                from bookctl.output.booking_lines import write_booking_csv
+
+                return write_booking_csv(BOOKING_CSV_COLUMNS, rows, out)
             if fmt is BookingFormat.ics:
                 from bookctl.output.ics import write_ics
 
-                return write_ics(records, out, zone_name=uow.settings.business.timezone,
-                                 business=uow.settings.business.name, store_id=store_id,
-                                 organizer_email=uow.settings.email.sender, now=ctx.clock(), days=days)
-            counted = _Counter(records)
-            emit_rows(counted, Format(fmt.value), out=out)
-            return counted.count
+                return write_ics(rows, out,
+                                 zone_name=uow.settings.business.timezone, business=uow.settings.business.name,
+                                 store_id=store_id, organizer_email=uow.settings.email.sender, now=ctx.clock(),
+                                 days=days)
+            from bookctl.output import Format, emit_json_texts
+            from bookctl.output.booking_lines import json_texts
 
-        _write(output, write)
+            return emit_json_texts(json_texts(rows), Format(fmt.value), out)
+
+        with streaming():
+            _write(output, write)
 
 
 class _Counter:
@@ -208,4 +205,5 @@ def export_contacts(
             emit_rows(counted, Format(fmt.value), out=out)
             return counted.count
 
-        _write(output, write)
+        with streaming():
+            _write(output, write)

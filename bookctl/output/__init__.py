@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from decimal import Decimal
 from enum import Enum
@@ -52,6 +52,38 @@ def _cell(value: Any, *, money_with_currency: bool) -> str:
     return str(value)
 
 
+# No number tabulate would read has a character outside these (float() takes "1_000", "-Infinity", "nan").
+_NUMBER_CHARACTERS = frozenset("0123456789+-.,_ \t\n\reEiInNfFaAtTyY")
+
+
+def _text_columns(table: list[list[str]]) -> list[int]:
+    """The columns with a cell that cannot be a number, which tabulate will align as text whatever
+    the other cells hold: it need not test each of their cells for a number (most of the time a
+    month's `session list` took). A column of numbers, or of cells that might be, is left to it."""
+    width = len(table[0]) if table else 0
+    return [column for column in range(width)
+            if any(not _NUMBER_CHARACTERS.issuperset(row[column]) for row in table)]
+
+
+def _simple_table(headers: list[str], table: list[list[str]]) -> str | None:
+    """tabulate's "simple" table of text columns (each left-aligned, as wide as its widest stripped
+    cell or its header and two spaces, two spaces apart, lines right-stripped), or None where that
+    takes more than this (a control character, which may be a line break or a terminal code, or wide
+    characters measured by the optional wcwidth). tests/unit/test_tables.py holds it to tabulate."""
+    import tabulate as tabulate_module
+
+    if tabulate_module.wcwidth is not None:  # type: ignore[attr-defined]
+        return None
+    rows = [[cell.strip() for cell in row] for row in table]
+    if any(not cell.isprintable() for row in rows for cell in row) or any(not h.isprintable() for h in headers):
+        return None
+    widths = [max(len(header) + 2, *(len(row[n]) for row in rows)) for n, header in enumerate(headers)]
+    lines = ["  ".join(header.ljust(width) for header, width in zip(headers, widths)).rstrip(),
+             "  ".join("-" * width for width in widths)]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
 def emit(record: dict[str, Any], fmt: Format, out: TextIO | None = None) -> None:
     """Show one record: a field/value table, or the record itself."""
     out = out or sys.stdout
@@ -75,16 +107,8 @@ def emit_rows(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str
               out: TextIO | None = None) -> None:
     """Show a list of records. json/ndjson/csv stream row by row; `columns` picks the table's columns."""
     out = out or sys.stdout
-    if fmt is Format.json:
-        first = True
-        out.write("[")
-        for row in rows:
-            out.write(("\n  " if first else ",\n  ") + json.dumps(row, ensure_ascii=False))
-            first = False
-        out.write("\n]\n" if not first else "]\n")
-    elif fmt is Format.ndjson:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if fmt is Format.json or fmt is Format.ndjson:
+        emit_json_texts((json.dumps(row, ensure_ascii=False) for row in rows), fmt, out)
     elif fmt is Format.csv:
         _emit_csv(rows, out)
     else:
@@ -96,7 +120,41 @@ def emit_rows(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str
             return
         keys = list(columns or materialized[0].keys())
         table = [[_cell(row.get(key), money_with_currency=True) for key in keys] for row in materialized]
-        out.write(tabulate(table, headers=keys, tablefmt="simple") + "\n")
+        text_columns = _text_columns(table)
+        simple = _simple_table(keys, table) if len(text_columns) == len(keys) else None
+        out.write((simple or tabulate(table, headers=keys, tablefmt="simple", disable_numparse=text_columns)) + "\n")
+
+
+def emit_json_texts(texts: Iterable[str], fmt: Format, out: TextIO) -> int:
+    """Records already encoded as JSON texts, as a json array (one per line) or ndjson; returns the
+    count. Written a chunk at a time (a year's export is 100,000 texts), the first chunk before
+    anything at all: a store that cannot be read prints nothing but its error."""
+    count = 0
+    chunks = batched(texts)
+    first = next(chunks, [])
+    if fmt is Format.ndjson:
+        for chunk in itertools.chain([first], chunks) if first else ():
+            out.write("\n".join(chunk) + "\n")
+            count += len(chunk)
+        return count
+    out.write("[")
+    for chunk in itertools.chain([first], chunks) if first else ():
+        out.write(("\n  " if count == 0 else ",\n  ") + ",\n  ".join(chunk))
+        count += len(chunk)
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def batched(items: Iterable[Any], size: int = 512) -> Iterator[list[Any]]:
+    """`items` in lists of `size` (the last one shorter), for writing many small texts at once."""
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def use_raw_csv(raw: bool) -> None:

@@ -11,10 +11,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bookctl import __version__
+from bookctl.domain.models import event_sequence
+from bookctl.domain.money import _amount_text
+from bookctl.output import batched
 from bookctl.output.vcard import fold
+
+if TYPE_CHECKING:
+    from bookctl.services.exports import ExportRow
 
 # How far apart the VTIMEZONE scan looks at the zone's offset: no zone changes it and back within a
 # day, and a day keeps a 1,100-year calendar's VTIMEZONE to about a second.
@@ -28,16 +34,23 @@ def event_uid(booking_id: str, store_id: str) -> str:
     return f"{booking_id}@{store_id}.bookctl"
 
 
-def write_ics(records: Iterable[dict[str, Any]], out: TextIO, *, zone_name: str, business: str, store_id: str,
+def write_ics(rows: Iterable[ExportRow], out: TextIO, *, zone_name: str, business: str, store_id: str,
               organizer_email: str | None, now: datetime, days: tuple[date, date] | None) -> int:
-    """Write a VCALENDAR with the store's VTIMEZONE and one VEVENT per record; returns the event count.
+    """Write a VCALENDAR with the store's VTIMEZONE and one VEVENT per export row; returns the count.
 
-    Each record is an export record with `sequence` and `staff_email` (booking_records(calendar=True)).
     The ORGANIZER is the business: `organizer_email` (email.sender) when set, else the store's urn:uuid."""
     from icalendar import Calendar, Parameters
 
     from bookctl.timeutil import load_zone
 
+    zone = load_zone(zone_name)
+    address = f"mailto:{organizer_email}" if organizer_email else uuid.UUID(hex=store_id).urn
+    organizer = f"ORGANIZER;{Parameters({'CN': business}).to_ical().decode('utf-8')}:{address}"
+    events = _Events(zone, zone_name, store_id, fold(organizer), _utc(now))
+    chunks = batched(rows, 256)
+    # The first events are made before anything is written: a store that cannot be read prints
+    # nothing but its error.
+    first = [events.event(row) for row in next(chunks, [])]
     calendar = Calendar()
     calendar.add("prodid", f"-//bookctl//bookctl {__version__}//EN")
     calendar.add("version", "2.0")
@@ -49,19 +62,95 @@ def write_ics(records: Iterable[dict[str, Any]], out: TextIO, *, zone_name: str,
     end_line = "END:VCALENDAR\r\n"
     assert head.endswith(end_line)
     out.write(head[: -len(end_line)])
-    zone = load_zone(zone_name)
-    first, last = days if days else (now.date(), now.date())
+    low, high = days if days else (now.date(), now.date())
     # The VTIMEZONE covers the exported period (plus a year after its end for the last DST change).
-    out.write(vtimezone(zone, zone_name, date(first.year, 1, 1), date(last.year + 1, 12, 31)))
-    address = f"mailto:{organizer_email}" if organizer_email else uuid.UUID(hex=store_id).urn
-    organizer = f"ORGANIZER;{Parameters({'CN': business}).to_ical().decode('utf-8')}:{address}"
-    stamp = _utc(now)
-    count = 0
-    for record in records:
-        out.write(_event(record, zone, zone_name, store_id, organizer, stamp))
-        count += 1
+    out.write(vtimezone(zone, zone_name, date(low.year, 1, 1), date(high.year + 1, 12, 31)))
+    out.write("".join(first))
+    count = len(first)
+    for chunk in chunks:
+        out.write("".join([events.event(row) for row in chunk]))
+        count += len(chunk)
     out.write(end_line)
     return count
+
+
+def ical_text(value: str) -> str:
+    """`value` as an iCalendar TEXT (RFC 5545 3.3.11), as icalendar's vText writes it
+    (tests/unit/test_booking_lines.py holds the two to the same text)."""
+    if _TEXT_SPECIALS.isdisjoint(value):
+        return value
+    return (value.replace("\\N", "\n").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+_TEXT_SPECIALS = frozenset("\\;,\r\n")
+
+
+class _Events:
+    """VEVENTs for export rows, with what a session's or a contact's events share worked out once."""
+
+    def __init__(self, zone: tzinfo, zone_name: str, store_id: str, organizer: str, stamp: str) -> None:
+        self.zone, self.zone_name, self.store_id = zone, zone_name, store_id
+        self.organizer, self.stamp = organizer, fold(f"DTSTAMP:{stamp}")
+        self._sessions: dict[int, tuple[Any, tuple[str, str, str]]] = {}
+        self._attendees: dict[tuple[str, str, str], str] = {}
+
+    def event(self, row: ExportRow) -> str:
+        """One VEVENT, folded."""
+        part, booking, found = row.session, row.booking, row.figures
+        cached = self._sessions.get(id(part))
+        if cached is None or cached[0] is not part:  # an id is reused once its part is gone
+            if len(self._sessions) >= 64:
+                self._sessions.clear()
+            cached = self._sessions[id(part)] = (part, self._session(part))
+        times, categories, staff = cached[1]
+        who = row.contact.name or booking.contact_id
+        currency = booking.price.currency
+        description = [
+            f"Booking: {booking.id}",
+            f"Client: {who}",
+            *([f"Staff: {part.staff}"] if part.staff else []),
+            f"Attendance: {booking.attendance}",
+            f"Payment: {found.status} (price {_amount_text(booking.price.minor, currency)}, "
+            f"paid {_amount_text(found.paid, currency)}, due {_amount_text(found.due, currency)} {currency})",
+            *(f"{key}: {value}" for key, value in sorted(booking.form_responses.items())),
+        ]
+        client = self._attendee(who, "REQ-PARTICIPANT", row.contact.email) if row.contact.email else ""
+        return "".join([
+            "BEGIN:VEVENT\r\n",
+            fold(f"UID:{ical_text(event_uid(booking.id, self.store_id))}"),
+            self.stamp,
+            times,
+            # Raised by every change of the booking, so a calendar that has the event replaces it.
+            fold(f"SEQUENCE:{event_sequence(booking, row.entries)}"),
+            fold(f"CREATED:{_utc(booking.created_at)}"),
+            fold(f"SUMMARY:{ical_text(part.service + ': ' + who)}"),
+            "STATUS:CANCELLED\r\n" if booking.status == "cancelled" else "STATUS:CONFIRMED\r\n",
+            categories,
+            fold(f"DESCRIPTION:{ical_text(chr(10).join(description))}"),
+            self.organizer,
+            staff,
+            client,
+            "END:VEVENT\r\n",
+        ])
+
+    def _session(self, part: Any) -> tuple[str, str, str]:  # noqa: ANN401 - a SessionPart
+        """The session's DTSTART and DTEND lines, its CATEGORIES line and its staff ATTENDEE line."""
+        start, end = datetime.fromisoformat(part.start), datetime.fromisoformat(part.end)
+        times = "".join(fold(line) for line in _times(start, end, self.zone, self.zone_name))
+        staff = self._attendee(part.staff, "CHAIR", part.staff_email) if part.staff and part.staff_email else ""
+        return times, fold(f"CATEGORIES:{ical_text(part.service)}"), staff  # CHAIR: runs the session
+
+    def _attendee(self, name: str, role: str, email: str) -> str:
+        key = (name, role, email)
+        found = self._attendees.get(key)
+        if found is None:
+            from icalendar import Parameters
+
+            found = fold(f"ATTENDEE;{Parameters({'CN': name, 'ROLE': role}).to_ical().decode('utf-8')}:mailto:{email}")
+            if len(self._attendees) < 65_536:  # one per contact: bounded by the store's contacts
+                self._attendees[key] = found
+        return found
 
 
 def vtimezone(zone: tzinfo, zone_name: str, first: date, last: date) -> str:
@@ -147,47 +236,3 @@ def _times(start: datetime, end: datetime, zone: tzinfo, zone_name: str) -> list
     # No TZID on a UTC time (RFC 5545 3.2.19), so the wall time is written without a zone.
     return [f"DTSTART;TZID={zone_name}:{start.astimezone(zone):%Y%m%dT%H%M%S}",
             f"DTEND;TZID={zone_name}:{end.astimezone(zone):%Y%m%dT%H%M%S}"]
-
-
-def _event(record: dict[str, Any], zone: tzinfo, zone_name: str, store_id: str, organizer: str, stamp: str) -> str:
-    """One VEVENT. Values are encoded by icalendar's property types (escaping, parameters); the
-    lines are folded here, because icalendar's per-character folding is 60 % of a large export."""
-    from icalendar import Parameters
-    from icalendar.prop import vText
-
-    def text(value: str) -> str:
-        return vText(value).to_ical().decode("utf-8")
-
-    def attendee(name: str, role: str, email: str) -> str:
-        return f"ATTENDEE;{Parameters({'CN': name, 'ROLE': role}).to_ical().decode('utf-8')}:mailto:{email}"
-
-    who = record["contact_name"] or record["contact_id"]
-    description = [
-        f"Booking: {record['id']}",
-        f"Client: {who}",
-        *([f"Staff: {record['staff']}"] if record["staff"] else []),
-        f"Attendance: {record['attendance']}",
-        f"Payment: {record['payment_status']} (price {record['price']['amount']}, paid {record['paid']['amount']}, "
-        f"due {record['due']['amount']} {record['price']['currency']})",
-        *(f"{key}: {value}" for key, value in sorted(record["form_responses"].items())),
-    ]
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{text(event_uid(record['id'], store_id))}",
-        f"DTSTAMP:{stamp}",
-        *_times(datetime.fromisoformat(record["start"]), datetime.fromisoformat(record["end"]), zone, zone_name),
-        # Raised by every change of the booking, so a calendar that has the event replaces it.
-        f"SEQUENCE:{record['sequence']}",
-        f"CREATED:{_utc(datetime.fromisoformat(record['created_at']))}",
-        f"SUMMARY:{text(record['service'] + ': ' + who)}",
-        f"STATUS:{'CANCELLED' if record['status'] == 'cancelled' else 'CONFIRMED'}",
-        f"CATEGORIES:{text(record['service'])}",
-        f"DESCRIPTION:{text(chr(10).join(description))}",
-        organizer,
-    ]
-    if record["staff"] and record["staff_email"]:
-        lines.append(attendee(record["staff"], "CHAIR", record["staff_email"]))  # runs the session
-    if record["contact_email"]:
-        lines.append(attendee(who, "REQ-PARTICIPANT", record["contact_email"]))
-    lines.append("END:VEVENT")
-    return "".join(fold(line) for line in lines)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bookctl.domain.attendance import change_attendance
 from bookctl.domain.ids import id_order
@@ -22,6 +22,9 @@ from bookctl.services.lookups import find_service, find_staff, resolve_booking, 
 from bookctl.services.views import booking_view, session_view
 from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import add_elapsed, day_bounds
+
+if TYPE_CHECKING:
+    from bookctl.storage.repositories import SessionBookings
 
 T = TypeVar("T")
 # A value, or a function that returns it. A command passes a function for what it can only parse
@@ -233,7 +236,7 @@ def list_bookings(uow: UnitOfWork, now: datetime, *, days: Later[tuple[date | No
     either open; when None, today's, or every booking of `contact_id` when given. `staff_id` and
     `service_id` (resolved by the caller) narrow it down."""
     zone = zone_of(uow)
-    pairs: Iterable[tuple[Session, list[Booking]]]
+    pairs: Iterable[SessionBookings]
     if contact_id is not None and days is None:
         contact = uow.contacts.get(contact_id)
         pairs = _contact_pairs(uow, contact.booking_ids)
@@ -241,22 +244,22 @@ def list_bookings(uow: UnitOfWork, now: datetime, *, days: Later[tuple[date | No
         if contact_id is not None:
             uow.contacts.get(contact_id)
         start, end = _period(uow, now, zone, None if days is None else _value(days))
-        pairs = uow.calendar.sessions_starting(start, end) if start < end else []
+        pairs = uow.calendar.stream(start, end) if start < end else []
     rows = []
     for session, bookings in pairs:
         if (staff_id and session.staff_id != staff_id) or (service_id and session.service_id != service_id):
             continue
-        for booking in bookings:
+        for booking, entries in bookings:
             if contact_id is None or booking.contact_id == contact_id:
-                rows.append((session.start, booking.id, booking_view(booking, session, zone)))
+                rows.append((session.start, booking.id, booking_view(booking, session, zone, entries)))
     rows.sort(key=lambda row: (row[0], id_order(row[1])))
     return [row for _, _, row in rows]
 
 
-def _contact_pairs(uow: UnitOfWork, booking_ids: list[str]) -> Iterable[tuple[Session, list[Booking]]]:
+def _contact_pairs(uow: UnitOfWork, booking_ids: list[str]) -> Iterable[SessionBookings]:
     for booking_id in booking_ids:
         booking = uow.calendar.get_booking(booking_id)
-        yield uow.calendar.get_session(booking.session_id), [booking]
+        yield uow.calendar.get_session(booking.session_id), [(booking, booking.ledger_entries)]
 
 
 def _period(uow: UnitOfWork, now: datetime, zone: tzinfo,
@@ -285,7 +288,7 @@ def display_rows(uow: UnitOfWork, rows: list[dict[str, Any]]) -> list[dict[str, 
         contact_id = row["contact_id"]
         if contact_id not in names:
             try:
-                names[contact_id] = uow.contacts.get(contact_id).display_name
+                names[contact_id] = uow.contacts.lookup(contact_id).display_name
             except NotFoundError:
                 names[contact_id] = contact_id
         service = settings.services.get(row["service_id"])
