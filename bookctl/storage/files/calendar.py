@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from bookctl.storage.repositories import SessionBookings
 
 DATA_SCHEMA_VERSION = 1
+# A stream of this many days or fewer reads them through the models: importing the fast decoder
+# (msgspec, about 12 ms) would cost a one-day listing more than it saves.
+MODELS_UP_TO_DAYS = 3
 
 
 class DayFile(BaseModel):
@@ -179,16 +182,17 @@ class FileCalendar(DayIndexFiles, Calendar):
         if self._unit.writable:
             yield from super().stream(start, end)
             return
-        from bookctl.storage.read_records import decode_day
-
         day, last = utc_day(start), utc_day(end - timedelta(microseconds=1))
         span = self.span()
         if span is None:
             return
         day, last = max(day, span[0]), min(last, span[1])
+        decode_day = None
         while day <= last:
             raw = self._day_bytes(day)
-            records = None if raw is None else decode_day(raw)
+            if decode_day is None and raw is not None and (last - day).days >= MODELS_UP_TO_DAYS:
+                from bookctl.storage.read_records import decode_day
+            records = None if raw is None or decode_day is None else decode_day(raw)
             if records is not None and records.schema_version == DATA_SCHEMA_VERSION:
                 path = self.day_path(day)
                 _check_day(records, day, path)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from bookctl.storage.read_records import ContactRecord
 
 SHARD_SIZE = 256
+# Read-only lookups read this many shards through the models before the fast decoder pays for its import.
+MODELS_UP_TO_SHARDS = 3
 
 
 class ContactShard(BaseModel):
@@ -75,8 +77,8 @@ class FileContacts(EmailIndexFiles, Contacts):
     def lookup(self, contact_id_: str) -> Contact | ContactRecord:
         """A read-only unit decodes a shard in one call into plain records; a shard that decoder
         refuses is read through the models, which accept it or name the damage."""
-        if self._unit.writable:
-            return self.get(contact_id_)
+        if self._unit.writable or len(self._shards) < MODELS_UP_TO_SHARDS:
+            return self.get(contact_id_)  # a few shards are cheaper through the models than msgspec's import
         number = contact_number(contact_id_)
         shard = None if number is None else self._shard_records(number // SHARD_SIZE)
         if shard is None:
