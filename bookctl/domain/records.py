@@ -104,3 +104,28 @@ class EntryLike(Protocol):
 
     @property
     def settled_at(self) -> datetime | None: ...
+
+
+class ContactLike(Protocol):
+    """A contact as a listing needs it: who, how to reach them, labels (not its booking index)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def first_name(self) -> str: ...
+
+    @property
+    def last_name(self) -> str | None: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+    @property
+    def phone(self) -> str | None: ...
+
+    @property
+    def labels(self) -> list[str]: ...
+
+    @property
+    def display_name(self) -> str: ...

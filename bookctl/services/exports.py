@@ -23,9 +23,8 @@ from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import day_bounds, iso, load_zone
 
 if TYPE_CHECKING:
-    from bookctl.domain.records import BookingLike, EntryLike, SessionLike
+    from bookctl.domain.records import BookingLike, ContactLike, EntryLike, SessionLike
     from bookctl.domain.settings import Settings
-    from bookctl.storage.read_records import ContactRecord
 
 # The CSV columns of `export bookings`, in order (documented in the command's help).
 BOOKING_CSV_COLUMNS = (
@@ -70,7 +69,7 @@ class BookingFilter:
         """Whether `keeps` can say no (a filter on the booking or its contact was given)."""
         return bool(self.attendance or self.status or self.contact_id or self.labels)
 
-    def keeps(self, booking: BookingLike, contact: Contact | ContactRecord | None) -> bool:
+    def keeps(self, booking: BookingLike, contact: ContactLike | None) -> bool:
         """Whether `booking` (of `contact`) is exported."""
         if self.attendance and booking.attendance not in self.attendance:
             return False
@@ -134,7 +133,7 @@ def export_rows(uow: UnitOfWork, days: tuple[date, date] | None, keep: BookingFi
     zone = load_zone(uow.settings.business.timezone)
     settings = uow.settings
     start, end = day_bounds(days[0], zone)[0], day_bounds(days[1], zone)[1]
-    contacts: dict[str, tuple[Contact | ContactRecord | None, ContactPart]] = {}
+    contacts: dict[str, tuple[ContactLike | None, ContactPart]] = {}
     buffered: list[tuple[datetime, tuple[str, int], ExportRow]] = []
     current: date | None = None
     filtering = keep.filters()
@@ -186,7 +185,7 @@ def _session_part(settings: Settings, session: SessionLike, zone: tzinfo) -> Ses
                        staff.email if staff else None, minutes, zone)
 
 
-def _contact_part(uow: UnitOfWork, contact_id: str) -> tuple[Contact | ContactRecord | None, ContactPart]:
+def _contact_part(uow: UnitOfWork, contact_id: str) -> tuple[ContactLike | None, ContactPart]:
     try:
         contact = uow.contacts.lookup(contact_id)
     except NotFoundError:

@@ -138,6 +138,29 @@ class ContactRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
         return display_name(self.first_name, self.last_name)
 
 
+class ListedContact(Struct, frozen=True, kw_only=True, gc=False):
+    """What a listing reads of a contact (domain.records.ContactLike), kept for every contact a long
+    export meets: not its booking index, which grows with the calendar."""
+
+    id: str
+    first_name: str
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    labels: list[str]
+
+    @property
+    def display_name(self) -> str:
+        """As Contact.display_name."""
+        return display_name(self.first_name, self.last_name)
+
+    @classmethod
+    def of(cls, contact: ContactRecord) -> ListedContact:
+        """The listing's part of a decoded contact."""
+        return cls(id=contact.id, first_name=contact.first_name, last_name=contact.last_name, email=contact.email,
+                   phone=contact.phone, labels=contact.labels)
+
+
 class ContactShardRecords(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, gc=False):
     """files.contacts.ContactShard."""
 

@@ -29,9 +29,8 @@ from bookctl.errors import NotFoundError
 
 if TYPE_CHECKING:
     from bookctl.domain.cards import Card
-    from bookctl.domain.records import BookingLike, EntryLike, SessionLike
+    from bookctl.domain.records import BookingLike, ContactLike, EntryLike, SessionLike
     from bookctl.storage.card_models import TaskRef
-    from bookctl.storage.read_records import ContactRecord
     from bookctl.storage.records import Reply
     from bookctl.storage.unit import UnitOfWork
 
@@ -138,10 +137,11 @@ class Contacts(Repository, ABC):
     def get(self, contact_id_: str) -> Contact:
         """The contact, or NotFoundError."""
 
-    def lookup(self, contact_id_: str) -> Contact | ContactRecord:
-        """The contact for reading only, or NotFoundError: for commands that stream rows out, which
-        may be handed a plain read-only record with the model's fields (`storage.read_records`)
-        where a backend reads those faster. Nothing handed out may be changed. By default, `get`."""
+    def lookup(self, contact_id_: str) -> ContactLike:
+        """The contact as a listing reads it (`domain.records.ContactLike`: names, email, phone,
+        labels), or NotFoundError: for commands that stream rows out, which may be handed a plain
+        read-only record where a backend reads those faster (`storage.read_records.ListedContact`).
+        Nothing handed out may be changed. By default, `get`."""
         return self.get(contact_id_)
 
     @abstractmethod

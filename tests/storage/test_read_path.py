@@ -17,8 +17,7 @@ ROME = load_zone("Europe/Rome")
 ENTRY_FIELDS = ("id", "booking_id", "contact_id", "kind", "method", "provider", "amount", "status", "reference",
                 "created_at", "refund_of", "invoice_id", "deposit", "card_brand", "card_last4", "reason", "failure",
                 "idempotency_key", "request", "settled_at")
-CONTACT_FIELDS = ("id", "first_name", "last_name", "email", "phone", "labels", "custom_fields", "booking_ids",
-                  "created_at", "display_name")
+CONTACT_FIELDS = ("id", "first_name", "last_name", "email", "phone", "labels", "display_name")  # ContactLike
 
 
 def _calendar(store: Any) -> None:  # noqa: ANN401

@@ -18,7 +18,8 @@ from bookctl.storage.repositories import Contacts
 
 if TYPE_CHECKING:
     from bookctl.storage.files.unit import FileUnitOfWork
-    from bookctl.storage.read_records import ContactRecord
+    from bookctl.domain.records import ContactLike
+    from bookctl.storage.read_records import ContactRecord, ListedContact
 
 SHARD_SIZE = 256
 # Read-only lookups read this many shards through the models before the fast decoder pays for its import.
@@ -45,7 +46,7 @@ class FileContacts(EmailIndexFiles, Contacts):
         self._journal = unit.journal
         self._shards: dict[int, ContactShard | None] = {}
         self._dirty_shards: set[int] = set()
-        self._records: dict[int, dict[str, Contact | ContactRecord]] = {}  # read-only units: lookup()
+        self._records: dict[int, dict[str, ListedContact]] = {}  # read-only units: lookup()
         self._init_emails()
 
     def shard_path(self, shard: int) -> Path:
@@ -74,7 +75,7 @@ class FileContacts(EmailIndexFiles, Contacts):
             raise NotFoundError(f"no contact {contact_id_!r}")
         return self._unit.seen("contact", shard.contacts[contact_id_])
 
-    def lookup(self, contact_id_: str) -> Contact | ContactRecord:
+    def lookup(self, contact_id_: str) -> ContactLike:
         """A read-only unit decodes a shard in one call into plain records; a shard that decoder
         refuses is read through the models, which accept it or name the damage."""
         if self._unit.writable or len(self._shards) < MODELS_UP_TO_SHARDS:
@@ -88,13 +89,14 @@ class FileContacts(EmailIndexFiles, Contacts):
             raise NotFoundError(f"no contact {contact_id_!r}")
         return found
 
-    def _shard_records(self, shard_no: int) -> dict[str, Contact | ContactRecord] | None:
+    def _shard_records(self, shard_no: int) -> dict[str, ListedContact] | None:
         """Shard `shard_no`'s contacts as read-only records (once per unit); None when the shard is
-        loaded as models already, or when the fast decoder refuses it (it is then loaded as models)."""
+        loaded as models already, or when the fast decoder refuses it (it is then loaded as models).
+        Each whole contact is decoded and checked; what is kept is what a listing reads."""
         if shard_no in self._shards:
             return None
         if shard_no not in self._records:
-            from bookctl.storage.read_records import decode_contact_shard
+            from bookctl.storage.read_records import ListedContact, decode_contact_shard
 
             path = self.shard_path(shard_no)
             try:
@@ -108,7 +110,7 @@ class FileContacts(EmailIndexFiles, Contacts):
             if decoded is None or decoded.schema_version != 1:
                 return None
             _check_shard(decoded.contacts, shard_no, path)
-            self._records[shard_no] = decoded.contacts  # type: ignore[assignment]
+            self._records[shard_no] = {key: ListedContact.of(contact) for key, contact in decoded.contacts.items()}
         return self._records[shard_no]
 
     def all(self) -> Iterator[Contact]:
