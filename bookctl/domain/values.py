@@ -72,6 +72,16 @@ def name(value: str, field: str, limit: int = NAME_LIMIT) -> str:
     return cleaned
 
 
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for matching ('Zoë' -> 'zoe'): how labels and searches are
+    compared, and the key the stores index labels under."""
+    if text.isascii():  # nothing to decompose: the common case, and ten times faster
+        return text.lower()
+    # Compatibility forms first ('𝐀' -> 'A'), so that casefold sees the letter; decompose again after.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def label(value: str, field: str = "LABEL") -> str:
     """A label: a name of at most LABEL_LIMIT characters."""
     return name(value, field, LABEL_LIMIT)

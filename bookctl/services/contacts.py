@@ -73,10 +73,12 @@ def matches(contact: Contact, needle: str) -> bool:
 
 
 def list_contacts(uow: UnitOfWork, labels: list[str] | None = None, search: str | None = None) -> Iterator[Contact]:
-    """Contacts having every label in `labels` and matching `search` in name, email, phone or company."""
+    """Contacts having every label in `labels` and matching `search` in name, email, phone or company,
+    in id order. With labels, only the contacts having the first are read (the store indexes labels)."""
     wanted = [fold(label.strip()) for label in labels or []]
     needle = fold(search.strip()) if search else None
-    for contact in uow.contacts.all():
+    candidates = uow.contacts.with_label(labels[0]) if labels else uow.contacts.all()
+    for contact in candidates:
         if wanted:
             have = {_fold_label(label) for label in contact.labels}
             if not all(label in have for label in wanted):
@@ -88,8 +90,8 @@ def list_contacts(uow: UnitOfWork, labels: list[str] | None = None, search: str 
 
 def contact_card(uow: UnitOfWork, now: datetime, contact_id: str) -> dict[str, Any]:
     """The whole card: the contact's JSON keys, then `notes`, `tasks`, `attachments`, `bookings`
-    (newest first) and `form_responses`. Reads the contact's shard, its card shard and the day files
-    of its own bookings, never the rest of the calendar."""
+    (newest first), `form_responses`, `payments`, `invoices` and `quotes`. Reads the contact's shard, its
+    card shard, the day files of its own bookings and its own documents, never the rest of the store."""
     from bookctl.services.contact_history import booking_rows, form_response_rows
     from bookctl.services.invoices import invoice_view, quote_view
     from bookctl.services.payments import list_payments
@@ -112,8 +114,8 @@ def contact_card(uow: UnitOfWork, now: datetime, contact_id: str) -> dict[str, A
     view["bookings"] = booking_rows(uow, contact, now, "all", newest_first=True)
     view["form_responses"] = form_response_rows(view["bookings"])
     view["payments"] = list_payments(uow, contact_id=contact.id)
-    view["invoices"] = [invoice_view(i, uow) for i in uow.documents.invoices() if i.contact_id == contact.id]
-    view["quotes"] = [quote_view(q, uow) for q in uow.documents.quotes() if q.contact_id == contact.id]
+    view["invoices"] = [invoice_view(i, uow) for i in uow.documents.invoices_of(contact.id)]
+    view["quotes"] = [quote_view(q, uow) for q in uow.documents.quotes_of(contact.id)]
     return view
 
 

@@ -65,6 +65,8 @@ def diagnose(uow: UnitOfWork, now: datetime | None = None) -> tuple[list[dict[st
         problem(f"contact {indexed[booking_id]}", f"lists booking {booking_id}, which is not on the calendar")
     _check_documents(uow, problem, currency)
     _check_attachments(uow, problem)
+    for file, text in uow.index_problems():
+        problem(file, text)
     if now is not None:
         from bookctl.services.money import describe, owner_id, stale_pending
         from bookctl.timeutil import iso, load_zone

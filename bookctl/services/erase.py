@@ -29,8 +29,7 @@ def check_deletable(uow: UnitOfWork, contact: Contact) -> None:
         raise RuleError(f"contact {contact.id} has {count} booking{'s' if count != 1 else ''}; "
                         "a contact with bookings cannot be deleted; use --erase to remove their personal data "
                         "and keep the bookings")
-    documents = sum(1 for i in uow.documents.invoices() if i.contact_id == contact.id) + \
-        sum(1 for q in uow.documents.quotes() if q.contact_id == contact.id)
+    documents = len(uow.documents.invoices_of(contact.id)) + len(uow.documents.quotes_of(contact.id))
     if documents:
         raise RuleError(f"contact {contact.id} has {documents} invoice{'s' if documents != 1 else ''} or quotes; "
                         "a contact with invoices cannot be deleted; use --erase to remove their personal data "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bookctl.domain.ids import id_order
@@ -122,6 +123,7 @@ class ExportRow(NamedTuple):
 
 
 _NO_CONTACT = ContactPart(None, None, None)
+_START_THEN_ID = itemgetter(0, 1)  # of the (start, id order, row) a day's rows are sorted by
 
 
 def export_rows(uow: UnitOfWork, days: tuple[date, date] | None, keep: BookingFilter,
@@ -144,7 +146,7 @@ def export_rows(uow: UnitOfWork, days: tuple[date, date] | None, keep: BookingFi
             continue
         if not day_start <= session.start < day_end:
             if current is not None:
-                buffered.sort(key=_start_then_id)
+                buffered.sort(key=_START_THEN_ID)
                 yield from (row for _, _, row in buffered)
                 done += len(buffered)
                 buffered.clear()
@@ -163,14 +165,10 @@ def export_rows(uow: UnitOfWork, days: tuple[date, date] | None, keep: BookingFi
             part = part or _session_part(settings, session, zone)
             row = ExportRow(part, known[1], booking, figures(booking, entries), entries)
             buffered.append((session.start, id_order(booking.id), row))
-    buffered.sort(key=_start_then_id)
+    buffered.sort(key=_START_THEN_ID)
     yield from (row for _, _, row in buffered)
     if progress and current is not None:
         progress(done + len(buffered), current)
-
-
-def _start_then_id(item: tuple[datetime, tuple[str, int], ExportRow]) -> tuple[datetime, tuple[str, int]]:
-    return item[0], item[1]
 
 
 def _session_part(settings: Settings, session: SessionLike, zone: tzinfo) -> SessionPart:

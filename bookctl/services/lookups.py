@@ -4,12 +4,12 @@ contact whose card may change; the form names are matched in; a payment provider
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from bookctl.domain.models import Booking, Contact, Service, Session, Staff
 from bookctl.domain.settings import Settings
+from bookctl.domain.values import fold  # noqa: F401 - re-exported: the form names are matched in
 from bookctl.errors import NotFoundError, RuleError, UsageError
 from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import load_zone
@@ -66,15 +66,6 @@ def live_contact(uow: UnitOfWork, contact_id: str) -> Contact:
     if contact.erased_at is not None:
         raise RuleError(f"contact {contact.id} was erased; its card cannot change")
     return contact
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form for matching ('Zoë' -> 'zoe')."""
-    if text.isascii():  # nothing to decompose: the common case, and ten times faster
-        return text.lower()
-    # Compatibility forms first ('𝐀' -> 'A'), so that casefold sees the letter; decompose again after.
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def provider_for(uow: UnitOfWork, name: str) -> Provider:

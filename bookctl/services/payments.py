@@ -279,7 +279,7 @@ def list_payments(uow: UnitOfWork, booking_ref: str | None = None, contact_id: s
         entries = list(resolve_booking(uow, booking_ref)[0].ledger_entries)
     elif contact_id is not None:
         entries = [e for b in uow.contacts.get(contact_id).booking_ids for e in uow.calendar.get_booking(b).ledger_entries]
-        entries += [e for i in uow.documents.invoices() if i.contact_id == contact_id and i.booking_id is None
+        entries += [e for i in uow.documents.invoices_of(contact_id) if i.booking_id is None
                     for e in uow.ledger.of_invoice(i.id)]
     else:
         entries = _entries_by_index(uow, first, last)

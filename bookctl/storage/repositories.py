@@ -174,6 +174,22 @@ class Contacts(Repository, ABC):
                 found.append(contact)
         return found
 
+    def with_label(self, label: str) -> list[Contact]:
+        """The contacts having `label` (compared as `label_key` folds it), in id order."""
+        key = label_key(label)
+        ids = self._ids_with_label(key)
+        if ids is None:
+            return [c for c in self.all() if key in label_keys(c)]
+        found = []
+        for candidate in ids:
+            try:
+                contact = self.get(candidate)
+            except NotFoundError:
+                continue  # a stale index entry: it heals when that contact's labels next change
+            if key in label_keys(contact):
+                found.append(contact)
+        return found
+
     @abstractmethod
     def _insert(self, contact: Contact) -> None:
         """Hold a new contact."""
@@ -181,6 +197,11 @@ class Contacts(Repository, ABC):
     @abstractmethod
     def _ids_with_email(self, key: str) -> list[str] | None:
         """Ids that may have the email `key` (they are verified), or None to look through every contact."""
+
+    @abstractmethod
+    def _ids_with_label(self, key: str) -> list[str] | None:
+        """Ids, in id order, that may have a label folding to `key` (they are verified), or None to look
+        through every contact. Changes this unit made to its contacts count, committed or not."""
 
 
 class Ledger(Repository, ABC):
@@ -238,6 +259,33 @@ class Documents(Repository, ABC):
     def quotes(self) -> Iterator[Quote]:
         """Every quote, in number order."""
         return self._all("quote")
+
+    def invoices_of(self, contact_id_: str) -> list[Invoice]:
+        """The invoices of contact `contact_id_`, in number order."""
+        return self._of_contact("invoice", contact_id_)
+
+    def quotes_of(self, contact_id_: str) -> list[Quote]:
+        """The quotes of contact `contact_id_`, in number order."""
+        return self._of_contact("quote", contact_id_)
+
+    def _of_contact(self, kind: str, contact_id_: str) -> list[Any]:
+        ids = self._ids_of_contact(kind, contact_id_)
+        if ids is None:
+            return [d for d in self._all(kind) if d.contact_id == contact_id_]
+        found = []
+        for candidate in ids:
+            try:
+                document = self._get(kind, candidate)
+            except NotFoundError:
+                continue  # a stale index entry: the index is verified, never trusted
+            if document.contact_id == contact_id_:
+                found.append(document)
+        return found
+
+    @abstractmethod
+    def _ids_of_contact(self, kind: str, contact_id_: str) -> list[str] | None:
+        """Ids, in number order, of the "invoice"s or "quote"s that may be contact `contact_id_`'s (they are
+        verified), or None to look through every one. Changes this unit made count, committed or not."""
 
     @abstractmethod
     def _get(self, kind: str, record_id: str) -> Any:  # noqa: ANN401
@@ -344,3 +392,18 @@ class Replies(Repository, ABC):
     @abstractmethod
     def add(self, key: str, arguments: str, result: Any) -> None:  # noqa: ANN401
         """Keep the first answer to `key` (its `arguments` fingerprint and `result`)."""
+
+
+def label_key(label: str) -> str:
+    """The form a label is looked up and indexed in: trimmed and folded, as `contact list --label`
+    compares them ('  Zoë ' and 'ZOE' are one label)."""
+    from bookctl.domain.values import fold
+
+    return fold(label.strip())
+
+
+def label_keys(contact: Contact) -> set[str]:
+    """The folded forms of a contact's labels."""
+    from bookctl.domain.values import fold
+
+    return {fold(label) for label in contact.labels}

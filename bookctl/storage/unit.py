@@ -176,6 +176,11 @@ class UnitOfWork(ABC):
         """(file, problem) for every part of the store that does not load; `doctor` reports them."""
         return iter(())
 
+    def index_problems(self) -> Iterator[tuple[str, str]]:
+        """(file, problem) for every entry of the store's own indexes that disagrees with the records
+        (a backend whose indexes are the database's own has none); `doctor` reports them."""
+        return iter(())
+
     @abstractmethod
     def dump(self) -> Iterator[tuple[str, Any]]:
         """Every record of the store, ids and all, as (kind, value) in this order (DUMP_KINDS):

@@ -104,6 +104,17 @@ def test_a_booking_of_a_contact_that_is_gone_is_a_problem(bookctl, studio):
 
 
 @pytest.mark.backends("files")  # about the files themselves
+def test_a_label_edited_into_a_contact_by_hand_is_missing_from_the_label_index(bookctl, studio):
+    from bookctl.storage.files.emails import bucket_of
+
+    edit_json(studio / SHARD, lambda data: data["contacts"]["c-1"]["labels"].append("VIP"))
+    [row] = problems_after(bookctl, studio)
+    assert row == {"file": str(studio / "data" / "labels" / f"{bucket_of('vip'):02x}.json"),
+                   "problem": "the label index misses contact c-1 under 'vip'; delete data/labels/index.json and the "
+                              "next label added or removed rebuilds it"}
+
+
+@pytest.mark.backends("files")  # about the files themselves
 def test_a_class_holding_more_bookings_than_places_is_a_problem(bookctl, studio):
     def shrink(data: dict) -> None:
         for session in data["sessions"].values():

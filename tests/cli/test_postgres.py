@@ -125,6 +125,7 @@ def test_an_older_schema_asks_for_store_upgrade_which_brings_it_up(bookctl, pg_s
     _sql(url, "DROP TRIGGER ledger_refund_within_paid ON ledger; DROP FUNCTION ledger_refund_within_paid(); "
               "ALTER TABLE ledger DROP COLUMN idempotency_key, DROP COLUMN request, DROP COLUMN settled_at; "
               "ALTER TABLE bookings DROP COLUMN revision; "
+              "ALTER TABLE contacts DROP COLUMN label_keys; DROP INDEX invoices_contact, quotes_contact; "
               "UPDATE bookctl_schema SET version = 1")
     result = bookctl("contact", "list", "--store", pg_store)
     assert result.exit_code == 4
@@ -137,6 +138,18 @@ def test_an_older_schema_asks_for_store_upgrade_which_brings_it_up(bookctl, pg_s
     assert bookctl("contact", "list", "--store", pg_store).exit_code == 0
     again = bookctl("store", "upgrade", "--store", pg_store, "--format", "json").json()
     assert (again["schema_before"], again["changed"]) == (pg_schema.LATEST, False)
+
+
+def test_upgrade_to_the_label_index_folds_the_labels_already_there(bookctl, pg_store):
+    url = database_url_of(pg_store)
+    for args in (("contact", "label", "c-1", "Zoë Club", "VIP"), ("contact", "add", "--first-name", "Bea")):
+        assert bookctl(*args, "--store", pg_store).exit_code == 0
+    _sql(url, "ALTER TABLE contacts DROP COLUMN label_keys; DROP INDEX invoices_contact, quotes_contact; "
+              "UPDATE bookctl_schema SET version = 4")  # as version 4 left a database
+    assert bookctl("store", "upgrade", "--store", pg_store).exit_code == 0
+    assert _sql(url, "SELECT id, label_keys FROM contacts ORDER BY id") == [("c-1", ["vip", "zoe club"]), ("c-2", [])]
+    found = bookctl("contact", "list", "--label", "ZOE club", "--store", pg_store, "--format", "json")
+    assert [c["id"] for c in found.json()] == ["c-1"]
 
 
 def _paid_booking(bookctl, root) -> tuple[str, str]:  # noqa: ANN001

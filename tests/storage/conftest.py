@@ -152,7 +152,7 @@ def fill(store: Any) -> dict[str, str]:
     ids: dict[str, str] = {}
     with store.write() as uow:
         ada = add_contact(uow, "Ada", email="ada@example.org", custom_fields={"level": "2"})
-        bea = add_contact(uow, "Bea", last_name="Rossi")
+        bea = add_contact(uow, "Bea", last_name="Rossi", labels=["VIP"])
         gone = add_contact(uow, "Gone")
         morning = add_session(uow, NOW)
         late = add_session(uow, datetime(2026, 11, 24, 23, 30, tzinfo=UTC), capacity=1)  # the 25th in Rome

@@ -1,4 +1,4 @@
-"""uow.contacts on every backend: ids, order, removal, lookup by email."""
+"""uow.contacts on every backend: ids, order, removal, lookup by email and by label."""
 
 from __future__ import annotations
 
@@ -55,3 +55,65 @@ def test_with_email_is_trimmed_case_folded_and_verified(store):
     with store.read() as uow:
         assert [c.id for c in uow.contacts.with_email("ada@example.org")] == ["c-3"]
         assert [c.id for c in uow.contacts.with_email("ADA@elsewhere.org")] == ["c-1"]
+
+
+def test_with_label_is_folded_in_id_order_and_counts_the_units_own_changes(store):
+    with store.write() as uow:
+        for n in range(1, 301):  # past one file store shard (256 contacts)
+            labels = {1: ["VIP", "Yoga"], 2: ["vip"], 3: ["Zoë"], 9: ["Vip"], 10: ["VIP"], 300: ["VIP"]}.get(n, [])
+            add_contact(uow, f"Person {n}", labels=labels)
+        uow.commit()
+    with store.read() as uow:
+        assert [c.id for c in uow.contacts.with_label("  VIP ")] == ["c-1", "c-2", "c-9", "c-10", "c-300"]
+        assert [c.id for c in uow.contacts.with_label("ZOE")] == ["c-3"]
+        assert uow.contacts.with_label("nobody") == []
+    with store.write() as uow:
+        uow.contacts.get("c-1").labels.remove("VIP")  # unlabel
+        uow.contacts.get("c-4").labels.append("vIp")  # label
+        uow.contacts.get("c-3").labels = []  # as an erase leaves it
+        uow.contacts.remove(uow.contacts.get("c-10"))  # delete
+        add_contact(uow, "New", labels=["VIP"])  # c-301
+        assert [c.id for c in uow.contacts.with_label("vip")] == ["c-2", "c-4", "c-9", "c-300", "c-301"]
+        uow.commit()
+    with store.read() as uow:
+        assert [c.id for c in uow.contacts.with_label("vip")] == ["c-2", "c-4", "c-9", "c-300", "c-301"]
+        assert [c.id for c in uow.contacts.with_label("yoga")] == ["c-1"]
+        assert uow.contacts.with_label("zoe") == []
+    with store.write() as uow:
+        uow.contacts.get("c-2").first_name = "Renamed"  # a change that leaves the labels alone
+        uow.commit()
+    with store.read() as uow:
+        assert [(c.id, c.first_name) for c in uow.contacts.with_label("vip")][:2] == [("c-2", "Renamed"), ("c-4", "Person 4")]
+
+
+def _make_label_index_stale(store, backend):  # noqa: ANN001, ANN202
+    """Have the index list c-2 (which lacks the label) and c-99 (which does not exist) under 'vip'."""
+    if backend == "files":
+        import json
+
+        from bookctl.storage.files.emails import bucket_of
+
+        path = store.root / "data" / "labels" / f"{bucket_of('vip'):02x}.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["labels"]["vip"] = ["c-1", "c-2", "c-3", "c-99"]
+        path.write_text(json.dumps(data), encoding="utf-8")
+    else:
+        conn = store.connect()
+        conn.execute("UPDATE contacts SET label_keys = ARRAY['vip'] WHERE id = 'c-2'")
+        conn.commit()
+        conn.close()
+
+
+@pytest.mark.parametrize("backend_with_index", ["files", "postgres"])  # the memory store reads every contact
+def test_with_label_skips_stale_index_entries(make_store, backend_with_index):
+    store = make_store(backend_with_index)
+    with store.write() as uow:
+        add_contact(uow, "Ada", labels=["VIP"])
+        add_contact(uow, "Bea", labels=["Yoga"])
+        add_contact(uow, "Cleo", labels=["vip"])
+        uow.commit()
+    _make_label_index_stale(store, backend_with_index)
+    with store.read() as uow:
+        assert [c.id for c in uow.contacts.with_label("VIP")] == ["c-1", "c-3"]
+    with store.write() as uow:
+        assert [c.id for c in uow.contacts.with_label("VIP")] == ["c-1", "c-3"]

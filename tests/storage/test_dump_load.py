@@ -55,6 +55,10 @@ def test_load_of_a_dump_makes_the_same_store(make_store, source, target):
         assert uow.cards.read_bytes(ids["attachment"]) == b"%PD"
         assert uow.cards.owner("t-1") == ids["ada"]
         assert uow.replies.get("key-1").result == {"entry": "p-1", "amounts": [1, 2]}
+        assert [c.id for c in uow.contacts.with_label("vip")] == [ids["bea"]]  # the indexes came along too
+        assert [i.id for i in uow.documents.invoices_of(ids["ada"])] == [ids["booked"]]
+        assert [q.id for q in uow.documents.quotes_of(ids["bea"])] == ["Q-0001"]
+        assert list(uow.index_problems()) == []
     with copy.write() as uow:  # counters and day sequences came along: no id is minted twice
         contact = add_contact(uow, "After")
         session = add_session(uow, NOW + timedelta(hours=3))

@@ -4,15 +4,17 @@ Layout (every JSON file carries `schema_version`):
     bookctl.toml                      business, policy, services, staff (storage/settings_file.py)
     data/days/YYYY/YYYY-MM-DD.json    sessions, bookings and their ledger (files/calendar.py, ledger.py)
     data/days/YYYY/days.json          the days of YYYY that have a file (files/days.py)
-    data/contacts/NNNNN.json          contacts, 256 a file (files/contacts.py); data/emails/ their index
+    data/contacts/NNNNN.json          contacts, 256 a file (files/contacts.py); data/emails/ and
+                                      data/labels/ index their emails and labels (files/emails.py, labels.py)
     data/counters.json                the last contact, invoice, quote, note, task, attachment, message numbers
     data/ledger/                      the month and pending-intent indexes of the ledger (files/ledger.py)
-    data/invoices/, data/quotes/      documents (files/documents.py)
+    data/invoices/, data/quotes/      documents (files/documents.py); data/contact-documents/ each
+                                      contact's (files/contact_documents.py)
     data/cards/, data/attachments/    notes, tasks, attachments (files/cards.py)
     data/idempotency/XX.json          idempotency replies (files/replies.py)
     outbox/m-YYYYMMDD-HHMMSS-N.eml    queued email (files/outbox.py)
 A command touching one booking opens its day file and its contact's shard: a bounded set of files,
-whatever the size of the store. Every commit goes through the journal (files/journal.py): all or none.
+whatever the size of the store; a contact's card and a label's contacts cost what they hold. Every commit goes through the journal (files/journal.py): all or none.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The file store's contacts: `data/contacts/NNNNN.json` holds contacts c-(N*256) .. c-(N*256+255),
-and `data/emails/` indexes their primary emails (storage/files/emails.py)."""
+`data/emails/` indexes their primary emails (storage/files/emails.py) and `data/labels/` their labels
+(storage/files/labels.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bookctl.domain.ids import contact_number
 from bookctl.domain.models import Contact
 from bookctl.errors import NotFoundError, StoreError
 from bookctl.storage.files.emails import EmailIndexFiles
+from bookctl.storage.files.labels import LabelIndexFiles
 from bookctl.storage.io import dump_json, load_json, validate
 from bookctl.storage.repositories import Contacts
 
@@ -35,8 +37,8 @@ class ContactShard(BaseModel):
     contacts: dict[str, Contact] = Field(default_factory=dict)
 
 
-class FileContacts(EmailIndexFiles, Contacts):
-    """Contact shards, loaded on demand; the email index follows them at staging."""
+class FileContacts(EmailIndexFiles, LabelIndexFiles, Contacts):
+    """Contact shards, loaded on demand; the email and label indexes follow them at staging."""
 
     _unit: FileUnitOfWork
 
@@ -48,6 +50,7 @@ class FileContacts(EmailIndexFiles, Contacts):
         self._dirty_shards: set[int] = set()
         self._records: dict[int, dict[str, ListedContact]] = {}  # read-only units: lookup()
         self._init_emails()
+        self._init_labels(SHARD_SIZE)
 
     def shard_path(self, shard: int) -> Path:
         return self.root / "data" / "contacts" / f"{shard:05d}.json"
@@ -63,6 +66,7 @@ class FileContacts(EmailIndexFiles, Contacts):
             else:
                 _check_shard(self._shards[shard].contacts, shard, path)  # type: ignore[union-attr]
             self._note_loaded_contacts(shard, self._shards[shard])
+            self._note_loaded_labels(shard, self._shards[shard])
         found = self._shards[shard]
         if found is None and create:
             found = self._shards[shard] = ContactShard()
@@ -152,8 +156,9 @@ class FileContacts(EmailIndexFiles, Contacts):
         self._dirty_shards.add(number // SHARD_SIZE)
 
     def stage(self) -> None:
-        """Stage the changed shards (an emptied one is deleted) and the email index that follows them."""
+        """Stage the changed shards (an emptied one is deleted) and the indexes that follow them."""
         self._stage_emails(self._dirty_shards)
+        self._stage_labels(self._dirty_shards)
         for shard_no in sorted(self._dirty_shards):
             shard = self._shards[shard_no]
             assert shard is not None

@@ -2,6 +2,7 @@
     data/invoices/NNNNN.json   invoices INV-(N*256) .. by number, with the ledger entries of those
                                that belong to no booking (a booking's live in its day file)
     data/quotes/NNNNN.json     quotes alike
+    data/contact-documents/    each contact's invoice and quote ids (files/contact_documents.py)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bookctl.domain.invoices import Invoice, Quote, document_number, invoice_id, quote_id
 from bookctl.domain.payments import LedgerEntry
 from bookctl.errors import NotFoundError, StoreError
+from bookctl.storage.files.contact_documents import ContactDocumentIndexFiles
 from bookctl.storage.repositories import Documents
 
 if TYPE_CHECKING:
@@ -47,17 +49,26 @@ KINDS: dict[str, tuple[str, type[BaseModel], str, Any]] = {
     "invoice": ("invoices", InvoiceShard, "INV", invoice_id), "quote": ("quotes", QuoteShard, "Q", quote_id)}
 
 
-class FileDocuments(Documents):
-    """Document shards, loaded on demand."""
+class FileDocuments(ContactDocumentIndexFiles, Documents):
+    """Document shards, loaded on demand; the contact-documents index follows them at staging."""
 
     _unit: FileUnitOfWork
+
+    def __init__(self, unit: FileUnitOfWork) -> None:
+        super().__init__(unit)
+        self._init_index()
 
     def path(self, kind: str, number: int) -> Path:
         """The shard file that holds document `number` of `kind`."""
         return self._unit.root / "data" / KINDS[kind][0] / f"{number // DOC_SHARD_SIZE:05d}.json"
 
     def _shard(self, kind: str, number: int, create: bool = False) -> Any:  # noqa: ANN401
-        return self._unit.load_file(self.path(kind, number), KINDS[kind][1], create=create, check=check_documents)
+        return self._load(kind, self.path(kind, number), create)
+
+    def _load(self, kind: str, path: Path, create: bool = False) -> Any:  # noqa: ANN401
+        shard = self._unit.load_file(path, KINDS[kind][1], create=create, check=check_documents)
+        self._note_loaded(kind, path, shard)
+        return shard
 
     def _get(self, kind: str, record_id: str) -> Any:  # noqa: ANN401
         folder, _, prefix, make_id = KINDS[kind]
@@ -69,14 +80,18 @@ class FileDocuments(Documents):
         return self._unit.seen(kind, getattr(shard, folder)[key])
 
     def _all(self, kind: str) -> Iterator[Any]:
-        folder_name, model = KINDS[kind][:2]
+        return (self._unit.seen(kind, record) for record in self.every(kind))
+
+    def every(self, kind: str) -> Iterator[Any]:
+        """Every "invoice" or "quote" in number order, untracked: for the store's own indexes."""
+        folder_name, _, prefix, _ = KINDS[kind]
         folder = self._unit.root / "data" / folder_name
         on_disk = {int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit()} if folder.is_dir() else set()
         for shard_no in sorted(on_disk | {int(p.stem) for p in self._unit.loaded(folder)}):
-            shard = self._unit.load_file(folder / f"{shard_no:05d}.json", model, check=check_documents)
+            shard = self._load(kind, folder / f"{shard_no:05d}.json")
             if shard is not None:
                 records = getattr(shard, folder_name)
-                yield from (self._unit.seen(kind, records[k]) for k in sorted(records))
+                yield from (records[k] for k in sorted(records, key=lambda k: document_number(k, prefix) or 0))
 
     def invoice_shard(self, record_id: str) -> InvoiceShard:
         """The loaded shard of an existing invoice (its entries are kept there too)."""
@@ -105,6 +120,10 @@ class FileDocuments(Documents):
         number = document_number(document.id, KINDS[kind][2])
         assert number is not None, document.id
         self._unit.touch(self.path(kind, number))
+
+    def stage(self) -> None:
+        """Bring the contact-documents index to the shards the coming commit writes, and stage it."""
+        self._stage_index()
 
 
 def check_documents(shard: BaseModel, path: Path) -> None:

@@ -91,6 +91,14 @@ class FileUnitOfWork(UnitOfWork):
         """The files of `folder` this unit holds (made here, perhaps not on disk yet)."""
         return (p for p, f in self._files.items() if p.parent == folder and f is not None)
 
+    def held_in(self, folder: Path) -> Iterator[tuple[Path, BaseModel]]:
+        """(path, model) of each file of `folder` this unit holds, as it is now."""
+        return ((p, f) for p, f in self._files.items() if p.parent == folder and f is not None)
+
+    def dirty_in(self, folder: Path) -> list[tuple[Path, BaseModel]]:
+        """(path, model) of each file of `folder` the coming commit stages, in path order."""
+        return [(p, self._files[p]) for p in sorted(self._dirty) if p.parent == folder and self._files[p] is not None]
+
     def counters(self) -> Counters:
         """`data/counters.json`."""
         if self._counters is None:
@@ -129,6 +137,7 @@ class FileUnitOfWork(UnitOfWork):
         self.calendar.stage()
         self.contacts.stage()
         self.cards.stage()
+        self.documents.stage()  # before the files loop: its index compares the document shards about to go
         for path in sorted(self._dirty):
             model = self._files[path]
             assert model is not None
@@ -153,6 +162,10 @@ class FileUnitOfWork(UnitOfWork):
         from bookctl.storage.files.check import damaged_files
 
         return damaged_files(self)
+
+    def index_problems(self) -> Iterator[tuple[str, str]]:
+        yield from self.contacts.label_index_problems()
+        yield from self.documents.contact_documents_problems()
 
     def dump(self) -> Iterator[tuple[str, Any]]:
         from bookctl.storage.files.copying import dump

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import Contact
+from bookctl.domain.values import fold
 from bookctl.errors import NotFoundError
 from bookctl.storage.memory.state import thaw
 from bookctl.storage.repositories import Contacts, email_key
@@ -44,6 +45,12 @@ class MemoryContacts(Contacts):
         self._unit.sync()
         contacts = self._unit.state.contacts
         return sorted((i for i, d in contacts.items() if email_key(d.get("email")) == key), key=id_order)
+
+    def _ids_with_label(self, key: str) -> list[str] | None:
+        self._unit.sync()  # a scan of the dumps: memory holds no index
+        contacts = self._unit.state.contacts
+        return sorted((i for i, d in contacts.items() if key in {fold(label) for label in d.get("labels", [])}),
+                      key=id_order)
 
     def _thaw(self, contact_id_: str) -> Contact | None:
         dump = self._unit.state.contacts.get(contact_id_)

@@ -38,6 +38,13 @@ class MemoryDocuments(Documents):
             raise NotFoundError(f"no {kind} {record_id!r}")
         return found
 
+    def _ids_of_contact(self, kind: str, contact_id_: str) -> list[str] | None:
+        prefix, field = _KINDS[kind][1], _KINDS[kind][3]
+        self._unit.sync()  # a scan of the dumps: memory holds no index
+        records = getattr(self._unit.state, field)
+        return sorted((i for i, d in records.items() if d.get("contact_id") == contact_id_),
+                      key=lambda i: document_number(i, prefix) or 0)
+
     def _all(self, kind: str) -> Iterator[Any]:
         model, prefix, _, field = _KINDS[kind]
         unit = self._unit

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bookctl.errors import ProviderError, StoreError, UsageError
-from bookctl.storage.postgres.schema import LATEST, MIGRATIONS
+from bookctl.storage.postgres.schema import FILLS, LATEST, MIGRATIONS
 
 URL_ENV = "BOOKCTL_DATABASE_URL"
 URL_SCHEMES = ("postgresql", "postgres")
@@ -111,6 +111,8 @@ def migrate(conn: Any) -> tuple[int, int]:  # noqa: ANN401
                          f"({LATEST}); upgrade bookctl")
     for version in range(before + 1, LATEST + 1):
         conn.execute(MIGRATIONS[version - 1])
+        if version in FILLS:
+            FILLS[version](conn)
         conn.execute("DELETE FROM bookctl_schema")
         conn.execute("INSERT INTO bookctl_schema (version) VALUES (%s)", [version])
     conn.commit()

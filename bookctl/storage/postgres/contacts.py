@@ -1,5 +1,6 @@
 """Contacts in the `contacts` table. A contact's `booking_ids` are not stored: they are read from
-`bookings` (BOOKING_IDS_SQL), and its `email_key` column serves `with_email`."""
+`bookings` (BOOKING_IDS_SQL); its `email_key` column serves `with_email` and its `label_keys` column
+(GIN-indexed) `with_label`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bookctl.storage.postgres.rows import (
     CONTACTS,
     Writes,
 )
-from bookctl.storage.repositories import Contacts, email_key
+from bookctl.storage.repositories import Contacts, email_key, label_keys
 
 if TYPE_CHECKING:
     from bookctl.storage.postgres.unit import PostgresUnitOfWork
@@ -25,6 +26,11 @@ SELECT_CONTACTS = f"SELECT {CONTACTS.select}, {BOOKING_IDS_SQL} FROM contacts"
 def contact_of(row: tuple) -> Contact:
     """The contact of a row of SELECT_CONTACTS."""
     return CONTACTS.record(row[:-1], booking_ids=list(row[-1]))
+
+
+def contact_keys(contact: Contact) -> tuple[str | None, list[str]]:
+    """The columns of a contact's row that its queries look into: `email_key`, `label_keys`."""
+    return email_key(contact.email), sorted(label_keys(contact))
 
 
 def all_contacts(unit: PostgresUnitOfWork) -> Iterator[Contact]:
@@ -40,7 +46,7 @@ class PgContacts(Contacts):
     def __init__(self, unit: PostgresUnitOfWork) -> None:
         super().__init__(unit)
         self._contacts: dict[str, Contact] = {}
-        self._writes = Writes(CONTACTS, "contact", lambda c: (email_key(c.email),))
+        self._writes = Writes(CONTACTS, "contact", contact_keys)
         self._removed: set[str] = set()
 
     def _rows(self, where: str, params: list[object]) -> list[tuple]:
@@ -94,6 +100,11 @@ class PgContacts(Contacts):
         rows = self._unit._exec(f"SELECT id FROM contacts WHERE email_key = %s ORDER BY {CONTACT_ORDER_SQL}",
                                 [key]).fetchall()
         return [r[0] for r in rows]
+
+    def _ids_with_label(self, key: str) -> list[str] | None:
+        self._unit._sync()
+        rows = self._rows(f"label_keys @> ARRAY[%s]::text[] ORDER BY {CONTACT_ORDER_SQL}", [key])
+        return [self._hold(row).id for row in rows]  # held: verifying them asks nothing more of the server
 
     # --- writing -------------------------------------------------------------------------------
     def write(self, contact: Contact) -> None:

@@ -16,7 +16,7 @@ from bookctl.domain.ids import home_day, id_order
 from bookctl.domain.invoices import document_number
 from bookctl.storage.postgres.calendar import all_days
 from bookctl.storage.postgres.cards import card_fields, card_rows, read_card
-from bookctl.storage.postgres.contacts import all_contacts
+from bookctl.storage.postgres.contacts import all_contacts, contact_keys
 from bookctl.storage.postgres.documents import all_documents
 from bookctl.storage.postgres.ledger import invoice_entries
 from bookctl.storage.postgres.replies import all_replies
@@ -29,7 +29,6 @@ from bookctl.storage.postgres.rows import (
     SESSIONS,
     card_insert_sql,
 )
-from bookctl.storage.repositories import email_key
 from bookctl.storage.unit import DUMP_KINDS
 
 if TYPE_CHECKING:
@@ -118,7 +117,7 @@ class _Loader:
             self._next_seqs[day] = max(self._next_seqs.get(day, 1), seq)
 
     def contact(self, contact: Any) -> None:  # noqa: ANN401
-        self._rows["contacts"].append(CONTACTS.row(contact, email_key(contact.email)))
+        self._rows["contacts"].append(CONTACTS.row(contact, *contact_keys(contact)))
         self._settle()
 
     def invoice(self, item: tuple[Any, list[LedgerEntry]]) -> None:

@@ -1,5 +1,5 @@
 """Invoices and quotes in the `invoices` and `quotes` tables, each with its number in a column of its
-own (INV-0001 is number 1) for the order and the look-up."""
+own (INV-0001 is number 1) for the order and the look-up; (contact_id, number) indexes a contact's."""
 
 from __future__ import annotations
 
@@ -59,6 +59,19 @@ class PgDocuments(Documents):
             if document.id not in known:
                 known[document.id] = self._unit.seen(kind, document)
             yield known[document.id]
+
+    def _ids_of_contact(self, kind: str, contact_id_: str) -> list[str] | None:
+        self._unit._sync()
+        table = KINDS[kind][0]
+        known = self._known[kind]
+        found = []
+        for row in self._unit._exec(f"SELECT {table.select} FROM {table.name} WHERE contact_id = %s ORDER BY number",
+                                    [contact_id_]).fetchall():
+            document = table.record(row)
+            if document.id not in known:  # held: verifying them asks nothing more of the server
+                known[document.id] = self._unit.seen(kind, document)
+            found.append(document.id)
+        return found
 
     def _insert(self, document: Invoice | Quote) -> None:
         kind = "invoice" if isinstance(document, Invoice) else "quote"

@@ -3,10 +3,14 @@
 A migration is never edited once released: a change to the schema is a new one at the end. The
 database records its version in `bookctl_schema`; a version above `LATEST` is from a newer bookctl.
 Money is bigint minor units beside a char(3) currency; times are timestamptz; lists and maps that
-are only ever read whole are `json` (not `jsonb`, which would reorder the keys people typed).
+are only ever read whole are `json` (not `jsonb`, which would reorder the keys people typed); what a
+query looks into is a column of its own beside them (`email_key`, `label_keys`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 _V1 = """
 CREATE TABLE bookctl_schema (
@@ -292,5 +296,29 @@ _V4 = """
 ALTER TABLE bookings ADD COLUMN revision integer NOT NULL DEFAULT 0 CHECK (revision >= 0);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# Indexes for the look-ups whose cost must follow their result: a label's contacts (`label_keys`, each
+# label folded as storage/repositories.py's `label_key` folds it, which SQL cannot: FILLS computes it for
+# the rows already there) and a contact's invoices and quotes.
+_V5 = """
+ALTER TABLE contacts ADD COLUMN label_keys text[] NOT NULL DEFAULT '{}';
+CREATE INDEX contacts_label_keys ON contacts USING gin (label_keys);
+CREATE INDEX invoices_contact ON invoices (contact_id, number);
+CREATE INDEX quotes_contact ON quotes (contact_id, number);
+"""
+
+
+def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
+    """Each contact's folded labels, for the rows written before the column existed."""
+    from bookctl.domain.values import fold
+
+    rows = [(sorted({fold(label) for label in labels}), contact_id)
+            for contact_id, labels in conn.execute("SELECT id, labels FROM contacts").fetchall() if labels]
+    if rows:
+        with conn.cursor() as cursor:
+            cursor.executemany("UPDATE contacts SET label_keys = %s WHERE id = %s", rows)
+
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 LATEST = len(MIGRATIONS)
+# What a migration needs computed in Python, run right after it in the same transaction.
+FILLS: dict[int, Callable[[Any], None]] = {5: _fill_label_keys}
