@@ -4,8 +4,8 @@ come with it from `ledger`."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from bookctl.domain.ids import id_order
 from bookctl.domain.models import Booking, Session
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from bookctl.storage.postgres.unit import PostgresUnitOfWork
     from bookctl.storage.repositories import SessionBookings
 
+# How many days of bookings a read-only stream asks for at once.
+STREAM_BATCH_DAYS = 14
 # Sessions one UTC day after another (`where` narrows them), for a server-side cursor.
 SESSIONS_BY_DAY = (f"SELECT {SESSIONS.select} FROM sessions {{where}} "
                    "ORDER BY (start_at AT TIME ZONE 'UTC')::date, start_at, id")
@@ -136,30 +138,52 @@ class PgCalendar(Calendar):
             yield session, in_order(of_session.get(session.id, []))
 
     def stream(self, start: datetime, end: datetime) -> Iterator[SessionBookings]:
-        """A read-only unit reads the rows of one UTC day after another from a server-side cursor into
-        plain records (storage.read_records), not models."""
+        """A read-only unit reads the sessions from a server-side cursor and their bookings, ledger
+        entries and contacts a fortnight at a time (a few queries, not a few a day), into plain
+        records (storage.read_records), not models. Memory holds two weeks of bookings at most."""
         if self._unit.writable:
             yield from super().stream(start, end)
             return
-        from bookctl.storage.read_records import BookingRecord, EntryRecord, SessionRecord
+        from bookctl.storage.read_records import SessionRecord
 
         self._unit._sync()
+        self._unit.fast_json()
         rows = self._unit._stream(SESSIONS_BY_DAY.format(where="WHERE start_at >= %s AND start_at < %s"),
                                   [start, end])
-        for sessions in by_day(read_record(SESSIONS, row, SessionRecord) for row in rows):
-            bookings = [read_record(BOOKINGS, row, BookingRecord) for row in booking_rows(self._unit, [s.id for s in sessions])]
-            entries: dict[str, list] = {}
-            if bookings:
-                found = self._unit._exec(f"SELECT {LEDGER.select} FROM ledger WHERE booking_id = ANY(%s)",
-                                         [[b.id for b in bookings]]).fetchall()
-                for entry in sorted((read_record(LEDGER, r, EntryRecord) for r in found),
-                                    key=lambda e: (e.created_at, id_order(e.id))):
-                    entries.setdefault(entry.booking_id, []).append(entry)
-            of_session: dict[str, list] = {}
-            for booking in bookings:
-                of_session.setdefault(booking.session_id, []).append(booking)
-            self._unit.contacts.prefetch({b.contact_id for b in bookings})
-            for session in sessions:
+        batch: list[list[SessionRecord]] = []
+        for day in by_day(read_record(SESSIONS, row, SessionRecord) for row in rows):
+            batch.append(day)
+            if len(batch) == STREAM_BATCH_DAYS:
+                yield from self._stream_batch(batch, start, end)
+                batch = []
+        yield from self._stream_batch(batch, start, end)
+
+    def _stream_batch(self, days: list[list[Any]], start: datetime, end: datetime) -> Iterator[SessionBookings]:
+        """The sessions of `days` (whole UTC days of the cursor, within [start, end)) with their
+        bookings and entries, asked for by the days' time range rather than by id."""
+        from bookctl.storage.read_records import BookingRecord, EntryRecord
+
+        if not days:
+            return
+        first, last = utc_day(days[0][0].start), utc_day(days[-1][0].start)
+        low = max(start, datetime(first.year, first.month, first.day, tzinfo=UTC))
+        high = min(end, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1))
+        span = "JOIN sessions s ON s.id = {table}.session_id WHERE s.start_at >= %s AND s.start_at < %s"
+        bookings = [read_record(BOOKINGS, row, BookingRecord) for row in self._unit._exec(
+            f"SELECT {BOOKINGS.select} FROM bookings {span.format(table='bookings')}", [low, high]).fetchall()]
+        entries: dict[str, list] = {}
+        if bookings:
+            found = self._unit._exec(f"SELECT {LEDGER.select} FROM ledger JOIN bookings ON bookings.id = ledger.booking_id "
+                                     f"{span.format(table='bookings')}", [low, high]).fetchall()
+            for entry in sorted((read_record(LEDGER, r, EntryRecord) for r in found),
+                                key=lambda e: (e.created_at, id_order(e.id))):
+                entries.setdefault(entry.booking_id, []).append(entry)
+        of_session: dict[str, list] = {}
+        for booking in bookings:
+            of_session.setdefault(booking.session_id, []).append(booking)
+        self._unit.contacts.list_ahead({b.contact_id for b in bookings})
+        for day in days:
+            for session in day:
                 yield session, [(b, entries.get(b.id, ())) for b in in_order(of_session.get(session.id, []))]
 
     def span(self) -> tuple[date, date] | None:

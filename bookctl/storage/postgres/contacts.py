@@ -18,7 +18,9 @@ from bookctl.storage.postgres.rows import (
 from bookctl.storage.repositories import Contacts, email_key, label_keys
 
 if TYPE_CHECKING:
+    from bookctl.domain.records import ContactLike
     from bookctl.storage.postgres.unit import PostgresUnitOfWork
+    from bookctl.storage.read_records import ListedContact
 
 SELECT_CONTACTS = f"SELECT {CONTACTS.select}, {BOOKING_IDS_SQL} FROM contacts"
 
@@ -48,6 +50,7 @@ class PgContacts(Contacts):
         self._contacts: dict[str, Contact] = {}
         self._writes = Writes(CONTACTS, "contact", contact_keys)
         self._removed: set[str] = set()
+        self._listed: dict[str, ListedContact] = {}  # a read-only unit's listings (list_ahead)
 
     def _rows(self, where: str, params: list[object]) -> list[tuple]:
         return self._unit._exec(f"{SELECT_CONTACTS} WHERE {where}", params).fetchall()
@@ -74,6 +77,26 @@ class PgContacts(Contacts):
         if missing:
             for row in self._rows("id = ANY(%s)", [missing]):
                 self._hold(row)
+
+    def lookup(self, contact_id_: str) -> ContactLike:
+        """What `list_ahead` read, else the contact itself."""
+        listed = self._listed.get(contact_id_)
+        return listed if listed is not None else self.get(contact_id_)
+
+    def list_ahead(self, ids: Iterable[str]) -> None:
+        """Read, in one query, what a listing shows of the contacts it is about to look up (names,
+        email, phone, labels: not each contact's bookings, which `get` reads too). A read-only unit's."""
+        from bookctl.storage.read_records import ListedContact
+
+        missing = [i for i in ids if i not in self._listed and i not in self._contacts]
+        if not missing:
+            return
+        self._unit._sync()
+        rows = self._unit._exec("SELECT id, first_name, last_name, email, phone, labels FROM contacts "
+                                "WHERE id = ANY(%s)", [missing]).fetchall()
+        for row in rows:
+            self._listed[row[0]] = ListedContact(id=row[0], first_name=row[1], last_name=row[2], email=row[3],
+                                                 phone=row[4], labels=list(row[5] or []))
 
     def all(self) -> Iterator[Contact]:
         self._unit._sync()

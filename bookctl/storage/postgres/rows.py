@@ -67,7 +67,9 @@ def read_record(table: Table, row: tuple, record_type: type) -> Any:  # noqa: AN
     import msgspec
 
     n = len(table.plain)
-    data = {f: value for f, value in zip(table.plain, row[:n], strict=True) if value is not None}
+    # NULLs stay in (the record's optional fields take None): a NULL where the record wants a value
+    # is refused, and the model, which leaves NULLs out for its defaults, reads the row instead.
+    data = dict(zip(table.plain, row[:n]))
     for i, field in enumerate(table.money):
         data[field] = {"minor": row[n + 2 * i], "currency": row[n + 2 * i + 1]}
     try:
