@@ -24,6 +24,8 @@ def escape(value: str) -> str:
 
 def fold(line: str) -> str:
     """One content line folded into CRLF-ended lines of at most 75 octets, never inside a UTF-8 character."""
+    if len(line) <= 18 or len(line) <= 75 and line.isascii():  # fits: a character is at most 4 octets
+        return line + "\r\n"
     raw = line.encode("utf-8")
     if len(raw) <= 75:
         return line + "\r\n"

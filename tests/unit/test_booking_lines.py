@@ -111,3 +111,25 @@ def test_the_simple_table_is_tabulates_where_it_draws_one(table: tuple[list[str]
     drawn = _simple_table(headers, cells)
     if drawn is not None:  # None: it leaves the table to tabulate
         assert drawn == tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+@SETTINGS
+@given(st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2999, 12, 30), timezones=st.sampled_from([UTC, ROME])))
+def test_an_ical_utc_time_is_what_strftime_writes(moment: datetime) -> None:
+    from bookctl.output.ics import _utc
+
+    assert _utc(moment) == f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+@SETTINGS
+@given(st.text(max_size=120))
+def test_a_folded_line_is_what_the_octet_rule_folds(line: str) -> None:
+    from bookctl.output.vcard import fold
+
+    raw = line.encode("utf-8")
+    if len(raw) <= 75:
+        assert fold(line) == line + "\r\n"
+    else:
+        parts = fold(line).split("\r\n ")
+        assert all(len(part.encode("utf-8")) <= 75 for part in parts)
+        assert "".join(parts).removesuffix("\r\n") == line
