@@ -75,12 +75,12 @@ def _simple_table(headers: list[str], table: list[list[str]]) -> str | None:
     if tabulate_module.wcwidth is not None:  # type: ignore[attr-defined]
         return None
     rows = [[cell.strip() for cell in row] for row in table]
-    if any(not cell.isprintable() for row in rows for cell in row) or any(not h.isprintable() for h in headers):
+    if not ("".join(headers) + "".join(map("".join, rows))).isprintable():
         return None
-    widths = [max(len(header) + 2, *(len(row[n]) for row in rows)) for n, header in enumerate(headers)]
-    lines = ["  ".join(header.ljust(width) for header, width in zip(headers, widths)).rstrip(),
-             "  ".join("-" * width for width in widths)]
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    widths = [max(len(header) + 2, max(map(len, column))) for header, column in zip(headers, zip(*rows))]
+    line = "  ".join(f"{{:<{width}}}" for width in widths)  # each cell padded to its column, as ljust
+    lines = [line.format(*headers).rstrip(), "  ".join("-" * width for width in widths)]
+    lines += [line.format(*row).rstrip() for row in rows]
     return "\n".join(lines)
 
 
@@ -119,7 +119,8 @@ def emit_rows(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str
             out.write("(none)\n")
             return
         keys = list(columns or materialized[0].keys())
-        table = [[_cell(row.get(key), money_with_currency=True) for key in keys] for row in materialized]
+        table = [[value if type(value) is str else _cell(value, money_with_currency=True)  # text as it is
+                  for value in (row.get(key) for key in keys)] for row in materialized]
         text_columns = _text_columns(table)
         simple = _simple_table(keys, table) if len(text_columns) == len(keys) else None
         out.write((simple or tabulate(table, headers=keys, tablefmt="simple", disable_numparse=text_columns)) + "\n")

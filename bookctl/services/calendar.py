@@ -21,7 +21,7 @@ from bookctl.services.clashes import (
 from bookctl.services.lookups import find_service, find_staff, resolve_booking, zone_of
 from bookctl.services.views import booking_view, session_view
 from bookctl.storage.unit import UnitOfWork
-from bookctl.timeutil import add_elapsed, day_bounds
+from bookctl.timeutil import add_elapsed, day_bounds, iso
 
 if TYPE_CHECKING:
     from bookctl.storage.repositories import SessionBookings
@@ -249,9 +249,11 @@ def list_bookings(uow: UnitOfWork, now: datetime, *, days: Later[tuple[date | No
     for session, bookings in pairs:
         if (staff_id and session.staff_id != staff_id) or (service_id and session.service_id != service_id):
             continue
+        times = None  # the session's, worked out once for its bookings
         for booking, entries in bookings:
             if contact_id is None or booking.contact_id == contact_id:
-                rows.append((session.start, booking.id, booking_view(booking, session, zone, entries)))
+                times = times or (iso(session.start, zone), iso(session.end, zone))
+                rows.append((session.start, booking.id, booking_view(booking, session, zone, entries, times)))
     rows.sort(key=lambda row: (row[0], id_order(row[1])))
     return [row for _, _, row in rows]
 

@@ -45,12 +45,14 @@ def contact_view(contact: Contact, zone: tzinfo) -> dict[str, Any]:
 
 
 def booking_view(booking: BookingLike, session: SessionLike, zone: tzinfo,
-                 entries: Sequence[EntryLike] | None = None) -> dict[str, Any]:
+                 entries: Sequence[EntryLike] | None = None, times: tuple[str, str] | None = None) -> dict[str, Any]:
     """One client's place in a session, with where, when and the payment figures. `booking` and
-    `session` are models or the read path's records; `entries`: the booking's own by default."""
+    `session` are models or the read path's records; `entries`: the booking's own by default;
+    `times`: the session's start and end as `iso` writes them, when a listing has them already."""
     found = figures(booking, booking.ledger_entries if entries is None else entries)  # type: ignore[attr-defined]
-    return booking_fields(booking, found, session.id, session.service_id, session.staff_id,
-                          iso(session.start, zone), iso(session.end, zone), iso(booking.created_at, zone))
+    start, end = times or (iso(session.start, zone), iso(session.end, zone))
+    return booking_fields(booking, found, session.id, session.service_id, session.staff_id, start, end,
+                          iso(booking.created_at, zone))
 
 
 def booking_fields(booking: BookingLike, found: Figures, session_id: str, service_id: str, staff_id: str | None,
