@@ -207,3 +207,18 @@ def test_a_record_has_the_contacts_display_name() -> None:
     shard = decode_contact_shard(json.dumps(CONTACT_SHARD).encode())
     assert shard is not None
     assert shard.contacts["c-1"].display_name == Contact.model_validate(CONTACT_SHARD["contacts"]["c-1"]).display_name
+
+
+@settings(max_examples=500, derandomize=True, database=None, deadline=None)
+@given(st.from_regex(r"[sbpx]-[0-9\u0660-\u0669]{8}-[0-9]{0,11}", fullmatch=True)
+       | st.sampled_from(["b-20261123-1", "b-20261123-01", "s-20261123-999999999", "p-20261123-1000000000",
+                          "b-20261122-5", "b-2026112-35", "b-20261123-", "x-20261123-4"]))
+def test_the_day_check_finds_the_ids_homed_in_a_file_as_home_day_does(record_id: str) -> None:
+    from datetime import date as day_of
+
+    from bookctl.domain.ids import home_day
+    from bookctl.storage.files.calendar import _seq_homed_on
+
+    day = day_of(2026, 11, 23)
+    expected = int(record_id.rsplit("-", 1)[1]) if home_day(record_id, record_id[0]) == day else 0
+    assert _seq_homed_on(record_id, day, "-20261123-") == expected

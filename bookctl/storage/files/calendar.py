@@ -4,7 +4,7 @@ one booking opens its day file: a bounded cost, whatever the size of the store."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ from bookctl.storage.repositories import Calendar, utc_day
 
 if TYPE_CHECKING:
     from bookctl.storage.files.unit import FileUnitOfWork
+    from bookctl.domain.records import BookingLike, SessionLike
     from bookctl.storage.read_records import DayRecords
     from bookctl.storage.repositories import SessionBookings
 
@@ -329,7 +330,8 @@ def _ledger_by_booking(day_file: DayFile | DayRecords, path: Path) -> dict[str, 
     return found
 
 
-def _by_session(sessions, bookings, entries: dict[str, list], start: datetime, end: datetime):  # noqa: ANN001, ANN202
+def _by_session(sessions: Iterable[SessionLike], bookings: Iterable[BookingLike], entries: dict[str, list],
+                start: datetime, end: datetime) -> Iterator[SessionBookings]:
     """(session, [(booking, its entries)]) for the sessions starting in [start, end), bookings oldest first."""
     of_session: dict[str, list] = {}
     for booking in bookings:
