@@ -69,7 +69,7 @@ def _simple_table(headers: list[str], table: list[list[str]]) -> str | None:
     """tabulate's "simple" table of text columns (each left-aligned, as wide as its widest stripped
     cell or its header and two spaces, two spaces apart, lines right-stripped), or None where that
     takes more than this (a control character, which may be a line break or a terminal code, or wide
-    characters measured by the optional wcwidth). tests/unit/test_tables.py holds it to tabulate."""
+    characters measured by the optional wcwidth). tests/unit/test_booking_lines.py holds it to tabulate."""
     import tabulate as tabulate_module
 
     if tabulate_module.wcwidth is not None:  # type: ignore[attr-defined]
@@ -148,7 +148,7 @@ def emit_json_texts(texts: Iterable[str], fmt: Format, out: TextIO) -> int:
 
 def batched(items: Iterable[Any], size: int = 512) -> Iterator[list[Any]]:
     """`items` in lists of `size` (the last one shorter), for writing many small texts at once."""
-    batch: list[str] = []
+    batch: list[Any] = []
     for item in items:
         batch.append(item)
         if len(batch) == size:
