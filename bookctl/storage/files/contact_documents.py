@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from bookctl.domain.ids import contact_number
 from bookctl.domain.invoices import document_number
-from bookctl.storage.io import dump_json, load_json, validate
+from bookctl.storage.io import dump_json
 
 if TYPE_CHECKING:
     from bookctl.storage.files.index_models import ContactDocumentsShard
@@ -57,27 +57,16 @@ class ContactDocumentIndexFiles:
 
     def _has_index(self) -> bool:
         if self._index_ready is None:
-            from bookctl.storage.files.index_models import INDEX_SCHEMA_VERSION, IndexMeta
+            from bookctl.storage.files.index_models import index_complete
 
-            path = self._index_dir() / "index.json"
-            try:
-                validate(IndexMeta, load_json(path, INDEX_SCHEMA_VERSION), path)
-            except FileNotFoundError:
-                self._index_ready = False
-            else:
-                self._index_ready = True
+            self._index_ready = index_complete(self._index_dir())
         return self._index_ready
 
     def _index_shard(self, shard_no: int) -> ContactDocumentsShard:
-        from bookctl.storage.files.index_models import INDEX_SCHEMA_VERSION, ContactDocumentsShard
+        from bookctl.storage.files.index_models import ContactDocumentsShard, index_file
 
         if shard_no not in self._index_shards:
-            path = self._index_dir() / f"{shard_no:05d}.json"
-            try:
-                self._index_shards[shard_no] = validate(ContactDocumentsShard, load_json(path, INDEX_SCHEMA_VERSION),
-                                                        path)
-            except FileNotFoundError:
-                self._index_shards[shard_no] = ContactDocumentsShard()
+            self._index_shards[shard_no] = index_file(self._index_dir() / f"{shard_no:05d}.json", ContactDocumentsShard)
         return self._index_shards[shard_no]
 
     def _ids_of_contact(self, kind: str, contact_id_: str) -> list[str] | None:

@@ -3,11 +3,15 @@ or written; see storage/files/labels.py and storage/files/contact_documents.py).
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bookctl.storage.card_models import ContactId
+from bookctl.storage.io import load_json, validate
+
+M = TypeVar("M", bound=BaseModel)
 
 INDEX_SCHEMA_VERSION = 1
 InvoiceId = Annotated[str, Field(pattern=r"^INV-\d{4,}$")]
@@ -40,3 +44,21 @@ class IndexMeta(BaseModel):
 
     schema_version: int = INDEX_SCHEMA_VERSION
     complete: bool = True
+
+
+def index_file(path: Path, model: type[M]) -> M:
+    """The index file at `path`, checked; an empty `model` when it was never written."""
+    try:
+        return validate(model, load_json(path, INDEX_SCHEMA_VERSION), path)
+    except FileNotFoundError:
+        return model()
+
+
+def index_complete(folder: Path) -> bool:
+    """Whether the index in `folder` covers every record (its index.json says so once it was built)."""
+    path = folder / "index.json"
+    try:
+        validate(IndexMeta, load_json(path, INDEX_SCHEMA_VERSION), path)
+    except FileNotFoundError:
+        return False
+    return True

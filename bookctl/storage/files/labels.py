@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bookctl.storage.files.emails import bucket_of
-from bookctl.storage.io import dump_json, load_json, validate
+from bookctl.storage.io import dump_json
 from bookctl.storage.repositories import label_keys
 
 if TYPE_CHECKING:
@@ -58,26 +58,16 @@ class LabelIndexFiles:
 
     def _has_label_index(self) -> bool:
         if self._label_index_ready is None:
-            from bookctl.storage.files.index_models import INDEX_SCHEMA_VERSION, IndexMeta
+            from bookctl.storage.files.index_models import index_complete
 
-            path = self._labels_dir() / "index.json"
-            try:
-                validate(IndexMeta, load_json(path, INDEX_SCHEMA_VERSION), path)
-            except FileNotFoundError:
-                self._label_index_ready = False
-            else:
-                self._label_index_ready = True
+            self._label_index_ready = index_complete(self._labels_dir())
         return self._label_index_ready
 
     def _load_label_bucket(self, bucket: int) -> LabelBucket:
-        from bookctl.storage.files.index_models import INDEX_SCHEMA_VERSION, LabelBucket
+        from bookctl.storage.files.index_models import LabelBucket, index_file
 
         if bucket not in self._label_buckets:
-            path = self._labels_dir() / f"{bucket:02x}.json"
-            try:
-                self._label_buckets[bucket] = validate(LabelBucket, load_json(path, INDEX_SCHEMA_VERSION), path)
-            except FileNotFoundError:
-                self._label_buckets[bucket] = LabelBucket()
+            self._label_buckets[bucket] = index_file(self._labels_dir() / f"{bucket:02x}.json", LabelBucket)
         return self._label_buckets[bucket]
 
     def _ids_with_label(self, key: str) -> list[str] | None:
