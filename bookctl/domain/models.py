@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AwareDatetime, Field, PrivateAttr
 
+from bookctl.domain.base import Record
+from bookctl.domain.hours import WeeklyHours
 from bookctl.domain.money import Money
 
 ServiceKind = Literal["appointment", "class", "course"]
@@ -15,12 +17,6 @@ SessionStatus = Literal["scheduled", "cancelled"]
 BookingStatus = Literal["confirmed", "cancelled"]
 Attendance = Literal["booked", "checked_in", "no_show"]
 ATTENDANCE_VALUES: tuple[str, ...] = ("booked", "checked_in", "no_show")
-
-
-class Record(BaseModel):
-    """A stored record: unknown keys in a hand-edited file are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class Service(Record):
@@ -36,6 +32,14 @@ class Service(Record):
     cancellation_fee: Money | None = None
     no_show_fee: Money | None = None
     cancellation_window_hours: int = Field(default=24, ge=0, le=24 * 365)
+    # Availability rules (bookctl #19): time kept free around each session for its staff, how long
+    # before the start a client may book at the latest, and how far ahead at the most (None: no limit).
+    buffer_before_minutes: int = Field(default=0, ge=0, le=24 * 60)
+    buffer_after_minutes: int = Field(default=0, ge=0, le=24 * 60)
+    min_notice_hours: int = Field(default=0, ge=0, le=24 * 365)
+    max_days_ahead: int | None = Field(default=None, ge=1, le=3650)
+    # Who may run it; empty: every member of staff.
+    staff_ids: list[str] = Field(default_factory=list)
     archived: bool = False
 
 
@@ -45,6 +49,9 @@ class Staff(Record):
     id: str
     name: str
     email: str | None = None
+    # Weekly working hours, local time; None: the business hours of bookctl.toml.
+    hours: WeeklyHours | None = None
+    archived: bool = False
 
 
 class Session(Record):
@@ -58,6 +65,8 @@ class Session(Record):
     capacity: int = Field(ge=1, le=10_000)
     status: SessionStatus = "scheduled"
     created_at: AwareDatetime
+    # The recurring schedule this meeting belongs to, if any (domain/schedules.py).
+    schedule_id: str | None = None
 
 
 class Booking(Record):
@@ -75,6 +84,9 @@ class Booking(Record):
     # Raised by each change of the booking itself (attendance, cancel, reschedule, erasure of its
     # answers); with its ledger it is the calendar event's SEQUENCE. Older stores read as 0.
     revision: int = Field(default=0, ge=0)
+    # A course is booked whole: the booking of its first meeting holds the course's price and ledger,
+    # and the booking of every other meeting names it here (its own price is zero).
+    course_booking_id: str | None = None
     # Its ledger entries, attached by the store that loaded it (they live beside it in its day file).
     _ledger: list[Any] = PrivateAttr(default_factory=list)
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from bookctl.domain.hours import WeeklyHours
 from bookctl.domain.models import FieldType, Service, Staff
 from bookctl.domain.money import KNOWN_CURRENCIES, Money
 
@@ -47,6 +48,14 @@ class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cancellation_window_hours: int = Field(default=24, ge=0, le=24 * 365)
+
+
+class ScheduleOptions(BaseModel):
+    """How far ahead recurring schedules put their meetings on the calendar."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    horizon_weeks: int = Field(default=12, ge=1, le=520)
 
 
 class StoreOptions(BaseModel):
@@ -113,6 +122,9 @@ class Settings(BaseModel):
     fields: dict[str, FieldType] = Field(default_factory=dict)
     contacts: ContactOptions = Field(default_factory=ContactOptions)
     email: EmailSettings = Field(default_factory=EmailSettings)
+    # The business hours: what staff without hours of their own work (None: no limit).
+    hours: WeeklyHours | None = None
+    schedule: ScheduleOptions = Field(default_factory=ScheduleOptions)
 
     @field_validator("services", mode="before")
     @classmethod

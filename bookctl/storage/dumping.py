@@ -59,3 +59,7 @@ def dump(uow: UnitOfWork, counters: dict[str, int], sequences: dict[date, int],
         yield "message", (message_id, uow.outbox.read(message_id))
     for reply in replies:
         yield "reply", reply
+    for schedule in uow.timetable.schedules():
+        yield "schedule", schedule
+    for time_off in uow.timetable.time_off():
+        yield "time_off", time_off

@@ -45,6 +45,7 @@ class SessionRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     capacity: Annotated[int, Meta(ge=1, le=10_000)]
     status: Literal["scheduled", "cancelled"] = "scheduled"
     created_at: Aware
+    schedule_id: str | None = None
 
 
 class BookingRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, gc=False):
@@ -60,6 +61,7 @@ class BookingRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     created_at: Aware
     cancelled_at: Aware | None = None
     revision: Annotated[int, Meta(ge=0)] = 0
+    course_booking_id: str | None = None
 
 
 class EntryRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, gc=False):

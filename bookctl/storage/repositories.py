@@ -5,6 +5,7 @@ kind of record, the same on every backend.
     uow.ledger      payments, refunds, fees           uow.cards      notes, tasks, attachments
     uow.contacts    clients                           uow.outbox     queued email
     uow.replies     idempotency records               uow.settings   the business (a record too)
+    uow.timetable   recurring schedules, staff time off
 
 What is the same for every backend is written here, once: how ids are minted (a session, booking or
 ledger entry id carries its UTC day; contacts, invoices, quotes, notes, tasks, attachments and
@@ -30,6 +31,7 @@ from bookctl.errors import NotFoundError
 if TYPE_CHECKING:
     from bookctl.domain.cards import Card
     from bookctl.domain.records import BookingLike, ContactLike, EntryLike, SessionLike
+    from bookctl.domain.schedules import Schedule, TimeOff
     from bookctl.storage.card_models import TaskRef
     from bookctl.storage.records import Reply
     from bookctl.storage.unit import UnitOfWork
@@ -392,6 +394,76 @@ class Replies(Repository, ABC):
     @abstractmethod
     def add(self, key: str, arguments: str, result: Any) -> None:  # noqa: ANN401
         """Keep the first answer to `key` (its `arguments` fingerprint and `result`)."""
+
+
+class Timetable(Repository, ABC):
+    """Recurring schedules (`sch-N`) and staff time off (`off-N`): few records, read whole."""
+
+    def schedule(self, schedule_id: str) -> Schedule:
+        """The schedule, or NotFoundError."""
+        found = self._schedules().get(schedule_id)
+        if found is None:
+            raise NotFoundError(f"no schedule {schedule_id!r}; see 'bookctl schedule list'")
+        return self._unit.seen("schedule", found)
+
+    def schedules(self) -> list[Schedule]:
+        """Every schedule, in number order."""
+        return [self._unit.seen("schedule", s) for s in sorted(self._schedules().values(), key=_number)]
+
+    def add_schedule(self, **fields: Any) -> Schedule:
+        """Create a schedule from Schedule's fields other than `id`."""
+        from bookctl.domain.schedules import Schedule
+
+        schedule = Schedule(id=f"sch-{self._unit.next_number('schedules')}", **fields)
+        self._insert("schedule", schedule)
+        return self._unit.made("schedule", schedule)
+
+    def time_off(self, staff_id: str | None = None) -> list[TimeOff]:
+        """The time off of `staff_id` (everyone's when None), by start."""
+        found = [t for t in self._time_off().values() if staff_id is None or t.staff_id == staff_id]
+        return [self._unit.seen("time_off", t) for t in sorted(found, key=lambda t: (t.start, _number(t)))]
+
+    def get_time_off(self, time_off_id: str) -> TimeOff:
+        """One time off, or NotFoundError."""
+        found = self._time_off().get(time_off_id)
+        if found is None:
+            raise NotFoundError(f"no time off {time_off_id!r}; see 'bookctl staff show STAFF'")
+        return self._unit.seen("time_off", found)
+
+    def add_time_off(self, **fields: Any) -> TimeOff:
+        """Record time off from TimeOff's fields other than `id`."""
+        from bookctl.domain.schedules import TimeOff
+
+        time_off = TimeOff(id=f"off-{self._unit.next_number('time_off')}", **fields)
+        self._insert("time_off", time_off)
+        return self._unit.made("time_off", time_off)
+
+    def remove_time_off(self, time_off: TimeOff) -> None:
+        """Delete a time off at commit."""
+        self._unit.require_writable()
+        self._unit.forget("time_off", time_off.id)
+        self._delete("time_off", time_off.id)
+
+    @abstractmethod
+    def _schedules(self) -> dict[str, Schedule]:
+        """Every schedule by id, this unit's changes included (the same objects each call)."""
+
+    @abstractmethod
+    def _time_off(self) -> dict[str, TimeOff]:
+        """Every time off by id, this unit's changes included (the same objects each call)."""
+
+    @abstractmethod
+    def _insert(self, kind: str, record: Schedule | TimeOff) -> None:
+        """Hold a new "schedule" or "time_off"."""
+
+    @abstractmethod
+    def _delete(self, kind: str, record_id: str) -> None:
+        """Remove a "time_off" at commit."""
+
+
+def _number(record: Any) -> int:  # noqa: ANN401
+    """12 for `sch-12` or `off-12`."""
+    return int(record.id.rpartition("-")[2])
 
 
 def label_key(label: str) -> str:

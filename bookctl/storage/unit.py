@@ -16,11 +16,20 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from bookctl.domain.settings import Settings
-    from bookctl.storage.repositories import Calendar, Cards, Contacts, Documents, Ledger, Outbox, Replies
+    from bookctl.storage.repositories import (
+        Calendar,
+        Cards,
+        Contacts,
+        Documents,
+        Ledger,
+        Outbox,
+        Replies,
+        Timetable,
+    )
 
 R = TypeVar("R")
 # What the identity map tracks. "entry" is a ledger entry: only a pending intent may change (once).
-KINDS = ("settings", "contact", "session", "booking", "entry", "invoice", "quote", "card")
+KINDS = ("settings", "contact", "session", "booking", "entry", "invoice", "quote", "card", "schedule", "time_off")
 CALENDAR_KINDS = frozenset({"session", "booking", "entry"})
 _MADE = object()  # the snapshot of a record this unit created: always written
 
@@ -59,6 +68,7 @@ class UnitOfWork(ABC):
     cards: Cards
     outbox: Outbox
     replies: Replies
+    timetable: Timetable
 
     def __init__(self, writable: bool) -> None:
         self.writable = writable
@@ -67,9 +77,9 @@ class UnitOfWork(ABC):
 
     def open_repositories(self, *kinds: type) -> None:
         """Give this unit its repositories: the backend's Calendar, Contacts, Ledger, Documents,
-        Cards, Outbox and Replies classes, in that order."""
+        Cards, Outbox, Replies and Timetable classes, in that order."""
         (self.calendar, self.contacts, self.ledger, self.documents, self.cards, self.outbox,
-         self.replies) = (kind(self) for kind in kinds)
+         self.replies, self.timetable) = (kind(self) for kind in kinds)
 
     # --- the identity map -------------------------------------------------------------------
     def seen(self, kind: str, record: R, key: str | None = None) -> R:
@@ -131,7 +141,7 @@ class UnitOfWork(ABC):
     @abstractmethod
     def next_number(self, counter: str) -> int:
         """The next number of a store-wide sequence: contacts, invoices, quotes, notes, tasks,
-        attachments, messages."""
+        attachments, messages, schedules, time_off."""
 
     # --- the unit of work ---------------------------------------------------------------------
     def commit(self) -> None:
@@ -194,6 +204,8 @@ class UnitOfWork(ABC):
             ("card", (contact id, Card, {attachment id: bytes}))   cards that hold anything
             ("message", (message id, bytes))                oldest first
             ("reply", (hashed key, Reply))                  in hash order
+            ("schedule", Schedule)                          in number order
+            ("time_off", TimeOff)                           by start
         Memory stays bounded: a day, a card, a message at a time."""
 
     @abstractmethod
@@ -203,4 +215,5 @@ class UnitOfWork(ABC):
         where no one reads it) to keep memory flat."""
 
 
-DUMP_KINDS = ("counters", "sequences", "contact", "invoice", "quote", "day", "card", "message", "reply")
+DUMP_KINDS = ("counters", "sequences", "contact", "invoice", "quote", "day", "card", "message", "reply",
+              "schedule", "time_off")

@@ -177,8 +177,15 @@ def fill(store: Any) -> dict[str, str]:
         uow.cards.put_bytes(attachment_id, b"%PD")
         uow.outbox.add(NOW, b"Subject: hi\r\n\r\nhello\r\n")
         uow.replies.add("key-1", "collect b-1", {"entry": "p-1", "amounts": [1, 2]})
+        weekly = uow.timetable.add_schedule(service_id="yoga", staff_id="giulia", days=["wed", "mon"], at="18:00",
+                                            first_day=DAY, count=10, capacity=8, created_at=NOW)
+        morning.schedule_id = weekly.id
+        away = uow.timetable.add_time_off(staff_id="giulia", start=NOW + timedelta(days=3),
+                                          end=NOW + timedelta(days=4), reason="conference", created_at=NOW)
+        uow.timetable.add_time_off(staff_id="giulia", start=NOW + timedelta(days=1), end=NOW + timedelta(days=2),
+                                   created_at=NOW)
         uow.commit()
-        ids.update(ada=ada.id, bea=bea.id, gone=gone.id, morning=morning.id, late=late.id, first=first.id,
+        ids.update(schedule=weekly.id, away=away.id, ada=ada.id, bea=bea.id, gone=gone.id, morning=morning.id, late=late.id, first=first.id,
                    second=second.id, third=third.id, intent=intent.id, booked=booked.id, loose=loose.id,
                    attachment=attachment_id)
     with store.write() as uow:
@@ -187,5 +194,6 @@ def fill(store: Any) -> dict[str, str]:
         uow.calendar.move_session(uow.calendar.get_session(ids["late"]), datetime(2026, 11, 26, 9, tzinfo=UTC),
                                   datetime(2026, 11, 26, 10, tzinfo=UTC))
         uow.contacts.remove(uow.contacts.get(ids["gone"]))
+        uow.timetable.schedule(ids["schedule"]).exdates.append(DAY + timedelta(days=7))
         uow.commit()
     return ids

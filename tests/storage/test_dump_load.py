@@ -9,6 +9,7 @@ import pytest
 from bookctl.storage.unit import DUMP_KINDS
 from tests.storage.conftest import (
     BACKENDS,
+    DAY,
     NOW,
     add_booking,
     add_contact,
@@ -58,6 +59,9 @@ def test_load_of_a_dump_makes_the_same_store(make_store, source, target):
         assert [c.id for c in uow.contacts.with_label("vip")] == [ids["bea"]]  # the indexes came along too
         assert [i.id for i in uow.documents.invoices_of(ids["ada"])] == [ids["booked"]]
         assert [q.id for q in uow.documents.quotes_of(ids["bea"])] == ["Q-0001"]
+        assert uow.timetable.schedule(ids["schedule"]).exdates == [DAY + timedelta(days=7)]
+        assert uow.calendar.get_session(ids["morning"]).schedule_id == ids["schedule"]
+        assert [t.reason for t in uow.timetable.time_off("giulia")] == [None, "conference"]
         assert list(uow.index_problems()) == []
     with copy.write() as uow:  # counters and day sequences came along: no id is minted twice
         contact = add_contact(uow, "After")

@@ -47,6 +47,10 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
     else:
         if counters.contacts < highest:
             yield str(data / "counters.json"), f"contacts is {counters.contacts}, behind contact c-{highest}"
+    try:
+        uow.timetable.schedules()
+    except StoreError as exc:
+        yield _split(exc, uow.timetable.path)
     yield from _documents_and_cards(uow, data)
     for path in _day_paths(data / "days"):
         if path.name == DAY_INDEX_NAME and path.parent.name.isdigit():

@@ -79,6 +79,9 @@ def load(unit: FileUnitOfWork, items: Iterable[tuple[str, Any]]) -> None:
             unit.outbox._put(*value)
         elif kind == "reply":
             unit.replies.put(*value)
+        elif kind in ("schedule", "time_off"):
+            unit.timetable._insert(kind, value)
+            unit.timetable.write(value)
         else:
             raise ValueError(f"a dump holds no {kind!r}")
     _finish_days(unit, sequences, moved, written)

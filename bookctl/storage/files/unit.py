@@ -34,6 +34,8 @@ class Counters(BaseModel):
     tasks: int = Field(default=0, ge=0)
     attachments: int = Field(default=0, ge=0)
     messages: int = Field(default=0, ge=0)  # outbox ids: never reused once a message is sent
+    schedules: int = Field(default=0, ge=0)
+    time_off: int = Field(default=0, ge=0)
 
 
 class FileUnitOfWork(UnitOfWork):
@@ -47,6 +49,7 @@ class FileUnitOfWork(UnitOfWork):
         from bookctl.storage.files.ledger import FileLedger
         from bookctl.storage.files.outbox import FileOutbox
         from bookctl.storage.files.replies import FileReplies
+        from bookctl.storage.files.timetable import FileTimetable
 
         super().__init__(writable=lock is not None)
         self.root = root
@@ -56,11 +59,13 @@ class FileUnitOfWork(UnitOfWork):
         self._dirty: set[Path] = set()
         self._counters: Counters | None = None
         self._settings: Settings | None = None
-        self.open_repositories(FileCalendar, FileContacts, FileLedger, FileDocuments, FileCards, FileOutbox, FileReplies)
+        self.open_repositories(FileCalendar, FileContacts, FileLedger, FileDocuments, FileCards, FileOutbox, FileReplies,
+                               FileTimetable)
         self._writers: dict[str, Callable[[Any], None]] = {
             "contact": self.contacts.write, "session": self.calendar.write_session,
             "booking": self.calendar.write_booking, "entry": self.ledger.write, "invoice": self.documents.write,
-            "quote": self.documents.write, "card": self.cards.write, "settings": self._write_settings}
+            "quote": self.documents.write, "card": self.cards.write, "settings": self._write_settings,
+            "schedule": self.timetable.write, "time_off": self.timetable.write}
         self._settings_changed = False
         self._counters_changed = False
 

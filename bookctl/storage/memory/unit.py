@@ -18,6 +18,7 @@ from bookctl.storage.memory.ledger import MemoryLedger
 from bookctl.storage.memory.outbox import MemoryOutbox
 from bookctl.storage.memory.replies import MemoryReplies
 from bookctl.storage.memory.state import State, freeze, thaw
+from bookctl.storage.memory.timetable import MemoryTimetable
 from bookctl.storage.unit import UnitOfWork
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self._card_owner: dict[int, str] = {}  # id() of a card handed out -> its contact id
         self._settings: Settings | None = None
         self.open_repositories(MemoryCalendar, MemoryContacts, MemoryLedger, MemoryDocuments, MemoryCards,
-                               MemoryOutbox, MemoryReplies)
+                               MemoryOutbox, MemoryReplies, MemoryTimetable)
 
     # --- records handed out ------------------------------------------------------------------
     def known(self, kind: str, record_id: str, build: Callable[[], R | None], track: bool = True) -> R | None:
@@ -108,6 +109,10 @@ class MemoryUnitOfWork(UnitOfWork):
                 state.invoices[record.id] = freeze(record)
             elif kind == "quote":
                 state.quotes[record.id] = freeze(record)
+            elif kind == "schedule":
+                state.schedules[record.id] = freeze(record)
+            elif kind == "time_off":
+                state.time_off[record.id] = freeze(record)
             elif kind == "card":
                 contact_id = self._card_owner[id(record)]
                 if record.notes or record.tasks or record.attachments:
@@ -181,6 +186,10 @@ class MemoryUnitOfWork(UnitOfWork):
                 state.outbox[value[0]] = bytes(value[1])
             elif kind == "reply":
                 state.replies[value[0]] = freeze(value[1])
+            elif kind == "schedule":
+                state.schedules[value.id] = freeze(value)
+            elif kind == "time_off":
+                state.time_off[value.id] = freeze(value)
             else:
                 raise StoreError(f"cannot load records of kind {kind!r}")
 

@@ -20,6 +20,8 @@ from bookctl.storage.postgres.contacts import all_contacts, contact_keys
 from bookctl.storage.postgres.documents import all_documents
 from bookctl.storage.postgres.ledger import invoice_entries
 from bookctl.storage.postgres.replies import all_replies
+from bookctl.storage.postgres.timetable import UPSERT_SQL as TIMETABLE_SQL
+from bookctl.storage.postgres.timetable import read_rows, timetable_row
 from bookctl.storage.postgres.rows import (
     BOOKINGS,
     CONTACTS,
@@ -60,6 +62,11 @@ def dump(unit: PostgresUnitOfWork) -> Iterator[tuple[str, Any]]:
         yield "message", (message_id, unit.outbox.read(message_id))
     for hashed, reply in all_replies(unit):
         yield "reply", (hashed, reply)
+    rows = list(read_rows(unit))
+    for wanted in ("schedule", "time_off"):
+        found = [record for kind, record in rows if kind == wanted]
+        found.sort(key=(lambda r: int(r.id.rpartition("-")[2])) if wanted == "schedule" else (lambda r: (r.start, r.id)))
+        yield from ((wanted, record) for record in found)
 
 
 def load(unit: PostgresUnitOfWork, items: Iterable[tuple[str, Any]]) -> None:
@@ -82,7 +89,8 @@ class _Loader:
         self._sql.update({table: card_insert_sql(table, fields) for table, fields in card_fields().items()})
         self._sql.update({"attachment_blobs": "INSERT INTO attachment_blobs (id, data) VALUES (%s, %s)",
                           "outbox": "INSERT INTO outbox (id, data) VALUES (%s, %s)",
-                          "idempotency": "INSERT INTO idempotency (key_hash, arguments, result) VALUES (%s, %s, %s)"})
+                          "idempotency": "INSERT INTO idempotency (key_hash, arguments, result) VALUES (%s, %s, %s)",
+                          "timetable": TIMETABLE_SQL})
         self._rows: dict[str, list[list[object]]] = {name: [] for name in self._sql}
         self._links: list[list[object]] = []  # [booking id, invoice id], set once the bookings are in
         self._counters: dict[str, int] = {}
@@ -161,6 +169,14 @@ class _Loader:
 
         hashed, reply = item
         self._rows["idempotency"].append([hashed, reply.arguments, Json(reply.result)])
+        self._settle()
+
+    def schedule(self, schedule: Any) -> None:  # noqa: ANN401
+        self._rows["timetable"].append(timetable_row("schedule", schedule))
+        self._settle()
+
+    def time_off(self, time_off: Any) -> None:  # noqa: ANN401
+        self._rows["timetable"].append(timetable_row("time_off", time_off))
         self._settle()
 
     def finish(self) -> None:

@@ -307,6 +307,20 @@ CREATE INDEX quotes_contact ON quotes (contact_id, number);
 """
 
 
+# Recurring schedules and staff time off (bookctl #19), and the links a meeting and a course booking
+# keep to them.
+_V6 = """
+CREATE TABLE timetable (
+    id text PRIMARY KEY CHECK (id ~ '^(sch|off)-[1-9][0-9]*$'),
+    kind text NOT NULL CHECK (kind IN ('schedule', 'time_off')),
+    data json NOT NULL
+);
+ALTER TABLE sessions ADD COLUMN schedule_id text;
+ALTER TABLE bookings ADD COLUMN course_booking_id text;
+CREATE INDEX sessions_schedule ON sessions (schedule_id) WHERE schedule_id IS NOT NULL;
+"""
+
+
 def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
     """Each contact's folded labels, for the rows written before the column existed."""
     from bookctl.domain.values import fold
@@ -318,7 +332,7 @@ def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
             cursor.executemany("UPDATE contacts SET label_keys = %s WHERE id = %s", rows)
 
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 LATEST = len(MIGRATIONS)
 # What a migration needs computed in Python, run right after it in the same transaction.
 FILLS: dict[int, Callable[[Any], None]] = {5: _fill_label_keys}

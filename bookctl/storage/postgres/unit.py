@@ -17,6 +17,7 @@ from bookctl.storage.postgres.documents import PgDocuments
 from bookctl.storage.postgres.ledger import PgLedger
 from bookctl.storage.postgres.outbox import PgOutbox
 from bookctl.storage.postgres.replies import PgReplies
+from bookctl.storage.postgres.timetable import PgTimetable
 from bookctl.storage.unit import UnitOfWork
 
 if TYPE_CHECKING:
@@ -35,11 +36,12 @@ class PostgresUnitOfWork(UnitOfWork):
         self._cursors = itertools.count(1)
         self._settings: Settings | None = None
         self._settings_changed = False
-        self.open_repositories(PgCalendar, PgContacts, PgLedger, PgDocuments, PgCards, PgOutbox, PgReplies)
+        self.open_repositories(PgCalendar, PgContacts, PgLedger, PgDocuments, PgCards, PgOutbox, PgReplies, PgTimetable)
         self._writers: dict[str, Callable[[Any], None]] = {
             "settings": self._write_settings, "contact": self.contacts.write, "session": self.calendar.write_session,
             "booking": self.calendar.write_booking, "entry": self.ledger.write, "invoice": self.documents.write,
-            "quote": self.documents.write, "card": self.cards.write}
+            "quote": self.documents.write, "card": self.cards.write, "schedule": self.timetable.write,
+            "time_off": self.timetable.write}
 
     # --- the connection ------------------------------------------------------------------------
     def _exec(self, sql: str, params: Iterable[object] | None = None) -> Any:  # noqa: ANN401 - a cursor
@@ -128,6 +130,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self.cards.flush()
         self.outbox.flush()
         self.replies.flush()
+        self.timetable.flush()
         self.contacts.flush_removed()
 
     def _spill(self) -> None:
