@@ -57,6 +57,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "label": ("bookctl.commands.contact_card", "label_app"),
     "field": ("bookctl.commands.contact_card", "field_app"),
     "session": ("bookctl.commands.calendar", "app"),
+    "schedule": ("bookctl.commands.schedule", "app"),
     "demo": ("bookctl.commands.demo", "app"),
     "payment": ("bookctl.commands.payment", "app"),
     "invoice": ("bookctl.commands.invoice", "invoice_app"),

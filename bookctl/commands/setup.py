@@ -51,7 +51,7 @@ def config_show(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
 # A VALUE such as -3 is a value, not an unknown option: the setting's own check then judges it.
 @config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(
-    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds, storage.url (postgresql://..., empty: this directory), contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency, providers.NAME.timeout_seconds (seconds, default 30), email.mode (outbox|smtp), email.host, email.port, email.security (starttls|tls|none), email.username, email.sender, email.language. The SMTP password is read only from BOOKCTL_SMTP_PASSWORD.")],
+    key: Annotated[str, typer.Argument(help="business.name, business.timezone, business.currency, policy.cancellation_window_hours, store.lock_timeout_seconds, storage.url (postgresql://..., empty: this directory), contacts.attachment_max_bytes, providers.NAME.api_base, providers.NAME.currency, providers.NAME.timeout_seconds (seconds, default 30), email.mode (outbox|smtp), email.host, email.port, email.security (starttls|tls|none), email.username, email.sender, email.language, hours.mon .. hours.sun (business hours: 09:00-13:00,14:00-18:00 or off; the first day set makes the others off), hours (empty: no business hours), schedule.horizon_weeks (1..520). The SMTP password is read only from BOOKCTL_SMTP_PASSWORD.")],
     value: Annotated[str, typer.Argument()],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
@@ -127,6 +127,28 @@ def _check_window(hours: int) -> None:
 FEE_OPTIONS = ("--deposit", "--cancellation-fee", "--no-show-fee")
 
 
+def _check_between(value: Optional[int], option: str, low: int, high: int, unit: str = "") -> Optional[int]:
+    """`value` (None passes) within low..high, else a UsageError naming the option."""
+    from bookctl.errors import UsageError
+
+    if value is not None and not low <= value <= high:
+        raise UsageError(f"{option} must be between {low} and {high}{unit}")
+    return value
+
+
+def _staff_refs(text: Optional[str]) -> Optional[list[str]]:
+    """--staff ID[,ID...] as its parts; "" is an empty list (anyone), None stays None."""
+    if text is None:
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+BufferBeforeOpt = Annotated[Optional[int], typer.Option("--buffer-before", help="Minutes kept free for the staff before each session (0..1440).", show_default=False)]
+BufferAfterOpt = Annotated[Optional[int], typer.Option("--buffer-after", help="Minutes kept free for the staff after each session (0..1440).", show_default=False)]
+MinNoticeOpt = Annotated[Optional[int], typer.Option("--min-notice-hours", help="A booking must be made at least this many hours before the start (0..8760).", show_default=False)]
+ServiceStaffOpt = Annotated[Optional[str], typer.Option("--staff", help="Who can run it: staff ids or names, comma-separated (empty: anyone).", show_default=False)]
+
+
 @service_app.command("add")
 def service_add(
     name: Annotated[str, typer.Argument(help="The service's name, e.g. 'Yoga Flow'.")],
@@ -138,11 +160,17 @@ def service_add(
     cancellation_fee: Annotated[Optional[str], typer.Option("--cancellation-fee", show_default=False)] = None,
     no_show_fee: Annotated[Optional[str], typer.Option("--no-show-fee", show_default=False)] = None,
     cancellation_window_hours: Annotated[Optional[int], typer.Option("--cancellation-window-hours", help="The fee applies this close to the start (0: always).", show_default=False)] = None,
+    buffer_before: BufferBeforeOpt = None,
+    buffer_after: BufferAfterOpt = None,
+    min_notice_hours: MinNoticeOpt = None,
+    max_days_ahead: Annotated[Optional[int], typer.Option("--max-days-ahead", help="Bookable at most this many days ahead (1..3650; default: no limit).", show_default=False)] = None,
+    staff: ServiceStaffOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Add a service with its price, length and booking policy."""
+    """Add a service with its price, length, booking policy and availability rules."""
     from bookctl.services.setup import add_service, check_service_name
+    from bookctl.services.staff import staff_ids
     from bookctl.services.views import service_view
 
     with app_context(store).store().write() as uow:
@@ -157,7 +185,15 @@ def service_add(
                 for option, text in zip(FEE_OPTIONS, (deposit, cancellation_fee, no_show_fee))]
         window = settings.policy.cancellation_window_hours if cancellation_window_hours is None else cancellation_window_hours
         _check_window(window)
-        service = add_service(uow, name, price_money, duration, kind, capacity, *fees, window)
+        _check_between(buffer_before, "--buffer-before", 0, 24 * 60, " minutes")
+        _check_between(buffer_after, "--buffer-after", 0, 24 * 60, " minutes")
+        _check_between(min_notice_hours, "--min-notice-hours", 0, 24 * 365)
+        _check_between(max_days_ahead, "--max-days-ahead", 1, 3650)
+        refs = _staff_refs(staff)
+        service = add_service(uow, name, price_money, duration, kind, capacity, *fees, window,
+                              buffer_before=buffer_before or 0, buffer_after=buffer_after or 0,
+                              min_notice_hours=min_notice_hours or 0, max_days_ahead=max_days_ahead,
+                              staff_ids=staff_ids(uow, refs or ()))
         uow.commit()
     emit(service_view(service), fmt)
 
@@ -199,6 +235,11 @@ def service_edit(
     cancellation_fee: Annotated[Optional[str], typer.Option("--cancellation-fee", help="0 removes it.", show_default=False)] = None,
     no_show_fee: Annotated[Optional[str], typer.Option("--no-show-fee", help="0 removes it.", show_default=False)] = None,
     cancellation_window_hours: Annotated[Optional[int], typer.Option("--cancellation-window-hours", show_default=False)] = None,
+    buffer_before: BufferBeforeOpt = None,
+    buffer_after: BufferAfterOpt = None,
+    min_notice_hours: MinNoticeOpt = None,
+    max_days_ahead: Annotated[Optional[int], typer.Option("--max-days-ahead", help="Bookable at most this many days ahead (1..3650; 0 removes the limit).", show_default=False)] = None,
+    staff: ServiceStaffOpt = None,
     restore: Annotated[bool, typer.Option("--restore", help="Make a removed service bookable again.")] = False,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
@@ -206,6 +247,7 @@ def service_edit(
     """Change a service; bookings already made keep their price and time."""
     from bookctl.services.lookups import find_service
     from bookctl.services.setup import FEE_FIELDS, check_fees_fit, check_service_name, edit_service
+    from bookctl.services.staff import staff_ids
     from bookctl.services.views import service_view
 
     with app_context(store).store().write() as uow:
@@ -224,9 +266,17 @@ def service_edit(
         check_fees_fit(found, new_price, replaced=[f for f, fee in zip(FEE_FIELDS, fees) if fee is not None])
         if cancellation_window_hours is not None:
             _check_window(cancellation_window_hours)
+        _check_between(buffer_before, "--buffer-before", 0, 24 * 60, " minutes")
+        _check_between(buffer_after, "--buffer-after", 0, 24 * 60, " minutes")
+        _check_between(min_notice_hours, "--min-notice-hours", 0, 24 * 365)
+        _check_between(max_days_ahead, "--max-days-ahead", 0, 3650, " (0 removes the limit)")
+        refs = _staff_refs(staff)
         changed = edit_service(uow, found.id, name=name, price=price_money, duration=duration, capacity=capacity,
                                deposit=fees[0], cancellation_fee=fees[1], no_show_fee=fees[2],
-                               cancellation_window_hours=cancellation_window_hours, restore=restore)
+                               cancellation_window_hours=cancellation_window_hours, restore=restore,
+                               buffer_before=buffer_before, buffer_after=buffer_after,
+                               min_notice_hours=min_notice_hours, max_days_ahead=max_days_ahead,
+                               staff_ids=None if refs is None else staff_ids(uow, refs))
         uow.commit()
     emit(service_view(changed), fmt)
 
@@ -260,14 +310,181 @@ def staff_add(
         name = check_staff_name(uow, name)
         staff = add_staff(uow, name, None if email is None else values.email(email, "--email"))
         uow.commit()
-    emit(staff_view(staff), fmt)
+    _emit_staff(staff_view(staff), fmt)
+
+
+def _shown_staff(view: dict, fmt: Format) -> dict:
+    """A staff view as a table or CSV shows it: `hours` as one short line."""
+    if fmt is Format.json or fmt is Format.ndjson:
+        return view
+    from bookctl.services.staff import hours_summary
+
+    return {**view, "hours": hours_summary(view["hours"])}
+
+
+def _emit_staff(view: dict, fmt: Format) -> None:
+    emit(_shown_staff(view, fmt), fmt)
 
 
 @staff_app.command("list")
-def staff_list(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """List the staff."""
+def staff_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include removed staff.")] = False,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List the staff and their hours."""
     from bookctl.services.views import staff_view
 
     with app_context(store).store().read() as uow:
-        rows = [staff_view(s) for s in uow.settings.staff.values()]
-    emit_rows(rows, fmt, columns=("id", "name", "email"))
+        rows = [_shown_staff(staff_view(s), fmt) for s in uow.settings.staff.values() if all_ or not s.archived]
+    emit_rows(rows, fmt, columns=("id", "name", "email", "hours"))
+
+
+StaffArg = Annotated[str, typer.Argument(help="Staff id or name.")]
+
+
+def _day_ranges(option: str, text: Optional[str]) -> Optional[str]:
+    """A --mon .. --sun value, normalized ('9:00' is refused: HH:MM), or None when not given."""
+    from bookctl.domain.hours import day_ranges, ranges_text
+    from bookctl.errors import UsageError
+
+    if text is None:
+        return None
+    try:
+        return ranges_text(day_ranges(text))
+    except ValueError as exc:
+        raise UsageError(f"{option} {exc}") from None
+
+
+def _day_option(day: str) -> object:
+    return typer.Option(f"--{day}", help=f"{day.capitalize()}'s hours: 09:00-13:00,14:00-18:00 or off.",
+                        show_default=False)
+
+
+@staff_app.command("hours")
+def staff_hours(
+    staff: StaffArg,
+    mon: Annotated[Optional[str], _day_option("mon")] = None,
+    tue: Annotated[Optional[str], _day_option("tue")] = None,
+    wed: Annotated[Optional[str], _day_option("wed")] = None,
+    thu: Annotated[Optional[str], _day_option("thu")] = None,
+    fri: Annotated[Optional[str], _day_option("fri")] = None,
+    sat: Annotated[Optional[str], _day_option("sat")] = None,
+    sun: Annotated[Optional[str], _day_option("sun")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Go back to the business hours.")] = False,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Show or set a member's weekly hours. Days not given keep theirs; a member without hours of their
+    own starts from the business hours. With no day given, only shows them."""
+    from bookctl.errors import UsageError
+    from bookctl.services.lookups import find_staff
+    from bookctl.services.staff import set_hours
+    from bookctl.services.views import staff_view
+
+    given = {day: text for day, text in zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+                                            (mon, tue, wed, thu, fri, sat, sun)) if text is not None}
+    if clear and given:
+        raise UsageError("--clear goes back to the business hours; give it without day options")
+    days = {day: _day_ranges(f"--{day}", text) for day, text in given.items()}
+    if not days and not clear:
+        with app_context(store).store().read() as uow:
+            view = staff_view(find_staff(uow.settings, staff))
+    else:
+        with app_context(store).store().write() as uow:
+            view = staff_view(set_hours(uow, staff, days, clear=clear))
+            uow.commit()
+    _emit_staff(view, fmt)
+
+
+def _off_time(text: str, zone, option: str, end: bool):  # noqa: ANN001, ANN202 - a tzinfo, a datetime
+    """--from/--to: 'YYYY-MM-DD HH:MM' (or ISO 8601 with an offset), or a date: its start for --from,
+    its end (the next day's start) for --to."""
+    import re
+
+    from bookctl.timeutil import day_bounds, parse_date, parse_datetime
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        return day_bounds(parse_date(text, option), zone)[1 if end else 0]
+    return parse_datetime(text, zone, option)
+
+
+@staff_app.command("off")
+def staff_off(
+    staff: StaffArg,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="'YYYY-MM-DD HH:MM', or a date (from its start).", show_default=False)] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="'YYYY-MM-DD HH:MM', or a date (to its end).", show_default=False)] = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="One line, e.g. 'holiday'.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Record it even though sessions are scheduled then.")] = False,
+    remove: Annotated[Optional[str], typer.Option("--remove", help="Delete this time off (OFF_ID) instead.", show_default=False)] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record time off (a holiday, an afternoon away), or delete one with --remove."""
+    from bookctl.commands import _run
+    from bookctl.domain import values
+    from bookctl.errors import UsageError
+    from bookctl.services.lookups import find_staff, zone_of
+    from bookctl.services.staff import add_time_off, remove_time_off, time_off_view
+
+    if remove is not None:
+        if date_from is not None or date_to is not None or reason is not None or force:
+            raise UsageError("--remove deletes a time off; give it without --from, --to, --reason and --force")
+        emit(_run.write(store, lambda uow, now: time_off_view(remove_time_off(uow, staff, remove), zone_of(uow))), fmt)
+        return
+    if date_from is None or date_to is None:
+        raise UsageError("give --from and --to (or --remove OFF_ID)")
+
+    def action(uow, now):  # noqa: ANN001, ANN202
+        zone = zone_of(uow)
+        member = find_staff(uow.settings, staff)
+        start = _off_time(date_from, zone, "--from", end=False)
+        end = _off_time(date_to, zone, "--to", end=True)
+        if end <= start:
+            raise UsageError(f"--to {values.shown(date_to)} is not after --from {values.shown(date_from)}")
+        text = None if reason is None else values.line(reason, "--reason")
+        return time_off_view(add_time_off(uow, now, member.id, start, end, text, force=force), zone)
+
+    emit(_run.write(store, action), fmt)
+
+
+@staff_app.command("show")
+def staff_show(staff: StaffArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Show a member of staff: their hours and time off."""
+    from bookctl.services.staff import staff_card
+
+    with app_context(store).store().read() as uow:
+        card = staff_card(uow, staff)
+    _emit_staff(card, fmt)
+
+
+@staff_app.command("edit")
+def staff_edit(
+    staff: StaffArg,
+    name: Annotated[Optional[str], typer.Option("--name", show_default=False)] = None,
+    email: Annotated[Optional[str], typer.Option("--email", help="An empty value clears it.", show_default=False)] = None,
+    restore: Annotated[bool, typer.Option("--restore", help="Bring back a removed member.")] = False,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change a member's name or email, or bring a removed member back."""
+    from bookctl.domain import values
+    from bookctl.services.staff import edit_staff
+    from bookctl.services.views import staff_view
+
+    with app_context(store).store().write() as uow:
+        address = None if email is None else values.email(email, "--email") if email.strip() else ""
+        changed = edit_staff(uow, staff, name=name, email=address, restore=restore)
+        uow.commit()
+    _emit_staff(staff_view(changed), fmt)
+
+
+@staff_app.command("remove")
+def staff_remove(staff: StaffArg, store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Stop scheduling a member; their past sessions keep them. Refused while sessions are scheduled for
+    them from now on; 'staff edit ID --restore' undoes it."""
+    from bookctl.commands import _run
+    from bookctl.services.staff import remove_staff
+    from bookctl.services.views import staff_view
+
+    _emit_staff(_run.write(store, lambda uow, now: staff_view(remove_staff(uow, now, staff))), fmt)

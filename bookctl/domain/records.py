@@ -80,6 +80,9 @@ class BookingLike(Protocol):
     @property
     def revision(self) -> int: ...
 
+    @property
+    def course_booking_id(self) -> str | None: ...
+
 
 class EntryLike(Protocol):
     """A ledger entry as the payment figures need it."""

@@ -11,19 +11,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bookctl.domain.attendance import change_attendance
 from bookctl.domain.ids import id_order
-from bookctl.domain.models import Booking, Service, Session
-from bookctl.errors import NotFoundError, RuleError
+from bookctl.domain.models import Booking, Contact, Service, Session
+from bookctl.errors import NotFoundError, RuleError, UsageError
 from bookctl.services.clashes import (
     check_contact_free,
     check_staff_free,
     check_unassigned_capacity,
 )
-from bookctl.services.lookups import find_service, find_staff, resolve_booking, zone_of
+from bookctl.services.lookups import find_service, resolve_booking, zone_of
 from bookctl.services.views import booking_view, session_view
 from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import add_elapsed, day_bounds, iso
 
 if TYPE_CHECKING:
+    from bookctl.domain.schedules import Schedule
     from bookctl.storage.repositories import SessionBookings
 
 T = TypeVar("T")
@@ -68,7 +69,10 @@ def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start: Later[d
     start = _value(start)
     _not_in_past(start, now, allow_past, zone)
     capacity = _value(capacity)
-    staff_id = find_staff(uow.settings, staff_ref).id if staff_ref else None
+    from bookctl.services.availability import bookable_staff
+
+    staff = bookable_staff(uow.settings, service, staff_ref)
+    staff_id = staff.id if staff else None
     end = add_elapsed(start, timedelta(minutes=service.duration_minutes))
     check_staff_free(uow, staff_id, start, end)
     session = uow.calendar.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
@@ -79,11 +83,20 @@ def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start: Later[d
 def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | None = None,
          start: Later[datetime] | None = None, session_id: str | None = None, staff_ref: str | None = None,
          answers: dict[str, str] | None = None, allow_past: bool = False,
-         allow_overlap: bool = False) -> dict[str, Any]:
+         allow_overlap: bool = False, force: bool = False, schedule_ref: str | None = None) -> dict[str, Any]:
     """Book a contact into a session: `session_id`, an existing one, or `service_ref` at `start`
     (with `staff_ref`, when given), a new appointment or a place in a class. `answers`: the booking
-    form's. The contact may not hold another confirmed booking at that time unless `allow_overlap`."""
+    form's. The contact may not hold another confirmed booking at that time unless `allow_overlap`.
+
+    A new appointment keeps the staff's hours, time off and buffers, and every booking the service's
+    notice and booking window (services/availability.py); `force` books despite them, and the view
+    then lists what it overrode under `overrode`. A course is booked whole: a course service with no
+    `start` (its schedule: `schedule_ref`, or its only one) or one of its scheduled meetings books
+    every meeting (`book_course`)."""
+    from bookctl.services.availability import bookable_staff, enforce, time_problems
+
     zone = zone_of(uow)
+    overrode: list[str] = []
     if session_id is not None:
         if service_ref or start is not None or staff_ref:
             raise ValueError("book: an existing session takes no service, start or staff")
@@ -91,12 +104,22 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
         service = _bookable(uow.settings.services[session.service_id])
         if session.status != "scheduled":
             raise RuleError(f"session {session.id} is cancelled")
+        if service.kind == "course" and session.schedule_id is not None:
+            return book_course(uow, now, contact_id, service, uow.timetable.schedule(session.schedule_id),
+                               answers, allow_past, allow_overlap, force)
     else:
-        if not service_ref or start is None:
+        if not service_ref:
             raise ValueError("book: give a session, or a service and a start")
         service = _bookable(find_service(uow.settings, service_ref))
+        if start is None:
+            if service.kind != "course":
+                raise UsageError("give --start (or --session to join an existing one); only a course is booked "
+                                 "without one, whole")
+            return book_course(uow, now, contact_id, service, course_schedule(uow, service, schedule_ref),
+                               answers, allow_past, allow_overlap, force)
         start = _value(start)
-        staff_id = find_staff(uow.settings, staff_ref).id if staff_ref else None
+        staff = bookable_staff(uow.settings, service, staff_ref)
+        staff_id = staff.id if staff else None
         session = None if service.kind == "appointment" else _find_class_session(uow, service, start, staff_id)
         if session is None:
             _not_in_past(start, now, allow_past, zone)
@@ -105,12 +128,15 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
             check_staff_free(uow, staff_id, start, end)
             if staff_id is None:
                 check_unassigned_capacity(uow, service, start, end)
+            overrode = enforce(_window(service, start, now, zone, allow_past) + time_problems(uow, service, staff, start, end),
+                               force)
             session = uow.calendar.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
                                       capacity=service.capacity, created_at=now)
+        elif service.kind == "course" and session.schedule_id is not None:
+            return book_course(uow, now, contact_id, service, uow.timetable.schedule(session.schedule_id),
+                               answers, allow_past, allow_overlap, force)
     _not_in_past(session.start, now, allow_past, zone)
-    contact = uow.contacts.get(contact_id)
-    if contact.erased_at is not None:
-        raise RuleError(f"contact {contact.id} was erased and cannot be booked")
+    contact = _bookable_contact(uow, contact_id)
     bookings = uow.calendar.session_bookings(session)
     if any(b.contact_id == contact.id and b.status == "confirmed" for b in bookings):
         raise RuleError(f"{contact.display_name} is already booked in session {session.id}")
@@ -118,14 +144,101 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
         check_contact_free(uow, contact, session.start, session.end)
     if _places_left(session, bookings) <= 0:
         raise RuleError(f"session {session.id} is full: no places left of {session.capacity}")
+    if not overrode:
+        overrode = enforce(_window(service, session.start, now, zone, allow_past), force)
     booking = uow.calendar.add_booking(session, contact_id=contact.id, price=service.price,
                                        form_responses=dict(answers or {}), created_at=now)
+    _label(contact, service)
+    view = booking_view(booking, session, zone)
+    if overrode:
+        view["overrode"] = overrode
+    return view
+
+
+def _window(service: Service, start: datetime, now: datetime, zone: tzinfo, allow_past: bool) -> list[str]:
+    """The notice and booking-window problems of a booking at `start` (none for one back-filled)."""
+    from bookctl.services.availability import booking_window_problems
+
+    if allow_past and start < now:
+        return []
+    return booking_window_problems(service, start, now, zone)
+
+
+def _bookable_contact(uow: UnitOfWork, contact_id: str) -> Contact:
+    contact = uow.contacts.get(contact_id)
+    if contact.erased_at is not None:
+        raise RuleError(f"contact {contact.id} was erased and cannot be booked")
+    return contact
+
+
+def _label(contact: Contact, service: Service) -> None:
     from bookctl.services.labels import (
         add_label,  # here: only booking needs it, and listings start faster
     )
 
     add_label(contact, service.name)  # seed 003: booking a service labels the client with it
-    return booking_view(booking, session, zone)
+
+
+def course_schedule(uow: UnitOfWork, service: Service, schedule_ref: str | None) -> Schedule:
+    """The schedule a course booking takes: `schedule_ref`, else the service's only schedule."""
+    if schedule_ref is not None:
+        schedule = uow.timetable.schedule(schedule_ref)
+        if schedule.service_id != service.id:
+            raise UsageError(f"schedule {schedule.id} is not a schedule of {service.name}")
+        return schedule
+    found = [s for s in uow.timetable.schedules() if s.service_id == service.id]
+    if not found:
+        raise RuleError(f"{service.name} has no schedule to book; add one with 'bookctl schedule add --service "
+                        f"{service.id} ...'")
+    if len(found) > 1:
+        raise UsageError(f"{service.name} has {len(found)} schedules ({', '.join(s.id for s in found)}); "
+                         "give --schedule or --session of one of its meetings")
+    return found[0]
+
+
+def book_course(uow: UnitOfWork, now: datetime, contact_id: str, service: Service, schedule: Schedule,
+                answers: dict[str, str] | None, allow_past: bool, allow_overlap: bool, force: bool) -> dict[str, Any]:
+    """Book a client into every scheduled meeting of a course's schedule: one booking per meeting,
+    the first holding the course's price and its ledger, every other one naming it in
+    `course_booking_id` at no price of its own. Refused whole if any meeting is full or taken."""
+    from bookctl.domain.money import Money
+    from bookctl.services.availability import enforce
+    from bookctl.services.schedules import schedule_meetings
+
+    zone = zone_of(uow)
+    contact = _bookable_contact(uow, contact_id)
+    meetings = [m for m in schedule_meetings(uow, schedule) if m.status == "scheduled"]
+    if not meetings:
+        raise RuleError(f"schedule {schedule.id} of {service.name} has no meetings on the calendar")
+    first = meetings[0]
+    if first.start < now and not allow_past:
+        raise RuleError(f"{service.name} began on {first.start.astimezone(zone):%Y-%m-%d %H:%M}; "
+                        "use --allow-past to book the whole course anyway")
+    overrode = enforce(_window(service, first.start, now, zone, allow_past), force)
+    for meeting in meetings:
+        bookings = uow.calendar.session_bookings(meeting)
+        if any(b.contact_id == contact.id and b.status == "confirmed" for b in bookings):
+            raise RuleError(f"{contact.display_name} is already booked in session {meeting.id} of {service.name}")
+        if _places_left(meeting, bookings) <= 0:
+            raise RuleError(f"{service.name} is full on {meeting.start.astimezone(zone):%Y-%m-%d %H:%M} "
+                            f"(session {meeting.id}): no places left of {meeting.capacity}")
+        if not allow_overlap:
+            check_contact_free(uow, contact, meeting.start, meeting.end)
+    lead = uow.calendar.add_booking(first, contact_id=contact.id, price=service.price,
+                                    form_responses=dict(answers or {}), created_at=now)
+    lead.course_booking_id = lead.id
+    places = [lead.id]
+    for meeting in meetings[1:]:
+        place = uow.calendar.add_booking(meeting, contact_id=contact.id, price=Money.zero(service.price.currency),
+                                         form_responses=dict(answers or {}), created_at=now,
+                                         course_booking_id=lead.id)
+        places.append(place.id)
+    _label(contact, service)
+    view = booking_view(lead, first, zone)
+    view["course"] = {"schedule_id": schedule.id, "meetings": len(places), "bookings": places}
+    if overrode:
+        view["overrode"] = overrode
+    return view
 
 
 def _find_class_session(uow: UnitOfWork, service: Service, start: datetime, staff_id: str | None) -> Session | None:
@@ -155,8 +268,10 @@ def set_attendance(uow: UnitOfWork, now: datetime, ref: str, to: str) -> dict[st
     return booking_view(booking, session, zone)
 
 
-def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False) -> dict[str, Any]:
-    """Cancel a booking and free its place; an appointment's session is cancelled with it.
+def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False, whole_course: bool = True) -> dict[str, Any]:
+    """Cancel a booking and free its place; an appointment's session is cancelled with it. The booking
+    that holds a course (its first meeting's) takes the client's places in the course's meetings yet
+    to come with it, unless `whole_course` is False (one meeting is cancelled, not the course).
 
     With `notify`, the cancellation email is queued in the outbox in this same unit of work; the
     view then carries `email: {message, to, status: queued}`."""
@@ -169,14 +284,14 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False) -> di
         from bookctl.services.mail import check_can_email
 
         address = check_can_email(uow, uow.contacts.get(booking.contact_id))  # refuse before changing anything
-    booking.status = "cancelled"
-    booking.cancelled_at = now
-    booking.revision += 1
+    _cancel_place(booking, now)
     service = uow.settings.services.get(session.service_id)
     others = [b for b in uow.calendar.session_bookings(session) if b.status == "confirmed" and b.id != booking.id]
     if (service is None or service.kind == "appointment") and not others:
         session.status = "cancelled"  # frees the staff member's time
     view = booking_view(booking, session, zone)
+    if whole_course and booking.course_booking_id == booking.id:
+        view["course_cancelled"] = _cancel_course_places(uow, now, booking)
     if notify:
         from bookctl.services.mail import queue_cancellation_email
 
@@ -185,10 +300,36 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False) -> di
     return view
 
 
-def reschedule(uow: UnitOfWork, now: datetime, ref: str, start: Later[datetime], allow_past: bool = False,
-               allow_overlap: bool = False) -> dict[str, Any]:
-    """Move a booking to a new time: an appointment moves its session, a class booking changes meeting.
-    Moving into another of the contact's bookings is refused, as booking it would be, unless `allow_overlap`."""
+def _cancel_place(booking: Booking, now: datetime) -> None:
+    booking.status = "cancelled"
+    booking.cancelled_at = now
+    booking.revision += 1
+
+
+def _cancel_course_places(uow: UnitOfWork, now: datetime, lead: Booking) -> list[str]:
+    """Cancel the places of a course booking in its meetings from now on; their ids. Read through the
+    contact's own bookings, so the cost follows that client, never the calendar."""
+    cancelled = []
+    for booking_id in uow.contacts.get(lead.contact_id).booking_ids:
+        if booking_id == lead.id:
+            continue
+        place = uow.calendar.get_booking(booking_id)
+        if place.course_booking_id == lead.id and place.status == "confirmed" \
+                and uow.calendar.get_session(place.session_id).start >= now:
+            _cancel_place(place, now)
+            cancelled.append(place.id)
+    return cancelled
+
+
+def reschedule(uow: UnitOfWork, now: datetime, ref: str, start: Later[datetime] | None = None, allow_past: bool = False,
+               allow_overlap: bool = False, session_id: str | None = None, force: bool = False) -> dict[str, Any]:
+    """Move a booking to a new time: an appointment moves its session (keeping the staff's hours,
+    time off and buffers, and the service's notice and window, unless `force`); a class booking
+    changes to another existing meeting of its service, `session_id` or the one at `start`, and
+    never makes a meeting of its own. Moving into another of the contact's bookings is refused, as
+    booking it would be, unless `allow_overlap`."""
+    from bookctl.services.availability import enforce, time_problems
+
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
     if booking.status == "cancelled":
@@ -196,34 +337,65 @@ def reschedule(uow: UnitOfWork, now: datetime, ref: str, start: Later[datetime],
     if booking.attendance != "booked":
         raise RuleError(f"booking {booking.id} is marked {booking.attendance}; "
                         "set its attendance back to booked before rescheduling")
+    service = uow.settings.services[session.service_id]
+    if service.kind != "appointment":
+        return _change_meeting(uow, now, booking, session, service, start, session_id, allow_past, allow_overlap)
+    if session_id is not None:
+        raise UsageError(f"{service.name} is an appointment: give --start, its new time (--session is for classes)")
+    if start is None:
+        raise UsageError("give --start, the new time")
     start = _value(start)
     _not_in_past(start, now, allow_past, zone)
-    service = uow.settings.services[session.service_id]
     end = add_elapsed(start, session.end - session.start)
     if not allow_overlap:
         check_contact_free(uow, uow.contacts.get(booking.contact_id), start, end, ignore=booking.id,
                            to="move it there anyway")
-    if service.kind == "appointment":
-        check_staff_free(uow, session.staff_id, start, end, ignore=session.id)
-        if session.staff_id is None:
-            check_unassigned_capacity(uow, service, start, end, ignore=session.id)
-        for moved in uow.calendar.session_bookings(session):  # every booking of the appointment moves with it
-            moved.revision += 1
-        uow.calendar.move_session(session, start, end)
-        return booking_view(booking, session, zone)
-    target = _find_class_session(uow, service, start, session.staff_id) or _find_class_session(uow, service, start, None)
-    if target is not None and target.id == session.id:
-        return booking_view(booking, session, zone)
-    if target is None:
-        check_staff_free(uow, session.staff_id, start, end)
-        target = uow.calendar.add_session(service_id=service.id, staff_id=session.staff_id, start=start, end=end,
-                                 capacity=session.capacity, created_at=now)
+    check_staff_free(uow, session.staff_id, start, end, ignore=session.id)
+    if session.staff_id is None:
+        check_unassigned_capacity(uow, service, start, end, ignore=session.id)
+    staff = uow.settings.staff.get(session.staff_id or "")
+    overrode = enforce(_window(service, start, now, zone, allow_past)
+                       + time_problems(uow, service, staff, start, end, ignore=session.id), force)
+    for moved in uow.calendar.session_bookings(session):  # every booking of the appointment moves with it
+        moved.revision += 1
+    uow.calendar.move_session(session, start, end)
+    view = booking_view(booking, session, zone)
+    if overrode:
+        view["overrode"] = overrode
+    return view
+
+
+def _change_meeting(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, service: Service,
+                    start: Later[datetime] | None, session_id: str | None, allow_past: bool,
+                    allow_overlap: bool) -> dict[str, Any]:
+    """A class booking moves to another meeting that is on the calendar already."""
+    zone = zone_of(uow)
+    if session_id is not None:
+        target = uow.calendar.get_session(session_id)
+        if target.service_id != service.id:
+            raise RuleError(f"session {target.id} is not a meeting of {service.name}")
+        if target.status != "scheduled":
+            raise RuleError(f"session {target.id} is cancelled")
     else:
-        bookings = uow.calendar.session_bookings(target)
-        if any(b.contact_id == booking.contact_id and b.status == "confirmed" for b in bookings):
-            raise RuleError(f"contact {booking.contact_id} is already booked in session {target.id}")
-        if _places_left(target, bookings) <= 0:
-            raise RuleError(f"session {target.id} is full: no places left of {target.capacity}")
+        if start is None:
+            raise UsageError("give --session, the meeting to move to (or --start, its time)")
+        moment = _value(start)
+        target = _find_class_session(uow, service, moment, session.staff_id) or _find_class_session(uow, service, moment, None)
+        if target is None:
+            raise RuleError(f"{service.name} has no meeting at {moment.astimezone(zone):%Y-%m-%d %H:%M}; give "
+                            f"--session of an existing one ('bookctl session slots --service {service.id}' lists them) "
+                            "or put one on the calendar with 'bookctl session add'")
+    if target.id == session.id:
+        return booking_view(booking, session, zone)
+    _not_in_past(target.start, now, allow_past, zone)
+    if not allow_overlap:
+        check_contact_free(uow, uow.contacts.get(booking.contact_id), target.start, target.end, ignore=booking.id,
+                           to="move it there anyway")
+    bookings = uow.calendar.session_bookings(target)
+    if any(b.contact_id == booking.contact_id and b.status == "confirmed" for b in bookings):
+        raise RuleError(f"contact {booking.contact_id} is already booked in session {target.id}")
+    if _places_left(target, bookings) <= 0:
+        raise RuleError(f"session {target.id} is full: no places left of {target.capacity}")
     booking.revision += 1
     uow.calendar.move_booking(booking, target)
     return booking_view(booking, target, zone)

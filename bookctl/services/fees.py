@@ -64,13 +64,16 @@ def _has_fee(entries: list[LedgerEntry], kind: str) -> bool:
 
 
 def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, asked: Money | None = None,
-           charge_fee: bool = False, notify: bool = False, refund_email_too: bool = False) -> Plan:
+           charge_fee: bool = False, notify: bool = False, refund_email_too: bool = False,
+           whole_course: bool = True) -> Plan:
     """Cancel a booking; with --charge-fee keep the cancellation fee (refused, exit 1, before the
     service's window opens), with --refund give back the rest (`asked`, in the booking's currency:
     only that much; 0 refunds nothing). `asked` and `refund_email_too` go with `refund` (the command
     checks it).
     `notify` queues the cancellation email with the cancellation; `refund_email_too` the refund email
     (seed 002) once the money is back; the view then carries `email` and `refund_email` records.
+    `whole_course`: a course's booking takes its places in the meetings to come with it
+    (calendar.cancel); False when one meeting is cancelled.
 
     Everything that can be refused is checked, and the refund email built, before the booking
     changes. The cancellation, the fee and the refund intents commit together; if the provider
@@ -117,7 +120,7 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, asked
                             f"cannot refund {amount}; nothing was cancelled")
         plan = plan_refund(uow, booking, amount) if amount.minor > 0 else []
     email = refund_email_for(uow, now, booking, session, amount, fee) if refund_email_too else None
-    cancelled = calendar.cancel(uow, now, ref, notify=notify)  # refuses a contact it cannot email first
+    cancelled = calendar.cancel(uow, now, ref, notify=notify, whole_course=whole_course)  # refuses a contact it cannot email first
     intents = []
     if fee is not None:
         charge = apply_fee(uow, now, booking, "cancellation_fee", fee)
@@ -138,8 +141,9 @@ def _cancelled(uow: UnitOfWork, booking: Booking, session: Session, intents: lis
             what = "the cancellation fee could not be charged and is recorded as due" if fee else "the refund failed"
         return Outcome(None, _after_cancel(answers.error, booking, what, stopped, answers.unknown))
     view = view_booking(uow, booking, session)
-    if "email" in cancelled:
-        view["email"] = cancelled["email"]
+    for key in ("email", "course_cancelled"):
+        if key in cancelled:
+            view[key] = cancelled[key]
     if email is not None:
         message_id = uow.outbox.add(now, email[1])
         view["refund_email"] = {"message": message_id, "to": email[0], "status": "queued"}

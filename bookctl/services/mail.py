@@ -1,4 +1,4 @@
-"""Email to clients (seed 002): cancellation and refund messages, queued in the store's outbox.
+"""Email to clients (seed 002): cancellation, rescheduled and refund messages, queued in the store's outbox.
 
 A message is built with `email.message.EmailMessage` (plain text with an HTML alternative) and
 queued in the same unit of work as the change it tells about, so the two commit together. Sending
@@ -176,6 +176,22 @@ def queue_cancellation_email(uow: UnitOfWork, now: datetime, booking: Booking, s
     language = choose_language(uow, contact, "cancellation")
     message = build_message(uow, now, contact, "cancellation", _values(uow, contact, booking, session),
                             language, booking.id)
+    return _queue(uow, now, message, contact)
+
+
+def queue_rescheduled_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session,
+                            old_start: datetime) -> str:
+    """Queue the "your booking was moved" email to the booking's contact; returns the message id.
+
+    `session` is already at its new time; `old_start` is when it was. Call it inside the unit of
+    work that moves the session, before `commit()`."""
+    contact = uow.contacts.get(booking.contact_id)
+    language = choose_language(uow, contact, "rescheduled")
+    values = _values(uow, contact, booking, session)
+    was = old_start.astimezone(load_zone(uow.settings.business.timezone))
+    values["old_date"] = f"{was:%Y-%m-%d}"
+    values["old_time"] = f"{was:%H:%M}"
+    message = build_message(uow, now, contact, "rescheduled", values, language, booking.id)
     return _queue(uow, now, message, contact)
 
 

@@ -102,6 +102,10 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
         settings.store.lock_timeout_seconds = _parse_int(value, key, 0, 3600)
     elif key == "contacts.attachment_max_bytes":
         settings.contacts.attachment_max_bytes = _parse_int(value, key, 1, 1024 * 1024 * 1024)
+    elif key == "schedule.horizon_weeks":
+        settings.schedule.horizon_weeks = _parse_int(value, key, 1, 520)
+    elif key == "hours" or key.startswith("hours."):
+        _set_business_hours(settings, key, value)
     elif key == "storage.url":
         _set_storage_url(uow, value)
     elif key.startswith("providers."):
@@ -118,7 +122,35 @@ SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
                  "policy.cancellation_window_hours", "store.lock_timeout_seconds", "storage.url", "contacts.attachment_max_bytes",
                  "providers.NAME.api_base", "providers.NAME.currency", "providers.NAME.timeout_seconds",
                  "email.mode", "email.host", "email.port", "email.security", "email.username",
-                 "email.sender", "email.language")
+                 "email.sender", "email.language", "hours.DAY", "hours", "schedule.horizon_weeks")
+
+
+def _set_business_hours(settings: Settings, key: str, value: str) -> None:
+    """`hours.DAY` (mon..sun): that weekday's business hours, RANGES or off; an empty value makes it off.
+    The first day set creates the business hours with every other day off. `hours` with an empty value
+    removes them (no limit)."""
+    from bookctl.domain.hours import WEEKDAYS, WeeklyHours, day_ranges, ranges_text
+
+    if key == "hours":
+        if value.strip():
+            raise UsageError("hours takes only an empty value, which removes the business hours; "
+                             "set one day with hours.mon .. hours.sun")
+        settings.hours = None
+        return
+    day = key.split(".", 1)[1]
+    if day not in WEEKDAYS:
+        raise UsageError(f"unknown setting {key!r}; business hours are hours.{', hours.'.join(WEEKDAYS)}")
+    if not value.strip():
+        if settings.hours is not None:
+            setattr(settings.hours, day, "off")
+        return
+    try:
+        text = ranges_text(day_ranges(value))
+    except ValueError as exc:
+        raise UsageError(f"{key} {exc}") from None
+    hours = settings.hours or WeeklyHours()
+    setattr(hours, day, text)
+    settings.hours = hours
 
 
 def _set_provider_option(settings: Settings, key: str, value: str) -> None:
@@ -210,7 +242,8 @@ def check_name_free(records: Iterable[Service | Staff], name: str, what: str, ig
     wanted = key(name)
     for record in records:
         if record.id != ignore and key(record.name) == wanted:
-            removed = f", removed; 'bookctl service edit {record.id} --restore' brings it back" \
+            noun = "service" if isinstance(record, Service) else "staff"
+            removed = f", removed; 'bookctl {noun} edit {record.id} --restore' brings it back" \
                 if getattr(record, "archived", False) else ""
             raise RuleError(f"{what} {record.id} is already named {record.name!r}{removed}; choose another name")
 
@@ -240,10 +273,14 @@ def _fee(amount: Money | None) -> Money | None:
 
 def add_service(uow: UnitOfWork, name: str, price: Money, duration: int, kind: str = "appointment",
                 capacity: int | None = None, deposit: Money | None = None, cancellation_fee: Money | None = None,
-                no_show_fee: Money | None = None, cancellation_window_hours: int | None = None) -> Service:
+                no_show_fee: Money | None = None, cancellation_window_hours: int | None = None, *,
+                buffer_before: int = 0, buffer_after: int = 0, min_notice_hours: int = 0,
+                max_days_ahead: int | None = None, staff_ids: Iterable[str] = ()) -> Service:
     """Add a service with its price, length (minutes) and booking policy. `kind` is appointment, class or
     course; `capacity` defaults to 1 for an appointment and 10 otherwise; the amounts, in the store's
-    currency, are at most the price (zero: none); the window defaults to the store's policy."""
+    currency, are at most the price (zero: none); the window defaults to the store's policy. Availability:
+    minutes kept free before and after each session, the notice (hours) a booking needs, how many days
+    ahead it may be (None: no limit), and the staff ids who may run it (none: anyone)."""
     settings = uow.settings
     name = check_service_name(uow, name)
     if capacity is None:
@@ -253,7 +290,8 @@ def add_service(uow: UnitOfWork, name: str, price: Money, duration: int, kind: s
         id=unique_slug(name, settings.services, f"service-{len(settings.services) + 1}"),
         name=name.strip(), kind=kind, price=price, duration_minutes=duration, capacity=capacity,
         deposit=_fee(deposit), cancellation_fee=_fee(cancellation_fee), no_show_fee=_fee(no_show_fee),
-        cancellation_window_hours=window,
+        cancellation_window_hours=window, buffer_before_minutes=buffer_before, buffer_after_minutes=buffer_after,
+        min_notice_hours=min_notice_hours, max_days_ahead=max_days_ahead, staff_ids=list(staff_ids),
     )
     check_fees_fit(service, price)
     settings.services[service.id] = service
@@ -263,9 +301,13 @@ def add_service(uow: UnitOfWork, name: str, price: Money, duration: int, kind: s
 def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: Money | None = None,
                  duration: int | None = None, capacity: int | None = None, deposit: Money | None = None,
                  cancellation_fee: Money | None = None, no_show_fee: Money | None = None,
-                 cancellation_window_hours: int | None = None, restore: bool = False) -> Service:
-    """Change a service; None leaves a value as it is, a zero amount removes that policy. Existing
-    bookings keep the price and time they were booked with."""
+                 cancellation_window_hours: int | None = None, restore: bool = False,
+                 buffer_before: int | None = None, buffer_after: int | None = None,
+                 min_notice_hours: int | None = None, max_days_ahead: int | None = None,
+                 staff_ids: Iterable[str] | None = None) -> Service:
+    """Change a service; None leaves a value as it is, a zero amount removes that policy, a zero
+    `max_days_ahead` removes the limit and empty `staff_ids` lets anyone run it. Existing bookings keep
+    the price and time they were booked with."""
     service = find_service(uow.settings, ref)
     if name is not None:
         service.name = check_service_name(uow, name, ignore=service.id)
@@ -281,6 +323,16 @@ def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: M
     check_fees_fit(service, service.price)
     if cancellation_window_hours is not None:
         service.cancellation_window_hours = cancellation_window_hours
+    if buffer_before is not None:
+        service.buffer_before_minutes = buffer_before
+    if buffer_after is not None:
+        service.buffer_after_minutes = buffer_after
+    if min_notice_hours is not None:
+        service.min_notice_hours = min_notice_hours
+    if max_days_ahead is not None:
+        service.max_days_ahead = max_days_ahead or None
+    if staff_ids is not None:
+        service.staff_ids = list(staff_ids)
     if restore:
         service.archived = False
     return service
@@ -293,10 +345,10 @@ def remove_service(uow: UnitOfWork, ref: str) -> Service:
     return service
 
 
-def check_staff_name(uow: UnitOfWork, name: str) -> str:
-    """A member of staff's name, checked (values.name) and free: no other member has it."""
+def check_staff_name(uow: UnitOfWork, name: str, ignore: str | None = None) -> str:
+    """A member of staff's name, checked (values.name) and free: no other member (but `ignore`) has it."""
     name = values.name(name, "the staff name")
-    check_name_free(uow.settings.staff.values(), name, "staff member")
+    check_name_free(uow.settings.staff.values(), name, "staff member", ignore=ignore)
     return name
 
 

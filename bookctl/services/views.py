@@ -24,7 +24,7 @@ def money(value: Money | None) -> dict[str, str] | None:
 
 
 def service_view(service: Service) -> dict[str, Any]:
-    """A service with its booking policy."""
+    """A service with its booking policy and availability rules (buffers, notice, how far ahead, staff_ids)."""
     data = service.model_dump(mode="json")
     for key in ("price", "deposit", "cancellation_fee", "no_show_fee"):
         data[key] = money(getattr(service, key))
@@ -32,8 +32,10 @@ def service_view(service: Service) -> dict[str, Any]:
 
 
 def staff_view(staff: Staff) -> dict[str, Any]:
-    """A member of staff."""
-    return staff.model_dump(mode="json")
+    """A member of staff: `hours` their own weekly hours (weekday -> ranges, or None: the business
+    hours), `archived` once removed."""
+    return {"id": staff.id, "name": staff.name, "email": staff.email,
+            "hours": None if staff.hours is None else staff.hours.as_dict(), "archived": staff.archived}
 
 
 def contact_view(contact: Contact, zone: tzinfo) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def booking_fields(booking: BookingLike, found: Figures, session_id: str, servic
     """A booking's JSON keys (the contract's), from its figures and its session's times as ISO text:
     the one place they are laid out, for `booking_view` and for the streaming exports."""
     currency = booking.price.currency
-    return {
+    fields = {
         "id": booking.id,
         "session_id": session_id,
         "service_id": service_id,
@@ -78,6 +80,9 @@ def booking_fields(booking: BookingLike, found: Figures, session_id: str, servic
         "form_responses": dict(booking.form_responses),
         "created_at": created_at,
     }
+    if booking.course_booking_id is not None:  # a place in a course: the booking that holds its price and ledger
+        fields["course_booking_id"] = booking.course_booking_id
+    return fields
 
 
 def session_view(session: Session, bookings: list[Booking], zone: tzinfo) -> dict[str, Any]:

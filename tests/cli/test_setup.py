@@ -55,6 +55,7 @@ def test_init_creates_bookctl_toml_with_the_business(bookctl, tmp_path):
         "email.mode": "outbox",
         "email.security": "starttls",
         "email.language": "en",
+        "schedule.horizon_weeks": 12,
     }
     settings = read_toml(root)
     assert settings["schema_version"] == 1
@@ -158,6 +159,7 @@ def test_config_show_lists_every_setting(bookctl, store):
         "email.mode": "outbox",
         "email.security": "starttls",
         "email.language": "en",
+        "schedule.horizon_weeks": 12,
     }
 
 
@@ -204,7 +206,7 @@ def test_config_set_unknown_key_is_exit_2_and_names_the_settable_keys(bookctl, s
                              "store.lock_timeout_seconds, storage.url, contacts.attachment_max_bytes, providers.NAME.api_base, "
                              "providers.NAME.currency, providers.NAME.timeout_seconds, "
                              "email.mode, email.host, email.port, email.security, email.username, email.sender, "
-                             "email.language\n")
+                             "email.language, hours.DAY, hours, schedule.horizon_weeks\n")
     assert tree_digest(store) == before
 
 
@@ -237,7 +239,8 @@ def test_service_add_prints_the_service_and_saves_it_in_bookctl_toml(bookctl, st
         "id": "pilates-reformer", "name": "Pilates Reformer", "kind": "class",
         "price": {"amount": "32.50", "currency": "EUR"}, "duration_minutes": 50, "capacity": 6,
         "deposit": {"amount": "10.00", "currency": "EUR"}, "cancellation_fee": None, "no_show_fee": None,
-        "cancellation_window_hours": 12, "archived": False,
+        "cancellation_window_hours": 12, "buffer_before_minutes": 0, "buffer_after_minutes": 0,
+        "min_notice_hours": 0, "max_days_ahead": None, "staff_ids": [], "archived": False,
     }
     saved = read_toml(store)["services"]["pilates-reformer"]
     assert saved["price"] == "32.50"
@@ -519,17 +522,19 @@ def test_staff_add_prints_the_member_and_saves_it(bookctl, store):
     result = bookctl("staff", "add", "Camille Lefèvre", "--email", "camille@studio.example", "--store", store,
                      "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert result.json() == {"id": "camille-lefevre", "name": "Camille Lefèvre", "email": "camille@studio.example"}
+    assert result.json() == {"id": "camille-lefevre", "name": "Camille Lefèvre", "email": "camille@studio.example",
+                             "hours": None, "archived": False}
     assert read_toml(store)["staff"]["camille-lefevre"] == {"id": "camille-lefevre", "name": "Camille Lefèvre",
-                                                            "email": "camille@studio.example"}
+                                                            "email": "camille@studio.example", "archived": False}
 
 
 def test_staff_list_lists_every_member(bookctl, store):
     result = bookctl("staff", "list", "--store", store, "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert result.json() == [
-        {"id": "giulia-romano", "name": "Giulia Romano", "email": "giulia@studio.example"},
-        {"id": "sanne-de-vries", "name": "Sanne de Vries", "email": None},
+        {"id": "giulia-romano", "name": "Giulia Romano", "email": "giulia@studio.example", "hours": None,
+         "archived": False},
+        {"id": "sanne-de-vries", "name": "Sanne de Vries", "email": None, "hours": None, "archived": False},
     ]
 
 
@@ -560,4 +565,5 @@ def test_staff_whose_name_makes_a_taken_id_gets_a_distinct_id(bookctl, store):
 def test_staff_without_latin_letters_gets_a_numbered_id(bookctl, store):
     result = bookctl("staff", "add", "Анна Смирнова", "--store", store, "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert result.json() == {"id": "staff-3", "name": "Анна Смирнова", "email": None}
+    assert result.json() == {"id": "staff-3", "name": "Анна Смирнова", "email": None, "hours": None,
+                             "archived": False}
