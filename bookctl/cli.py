@@ -52,7 +52,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("bookctl.commands.doctor", "doctor"),
     "config": ("bookctl.commands.setup", "config_app"),
     "service": ("bookctl.commands.setup", "service_app"),
-    "staff": ("bookctl.commands.setup", "staff_app"),
+    "staff": ("bookctl.commands.staff", "staff_app"),
     "contact": ("bookctl.commands.contact", "app"),
     "label": ("bookctl.commands.contact_card", "label_app"),
     "field": ("bookctl.commands.contact_card", "field_app"),

@@ -140,9 +140,12 @@ class JsonTexts:
         if amounts is None:
             amounts = self._amounts[money] = self._money(*money)
         answers = booking.form_responses
+        course = booking.course_booking_id  # only a course's places carry it (views.booking_fields)
+        course_text = "" if course is None else f', "course_booking_id": {encode_basestring(course)}'
         return (f'{{"id": {encode_basestring(booking.id)}{session[0]}{encode_basestring(booking.contact_id)}'
                 f'{session[1]}{states}{amounts}{self._form(answers) if answers else "{}"}'
-                f', "created_at": {encode_basestring(iso(booking.created_at, part.zone))}{session[2]}{contact}')
+                f', "created_at": {encode_basestring(iso(booking.created_at, part.zone))}'
+                f'{course_text}{session[2]}{contact}')
 
     @staticmethod
     def _session(part: SessionPart) -> tuple[str, str, str]:

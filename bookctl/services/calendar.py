@@ -24,7 +24,6 @@ from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import add_elapsed, day_bounds, iso
 
 if TYPE_CHECKING:
-    from bookctl.domain.schedules import Schedule
     from bookctl.storage.repositories import SessionBookings
 
 T = TypeVar("T")
@@ -52,7 +51,7 @@ def _bookable(service: Service) -> Service:
     return service
 
 
-def _places_left(session: Session, bookings: list[Booking]) -> int:
+def places_left(session: Session, bookings: list[Booking]) -> int:
     return session.capacity - sum(1 for b in bookings if b.status == "confirmed")
 
 
@@ -105,6 +104,8 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
         if session.status != "scheduled":
             raise RuleError(f"session {session.id} is cancelled")
         if service.kind == "course" and session.schedule_id is not None:
+            from bookctl.services.courses import book_course
+
             return book_course(uow, now, contact_id, service, uow.timetable.schedule(session.schedule_id),
                                answers, allow_past, allow_overlap, force)
     else:
@@ -115,6 +116,8 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
             if service.kind != "course":
                 raise UsageError("give --start (or --session to join an existing one); only a course is booked "
                                  "without one, whole")
+            from bookctl.services.courses import book_course, course_schedule
+
             return book_course(uow, now, contact_id, service, course_schedule(uow, service, schedule_ref),
                                answers, allow_past, allow_overlap, force)
         start = _value(start)
@@ -128,34 +131,36 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
             check_staff_free(uow, staff_id, start, end)
             if staff_id is None:
                 check_unassigned_capacity(uow, service, start, end)
-            overrode = enforce(_window(service, start, now, zone, allow_past) + time_problems(uow, service, staff, start, end),
+            overrode = enforce(booking_window(service, start, now, zone, allow_past) + time_problems(uow, service, staff, start, end),
                                force)
             session = uow.calendar.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
                                       capacity=service.capacity, created_at=now)
         elif service.kind == "course" and session.schedule_id is not None:
+            from bookctl.services.courses import book_course
+
             return book_course(uow, now, contact_id, service, uow.timetable.schedule(session.schedule_id),
                                answers, allow_past, allow_overlap, force)
     _not_in_past(session.start, now, allow_past, zone)
-    contact = _bookable_contact(uow, contact_id)
+    contact = bookable_contact(uow, contact_id)
     bookings = uow.calendar.session_bookings(session)
     if any(b.contact_id == contact.id and b.status == "confirmed" for b in bookings):
         raise RuleError(f"{contact.display_name} is already booked in session {session.id}")
     if not allow_overlap:
         check_contact_free(uow, contact, session.start, session.end)
-    if _places_left(session, bookings) <= 0:
+    if places_left(session, bookings) <= 0:
         raise RuleError(f"session {session.id} is full: no places left of {session.capacity}")
     if not overrode:
-        overrode = enforce(_window(service, session.start, now, zone, allow_past), force)
+        overrode = enforce(booking_window(service, session.start, now, zone, allow_past), force)
     booking = uow.calendar.add_booking(session, contact_id=contact.id, price=service.price,
                                        form_responses=dict(answers or {}), created_at=now)
-    _label(contact, service)
+    label_with_service(contact, service)
     view = booking_view(booking, session, zone)
     if overrode:
         view["overrode"] = overrode
     return view
 
 
-def _window(service: Service, start: datetime, now: datetime, zone: tzinfo, allow_past: bool) -> list[str]:
+def booking_window(service: Service, start: datetime, now: datetime, zone: tzinfo, allow_past: bool) -> list[str]:
     """The notice and booking-window problems of a booking at `start` (none for one back-filled)."""
     from bookctl.services.availability import booking_window_problems
 
@@ -164,81 +169,19 @@ def _window(service: Service, start: datetime, now: datetime, zone: tzinfo, allo
     return booking_window_problems(service, start, now, zone)
 
 
-def _bookable_contact(uow: UnitOfWork, contact_id: str) -> Contact:
+def bookable_contact(uow: UnitOfWork, contact_id: str) -> Contact:
     contact = uow.contacts.get(contact_id)
     if contact.erased_at is not None:
         raise RuleError(f"contact {contact.id} was erased and cannot be booked")
     return contact
 
 
-def _label(contact: Contact, service: Service) -> None:
+def label_with_service(contact: Contact, service: Service) -> None:
     from bookctl.services.labels import (
         add_label,  # here: only booking needs it, and listings start faster
     )
 
     add_label(contact, service.name)  # seed 003: booking a service labels the client with it
-
-
-def course_schedule(uow: UnitOfWork, service: Service, schedule_ref: str | None) -> Schedule:
-    """The schedule a course booking takes: `schedule_ref`, else the service's only schedule."""
-    if schedule_ref is not None:
-        schedule = uow.timetable.schedule(schedule_ref)
-        if schedule.service_id != service.id:
-            raise UsageError(f"schedule {schedule.id} is not a schedule of {service.name}")
-        return schedule
-    found = [s for s in uow.timetable.schedules() if s.service_id == service.id]
-    if not found:
-        raise RuleError(f"{service.name} has no schedule to book; add one with 'bookctl schedule add --service "
-                        f"{service.id} ...'")
-    if len(found) > 1:
-        raise UsageError(f"{service.name} has {len(found)} schedules ({', '.join(s.id for s in found)}); "
-                         "give --schedule or --session of one of its meetings")
-    return found[0]
-
-
-def book_course(uow: UnitOfWork, now: datetime, contact_id: str, service: Service, schedule: Schedule,
-                answers: dict[str, str] | None, allow_past: bool, allow_overlap: bool, force: bool) -> dict[str, Any]:
-    """Book a client into every scheduled meeting of a course's schedule: one booking per meeting,
-    the first holding the course's price and its ledger, every other one naming it in
-    `course_booking_id` at no price of its own. Refused whole if any meeting is full or taken."""
-    from bookctl.domain.money import Money
-    from bookctl.services.availability import enforce
-    from bookctl.services.schedules import schedule_meetings
-
-    zone = zone_of(uow)
-    contact = _bookable_contact(uow, contact_id)
-    meetings = [m for m in schedule_meetings(uow, schedule) if m.status == "scheduled"]
-    if not meetings:
-        raise RuleError(f"schedule {schedule.id} of {service.name} has no meetings on the calendar")
-    first = meetings[0]
-    if first.start < now and not allow_past:
-        raise RuleError(f"{service.name} began on {first.start.astimezone(zone):%Y-%m-%d %H:%M}; "
-                        "use --allow-past to book the whole course anyway")
-    overrode = enforce(_window(service, first.start, now, zone, allow_past), force)
-    for meeting in meetings:
-        bookings = uow.calendar.session_bookings(meeting)
-        if any(b.contact_id == contact.id and b.status == "confirmed" for b in bookings):
-            raise RuleError(f"{contact.display_name} is already booked in session {meeting.id} of {service.name}")
-        if _places_left(meeting, bookings) <= 0:
-            raise RuleError(f"{service.name} is full on {meeting.start.astimezone(zone):%Y-%m-%d %H:%M} "
-                            f"(session {meeting.id}): no places left of {meeting.capacity}")
-        if not allow_overlap:
-            check_contact_free(uow, contact, meeting.start, meeting.end)
-    lead = uow.calendar.add_booking(first, contact_id=contact.id, price=service.price,
-                                    form_responses=dict(answers or {}), created_at=now)
-    lead.course_booking_id = lead.id
-    places = [lead.id]
-    for meeting in meetings[1:]:
-        place = uow.calendar.add_booking(meeting, contact_id=contact.id, price=Money.zero(service.price.currency),
-                                         form_responses=dict(answers or {}), created_at=now,
-                                         course_booking_id=lead.id)
-        places.append(place.id)
-    _label(contact, service)
-    view = booking_view(lead, first, zone)
-    view["course"] = {"schedule_id": schedule.id, "meetings": len(places), "bookings": places}
-    if overrode:
-        view["overrode"] = overrode
-    return view
 
 
 def _find_class_session(uow: UnitOfWork, service: Service, start: datetime, staff_id: str | None) -> Session | None:
@@ -284,14 +227,16 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False, whole
         from bookctl.services.mail import check_can_email
 
         address = check_can_email(uow, uow.contacts.get(booking.contact_id))  # refuse before changing anything
-    _cancel_place(booking, now)
+    cancel_place(booking, now)
     service = uow.settings.services.get(session.service_id)
     others = [b for b in uow.calendar.session_bookings(session) if b.status == "confirmed" and b.id != booking.id]
     if (service is None or service.kind == "appointment") and not others:
         session.status = "cancelled"  # frees the staff member's time
     view = booking_view(booking, session, zone)
     if whole_course and booking.course_booking_id == booking.id:
-        view["course_cancelled"] = _cancel_course_places(uow, now, booking)
+        from bookctl.services.courses import cancel_course_places
+
+        view["course_cancelled"] = cancel_course_places(uow, now, booking)
     if notify:
         from bookctl.services.mail import queue_cancellation_email
 
@@ -300,25 +245,10 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False, whole
     return view
 
 
-def _cancel_place(booking: Booking, now: datetime) -> None:
+def cancel_place(booking: Booking, now: datetime) -> None:
     booking.status = "cancelled"
     booking.cancelled_at = now
     booking.revision += 1
-
-
-def _cancel_course_places(uow: UnitOfWork, now: datetime, lead: Booking) -> list[str]:
-    """Cancel the places of a course booking in its meetings from now on; their ids. Read through the
-    contact's own bookings, so the cost follows that client, never the calendar."""
-    cancelled = []
-    for booking_id in uow.contacts.get(lead.contact_id).booking_ids:
-        if booking_id == lead.id:
-            continue
-        place = uow.calendar.get_booking(booking_id)
-        if place.course_booking_id == lead.id and place.status == "confirmed" \
-                and uow.calendar.get_session(place.session_id).start >= now:
-            _cancel_place(place, now)
-            cancelled.append(place.id)
-    return cancelled
 
 
 def reschedule(uow: UnitOfWork, now: datetime, ref: str, start: Later[datetime] | None = None, allow_past: bool = False,
@@ -354,7 +284,7 @@ def reschedule(uow: UnitOfWork, now: datetime, ref: str, start: Later[datetime] 
     if session.staff_id is None:
         check_unassigned_capacity(uow, service, start, end, ignore=session.id)
     staff = uow.settings.staff.get(session.staff_id or "")
-    overrode = enforce(_window(service, start, now, zone, allow_past)
+    overrode = enforce(booking_window(service, start, now, zone, allow_past)
                        + time_problems(uow, service, staff, start, end, ignore=session.id), force)
     for moved in uow.calendar.session_bookings(session):  # every booking of the appointment moves with it
         moved.revision += 1
@@ -394,7 +324,7 @@ def _change_meeting(uow: UnitOfWork, now: datetime, booking: Booking, session: S
     bookings = uow.calendar.session_bookings(target)
     if any(b.contact_id == booking.contact_id and b.status == "confirmed" for b in bookings):
         raise RuleError(f"contact {booking.contact_id} is already booked in session {target.id}")
-    if _places_left(target, bookings) <= 0:
+    if places_left(target, bookings) <= 0:
         raise RuleError(f"session {target.id} is full: no places left of {target.capacity}")
     booking.revision += 1
     uow.calendar.move_booking(booking, target)

@@ -121,7 +121,8 @@ def extend(uow: UnitOfWork, now: datetime, weeks: int | None = None) -> tuple[li
         raise UsageError("--weeks must be between 1 and 520")
     rows, clashes = [], []
     for schedule in uow.timetable.schedules():
-        if uow.settings.services.get(schedule.service_id) is None:
+        service = uow.settings.services.get(schedule.service_id)
+        if service is None or service.archived:  # a removed service's schedule makes no new meetings
             continue
         try:
             made = _materialize(uow, now, schedule, _horizon(uow, now, schedule, weeks))
@@ -247,7 +248,8 @@ def end(uow: UnitOfWork, now: datetime, ref: str, after: date) -> dict[str, Any]
     zone = zone_of(uow)
     if after < schedule.first_day:
         raise UsageError(f"--after {after} is before the schedule starts ({schedule.first_day})")
-    later = [s for s in schedule_meetings(uow, schedule) if s.status == "scheduled" and s.start.astimezone(zone).date() > after]
+    later = [s for s in schedule_meetings(uow, schedule) if s.status == "scheduled" and s.start >= now
+             and s.start.astimezone(zone).date() > after]
     booked = [s.id for s in later if any(b.status == "confirmed" for b in uow.calendar.session_bookings(s))]
     if booked:
         raise RuleError(f"meetings after {after} have bookings ({', '.join(booked[:5])}); cancel them with "

@@ -98,6 +98,7 @@ def session_view(session: Session, bookings: list[Booking], zone: tzinfo) -> dic
         "capacity": session.capacity,
         "places_left": max(0, session.capacity - taken) if session.status == "scheduled" else 0,
         "created_at": iso(session.created_at, zone),
+        "schedule_id": session.schedule_id,
         "bookings": [booking_view(b, session, zone) for b in bookings],
     }
 

@@ -48,7 +48,8 @@ def rows(draw: st.DrawFn) -> ExportRow:
                             attendance=draw(st.sampled_from(["booked", "checked_in", "no_show"])),
                             price=MoneyRecord(draw(st.integers(0, 10**9)), currency),
                             form_responses=draw(st.dictionaries(TEXT, TEXT, max_size=3)),
-                            created_at=start - timedelta(seconds=draw(st.integers(0, 10**8))))
+                            created_at=start - timedelta(seconds=draw(st.integers(0, 10**8))),
+                            course_booking_id=draw(st.one_of(st.none(), TEXT)))
     amounts = [draw(st.integers(0, 10**9)) for _ in range(3)]
     found = Figures(0, amounts[1], 0, amounts[0], 0, 0, amounts[2], draw(st.sampled_from(["paid", "not_paid"])), ())
     return ExportRow(part, contact, booking, found, ())
