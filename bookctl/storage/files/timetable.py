@@ -3,26 +3,35 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from bookctl.domain.schedules import Schedule, TimeOff
 from bookctl.storage.repositories import Timetable
 
 if TYPE_CHECKING:
+    from bookctl.domain.schedules import Schedule, TimeOff  # noqa: F401 - the fields below name them
     from bookctl.storage.files.unit import FileUnitOfWork
 
 
-class TimetableFile(BaseModel):
-    """`data/timetable.json`."""
+@cache
+def timetable_file() -> Any:  # noqa: ANN401 - the model class
+    """The model of `data/timetable.json`, built on first use: a command that never reads the
+    timetable (a listing, an export) never imports the schedules' module."""
+    from pydantic import BaseModel, ConfigDict, Field
 
-    model_config = ConfigDict(extra="forbid")
+    from bookctl.domain.schedules import Schedule, TimeOff  # noqa: F401 - the fields below name them
 
-    schema_version: int = 1
-    schedules: dict[str, Schedule] = Field(default_factory=dict)
-    time_off: dict[str, TimeOff] = Field(default_factory=dict)
+    class TimetableFile(BaseModel):
+        """`data/timetable.json`."""
+
+        model_config = ConfigDict(extra="forbid")
+
+        schema_version: int = 1
+        schedules: dict[str, Schedule] = Field(default_factory=dict)
+        time_off: dict[str, TimeOff] = Field(default_factory=dict)
+
+    return TimetableFile
 
 
 class FileTimetable(Timetable):
@@ -32,8 +41,8 @@ class FileTimetable(Timetable):
     def path(self) -> Path:
         return self._unit.root / "data" / "timetable.json"
 
-    def _file(self) -> TimetableFile:
-        found = self._unit.load_file(self.path, TimetableFile, create=True)
+    def _file(self) -> Any:  # noqa: ANN401 - a timetable_file()
+        found = self._unit.load_file(self.path, timetable_file(), create=True)
         assert found is not None
         return found
 

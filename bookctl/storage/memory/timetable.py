@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bookctl.domain.schedules import Schedule, TimeOff
 from bookctl.storage.memory.state import thaw
 from bookctl.storage.repositories import Timetable
 
 if TYPE_CHECKING:
+    from bookctl.domain.schedules import Schedule, TimeOff
     from bookctl.storage.memory.unit import MemoryUnitOfWork
 
 
@@ -21,6 +21,8 @@ class MemoryTimetable(Timetable):
 
     def _records(self, kind: str) -> dict:
         if kind not in self._held:
+            from bookctl.domain.schedules import Schedule, TimeOff
+
             model, dumps = (Schedule, self._unit.state.schedules) if kind == "schedule" else \
                 (TimeOff, self._unit.state.time_off)
             self._held[kind] = {record_id: thaw(model, dump) for record_id, dump in dumps.items()}

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from bookctl.domain.schedules import Schedule, TimeOff
 from bookctl.errors import StoreError
 from bookctl.storage.repositories import Timetable
 
 if TYPE_CHECKING:
+    from bookctl.domain.schedules import Schedule, TimeOff
     from bookctl.storage.postgres.unit import PostgresUnitOfWork
 
-MODELS: dict[str, type[Schedule] | type[TimeOff]] = {"schedule": Schedule, "time_off": TimeOff}
 UPSERT_SQL = ("INSERT INTO timetable (id, kind, data) VALUES (%s, %s, %s) "
               "ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, data = EXCLUDED.data")
 
@@ -29,9 +28,12 @@ def timetable_row(kind: str, record: Schedule | TimeOff) -> list[object]:
 
 def read_rows(unit: PostgresUnitOfWork) -> Iterator[tuple[str, Any]]:
     """(kind, record) of every row, in id order; a row that does not validate is a StoreError."""
+    from bookctl.domain.schedules import Schedule, TimeOff
+
+    models = {"schedule": Schedule, "time_off": TimeOff}
     for record_id, kind, data in unit._exec("SELECT id, kind, data FROM timetable ORDER BY id").fetchall():
         try:
-            yield kind, MODELS[kind].model_validate(data)
+            yield kind, models[kind].model_validate(data)
         except (ValidationError, KeyError) as exc:
             raise StoreError(f"database table timetable, row {record_id}: {exc}".splitlines()[0]) from None
 
@@ -69,7 +71,7 @@ class PgTimetable(Timetable):
 
     def write(self, record: Schedule | TimeOff) -> None:
         """Write `record` at the flush."""
-        self._pending[record.id] = ("schedule" if isinstance(record, Schedule) else "time_off", record)
+        self._pending[record.id] = ("schedule" if record.id.startswith("sch-") else "time_off", record)
 
     def flush(self) -> None:
         self._unit._exec_many(UPSERT_SQL, [timetable_row(kind, record) for kind, record in self._pending.values()])
