@@ -72,7 +72,15 @@ def schedule_add(
         return add_schedule(uow, now, service, _days(days), _clock(at), first, last, count, staff,
                             checked_capacity(capacity))
 
-    emit(_run.write(store, action), fmt)
+    view = _run.write(store, action)
+    _say_time_off(view["in_time_off"])
+    emit(view, fmt)
+
+
+def _say_time_off(lines: list[str]) -> None:
+    """On stderr, the meetings made in their staff's time off: move them ('session move') or skip them."""
+    for line in lines:
+        typer.echo(f"note: {line}; 'bookctl session move' or 'bookctl schedule skip' it", err=True)
 
 
 @app.command("list")
@@ -110,6 +118,7 @@ def schedule_extend(
     from bookctl.services.schedules import extend
 
     rows, clashes = _run.write(store, lambda uow, now: extend(uow, now, weeks))
+    _say_time_off([line for row in rows for line in row["in_time_off"]])
     emit_rows(rows, fmt, columns=("schedule_id", "service_id", "made", "through"))
     if clashes:
         raise RuleError("; ".join(clashes))

@@ -66,7 +66,28 @@ def add_schedule(uow: UnitOfWork, now: datetime, service_ref: str, days: list[st
     made = _materialize(uow, now, schedule, _horizon(uow, now, schedule), refuse_clash=True)
     view = schedule_view(schedule)
     view["meetings"] = [session.id for session in made]
+    view["in_time_off"] = in_time_off(uow, made)
     return view
+
+
+def in_time_off(uow: UnitOfWork, sessions: list[Session]) -> list[str]:
+    """One line for each of `sessions` that falls in its staff's time off: a schedule keeps its time
+    (a substitute may take the class), and the desk is told, to move or skip it."""
+    from bookctl.domain.models import overlaps
+
+    found = []
+    away: dict[str, list[Any]] = {}
+    for session in sessions:
+        if session.staff_id is None:
+            continue
+        if session.staff_id not in away:
+            away[session.staff_id] = uow.timetable.time_off(session.staff_id)
+        for off in away[session.staff_id]:
+            if overlaps(session.start, session.end, off.start, off.end):
+                found.append(f"session {session.id} on {session.start.astimezone(zone_of(uow)):%Y-%m-%d %H:%M} is in "
+                             f"{session.staff_id}'s time off {off.id}")
+                break
+    return found
 
 
 def _horizon(uow: UnitOfWork, now: datetime, schedule: Schedule, weeks: int | None = None) -> date:
@@ -131,7 +152,7 @@ def extend(uow: UnitOfWork, now: datetime, weeks: int | None = None) -> tuple[li
             made = []
         rows.append({"schedule_id": schedule.id, "service_id": schedule.service_id, "made": len(made),
                      "through": None if schedule.materialized_through is None else schedule.materialized_through.isoformat(),
-                     "meetings": [s.id for s in made]})
+                     "meetings": [s.id for s in made], "in_time_off": in_time_off(uow, made)})
     return rows, clashes
 
 
