@@ -73,12 +73,12 @@ def schedule_add(
                             checked_capacity(capacity))
 
     view = _run.write(store, action)
-    _say_time_off(view["in_time_off"])
+    _say_notes(view["notes"])
     emit(view, fmt)
 
 
-def _say_time_off(lines: list[str]) -> None:
-    """On stderr, the meetings made in their staff's time off: move them ('session move') or skip them."""
+def _say_notes(lines: list[str]) -> None:
+    """On stderr, the meetings made that the desk should look at (in time off, at a time the clocks skip)."""
     for line in lines:
         typer.echo(f"note: {line}; 'bookctl session move' or 'bookctl schedule skip' it", err=True)
 
@@ -118,7 +118,7 @@ def schedule_extend(
     from bookctl.services.schedules import extend
 
     rows, clashes = _run.write(store, lambda uow, now: extend(uow, now, weeks))
-    _say_time_off([line for row in rows for line in row["in_time_off"]])
+    _say_notes([line for row in rows for line in row["notes"]])
     emit_rows(rows, fmt, columns=("schedule_id", "service_id", "made", "through"))
     if clashes:
         raise RuleError("; ".join(clashes))

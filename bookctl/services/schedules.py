@@ -63,19 +63,22 @@ def add_schedule(uow: UnitOfWork, now: datetime, service_ref: str, days: list[st
     schedule = uow.timetable.add_schedule(
         service_id=service.id, staff_id=staff.id if staff else None, days=days, at=at, first_day=first_day,
         until=until, count=count, capacity=capacity or service.capacity, created_at=now)
-    made = _materialize(uow, now, schedule, _horizon(uow, now, schedule), refuse_clash=True)
+    made, _ = _materialize(uow, now, schedule, _horizon(uow, now, schedule), refuse_clash=True)
     view = schedule_view(schedule)
     view["meetings"] = [session.id for session in made]
-    view["in_time_off"] = in_time_off(uow, made)
+    view["notes"] = meeting_notes(uow, schedule, made)
     return view
 
 
-def in_time_off(uow: UnitOfWork, sessions: list[Session]) -> list[str]:
-    """One line for each of `sessions` that falls in its staff's time off: a schedule keeps its time
-    (a substitute may take the class), and the desk is told, to move or skip it."""
+def meeting_notes(uow: UnitOfWork, schedule: Schedule, sessions: list[Session]) -> list[str]:
+    """One line for each of a schedule's new meetings the desk should look at: one in its staff's
+    time off (a schedule keeps its time: a substitute may take the class), one whose wall-clock time
+    the clocks skip that day (it is made when the clocks reach it)."""
     from bookctl.domain.models import overlaps
 
-    found = []
+    zone = zone_of(uow)
+    found = [f"session {session.id} is at {session.start.astimezone(zone):%Y-%m-%d %H:%M}: the clocks skip {schedule.at} that day"
+             for session in sessions if f"{session.start.astimezone(zone):%H:%M}" != schedule.at]
     away: dict[str, list[Any]] = {}
     for session in sessions:
         if session.staff_id is None:
@@ -105,20 +108,20 @@ def meeting_start(schedule: Schedule, day: date, uow: UnitOfWork) -> datetime:
 
 
 def _materialize(uow: UnitOfWork, now: datetime, schedule: Schedule, through: date,
-                 refuse_clash: bool = False) -> list[Session]:
+                 refuse_clash: bool = False) -> tuple[list[Session], str | None]:
     """Put the schedule's meetings after `materialized_through` and up to `through` on the calendar
-    (none before today). A meeting that would clash with its staff's other sessions stops this
-    schedule there: refused (`refuse_clash`), or left for a later run, which tries it again."""
+    (none that has begun by `now`): the meetings made, and the clash that stopped it, if one did. A
+    meeting that would clash with its staff's other sessions stops this schedule there: refused
+    (`refuse_clash`: nothing is made), or left for a later run, which tries it again."""
     service = uow.settings.services[schedule.service_id]
     zone = zone_of(uow)
-    today = now.astimezone(zone).date()
     made = []
     last_done = schedule.materialized_through
     for naive in schedule.occurrences(after=schedule.materialized_through, through=through):
-        if naive.date() < today:
+        start = local_instant(naive, zone)
+        if start < now:
             last_done = naive.date()
             continue
-        start = local_instant(naive, zone)
         end = add_elapsed(start, timedelta(minutes=service.duration_minutes))
         try:
             check_staff_free(uow, schedule.staff_id, start, end)
@@ -126,12 +129,12 @@ def _materialize(uow: UnitOfWork, now: datetime, schedule: Schedule, through: da
             if refuse_clash:
                 raise RuleError(f"the meeting of {naive:%Y-%m-%d %H:%M} clashes: {exc}") from None
             schedule.materialized_through = last_done
-            raise
+            return made, str(exc)
         made.append(uow.calendar.add_session(service_id=service.id, staff_id=schedule.staff_id, start=start, end=end,
                                              capacity=schedule.capacity, created_at=now, schedule_id=schedule.id))
         last_done = naive.date()
     schedule.materialized_through = max(filter(None, (schedule.materialized_through, last_done, min(through, schedule.last_day()))))
-    return made
+    return made, None
 
 
 def extend(uow: UnitOfWork, now: datetime, weeks: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
@@ -145,14 +148,12 @@ def extend(uow: UnitOfWork, now: datetime, weeks: int | None = None) -> tuple[li
         service = uow.settings.services.get(schedule.service_id)
         if service is None or service.archived:  # a removed service's schedule makes no new meetings
             continue
-        try:
-            made = _materialize(uow, now, schedule, _horizon(uow, now, schedule, weeks))
-        except RuleError as exc:
-            clashes.append(f"schedule {schedule.id}: {exc}")
-            made = []
+        made, clash = _materialize(uow, now, schedule, _horizon(uow, now, schedule, weeks))
+        if clash is not None:
+            clashes.append(f"schedule {schedule.id}: {clash}")
         rows.append({"schedule_id": schedule.id, "service_id": schedule.service_id, "made": len(made),
                      "through": None if schedule.materialized_through is None else schedule.materialized_through.isoformat(),
-                     "meetings": [s.id for s in made], "in_time_off": in_time_off(uow, made)})
+                     "meetings": [s.id for s in made], "notes": meeting_notes(uow, schedule, made)})
     return rows, clashes
 
 
