@@ -189,7 +189,7 @@ def slots(uow: UnitOfWork, now: datetime, service_ref: str, *, staff_ref: str | 
     day = max(days[0], today)
     while day <= days[1]:
         week_end = min(days[1], day + timedelta(days=6))
-        found += _week_slots(uow, now, service, staff, day, week_end, step, length, zone)
+        found += _week_slots(uow, now, service, staff, day, week_end, step, length, zone, first)
         if first and found:
             return found[:1]
         day = week_end + timedelta(days=1)
@@ -206,8 +206,9 @@ def _slot_staff(settings: Settings, service: Service, staff_ref: str | None) -> 
 
 
 def _week_slots(uow: UnitOfWork, now: datetime, service: Service, staff: list[Staff | None], first: date,
-                last: date, step: timedelta, length: timedelta, zone: tzinfo) -> list[dict[str, Any]]:
-    """The slots of local days `first` to `last`, from one read of the sessions around them."""
+                last: date, step: timedelta, length: timedelta, zone: tzinfo, first_only: bool = False) -> list[dict[str, Any]]:
+    """The slots of local days `first` to `last`, from one read of the sessions around them, day by
+    day (`first_only`: up to the first day that has one)."""
     settings = uow.settings
     start, end = day_bounds(first, zone)[0], day_bounds(last, zone)[1]
     before, after = timedelta(minutes=service.buffer_before_minutes), timedelta(minutes=service.buffer_after_minutes)
@@ -218,34 +219,59 @@ def _week_slots(uow: UnitOfWork, now: datetime, service: Service, staff: list[St
         sessions.append(session)
         if session.staff_id is None and session.service_id == service.id:
             held[session.id] = sum(1 for b, _ in bookings if b.status == "confirmed")
-    earliest = now + timedelta(hours=service.min_notice_hours)
+    earliest = max(now, now + timedelta(hours=service.min_notice_hours))
     latest = now + timedelta(days=service.max_days_ahead) if service.max_days_ahead is not None else None
-    found = []
+    members = []
     for member in staff:
         busy = busy_times(settings, sessions, member.id if member else None, service.id)
         away = uow.timetable.time_off(member.id) if member is not None else []
-        hours = hours_of(settings, member)
-        day = first
-        while day <= last:
+        members.append((member, busy, _Taken(busy), away, hours_of(settings, member)))
+    found: list[dict[str, Any]] = []
+    day = first
+    while day <= last:
+        today = []
+        for member, busy, taken, away, hours in members:
             for a, b in working_intervals(hours, day, zone):
                 moment = a
-                while add_elapsed(moment, length) <= b:
-                    finish = add_elapsed(moment, length)
-                    if moment >= earliest and moment >= now and (latest is None or moment <= latest) \
+                while (finish := add_elapsed(moment, length)) <= b:
+                    if moment >= earliest and (latest is None or moment <= latest) \
                             and not any(overlaps(moment, finish, t.start, t.end) for t in away) \
-                            and _free(moment, finish, before, after, busy, member, service, held):
-                        found.append(_slot(moment, finish, member, service, zone))
+                            and (not taken.meets(moment - before, finish + after) if member is not None
+                                 else _free_unassigned(moment, finish, before, after, busy, service, held)):
+                        today.append(_slot(moment, finish, member, service, zone))
                     moment = add_elapsed(moment, step)
-            day += timedelta(days=1)
-    found.sort(key=lambda slot: (slot["start"], slot["staff_id"] or ""))
+        today.sort(key=lambda slot: (slot["start"], slot["staff_id"] or ""))
+        found += today
+        if first_only and found:
+            return found
+        day += timedelta(days=1)
     return found
 
 
-def _free(start: datetime, end: datetime, before: timedelta, after: timedelta, busy: list[Busy],
-          member: Staff | None, service: Service, held: dict[str, int]) -> bool:
-    if member is not None:
-        return not any(_padded_overlap(start, end, before, after, other) for other in busy)
-    # No one named: the service's own staff-less sessions hold its places (clashes.check_unassigned_capacity).
+class _Taken:
+    """A member's busy times with their buffers, to ask "does [lo, hi) meet any?" in O(log n): sorted by
+    where each begins, with the latest end among those beginning up to each."""
+
+    def __init__(self, busy: list[Busy]) -> None:
+        padded = sorted((b.start - b.before, b.end + b.after) for b in busy)
+        self.starts = [s for s, _ in padded]
+        self.latest_end = []
+        latest = None
+        for _, e in padded:
+            latest = e if latest is None or e > latest else latest
+            self.latest_end.append(latest)
+
+    def meets(self, lo: datetime, hi: datetime) -> bool:
+        from bisect import bisect_left
+
+        k = bisect_left(self.starts, hi)  # the intervals beginning before hi
+        return k > 0 and self.latest_end[k - 1] > lo
+
+
+def _free_unassigned(start: datetime, end: datetime, before: timedelta, after: timedelta, busy: list[Busy],
+                     service: Service, held: dict[str, int]) -> bool:
+    """No one named: the service's own staff-less sessions hold its places (clashes.check_unassigned_capacity),
+    and their buffers are kept."""
     taken = sum(held.get(other.session_id, 0) for other in busy if overlaps(start, end, other.start, other.end))
     if taken >= service.capacity:
         return False
