@@ -79,16 +79,19 @@ class WeeklyHours(Record):
 
 
 def working_intervals(hours: WeeklyHours | None, day: date, zone: tzinfo) -> list[tuple[datetime, datetime]]:
-    """The aware instants a local `day`'s hours cover; None hours: the whole day."""
+    """The instants a local `day`'s hours cover, in UTC (None hours: the whole day). UTC, because two
+    datetimes of one zone compare by wall clock, which the autumn fold repeats."""
+    from datetime import UTC
+
     from bookctl.timeutil import day_bounds
 
     if hours is None:
-        return [day_bounds(day, zone)]
+        return [tuple(moment.astimezone(UTC) for moment in day_bounds(day, zone))]  # type: ignore[list-item]
     midnight = datetime.combine(day, time())
     found = []
     for start, end in hours.on(day.weekday()):
-        found.append((local_instant(midnight + timedelta(minutes=start), zone),
-                      local_instant(midnight + timedelta(minutes=end), zone)))
+        found.append((local_instant(midnight + timedelta(minutes=start), zone).astimezone(UTC),
+                      local_instant(midnight + timedelta(minutes=end), zone).astimezone(UTC)))
     return found
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from bookctl.domain.hours import WEEKDAYS, WeeklyHours, working_intervals
+from bookctl.domain.ids import id_order
 from bookctl.domain.models import Service, Staff, overlaps
 from bookctl.domain.settings import Settings
 from bookctl.errors import RuleError, UsageError
@@ -238,10 +239,10 @@ def _week_slots(uow: UnitOfWork, now: datetime, service: Service, staff: list[St
                             and not any(overlaps(moment, finish, t.start, t.end) for t in away) \
                             and (not taken.meets(moment - before, finish + after) if member is not None
                                  else _free_unassigned(moment, finish, before, after, busy, service, held)):
-                        today.append(_slot(moment, finish, member, service, zone))
+                        today.append((moment, member.id if member else "", _slot(moment, finish, member, service, zone)))
                     moment = add_elapsed(moment, step)
-        today.sort(key=lambda slot: (slot["start"], slot["staff_id"] or ""))
-        found += today
+        today.sort(key=lambda found: found[:2])  # by instant: on the day the clocks go back, text order is not time order
+        found += [slot for _, _, slot in today]
         if first_only and found:
             return found
         day += timedelta(days=1)
@@ -299,10 +300,11 @@ def _meeting_slots(uow: UnitOfWork, now: datetime, service: Service, staff_ref: 
                 continue
             left = session.capacity - sum(1 for b, _ in bookings if b.status == "confirmed")
             if left > 0:
-                week.append({**_slot(session.start, session.end, None, service, zone), "staff_id": session.staff_id,
-                             "session_id": session.id, "places_left": left})
-        week.sort(key=lambda slot: (slot["start"], slot["session_id"]))
-        found += week
+                week.append((session.start, session.id, {**_slot(session.start, session.end, None, service, zone),
+                                                         "staff_id": session.staff_id, "session_id": session.id,
+                                                         "places_left": left}))
+        week.sort(key=lambda found: (found[0].astimezone(UTC), id_order(found[1])))
+        found += [slot for _, _, slot in week]
         if first and found:
             return found[:1]
     return found
