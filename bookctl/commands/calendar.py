@@ -286,6 +286,8 @@ def session_move(
     start: StartOpt,
     notify: Annotated[bool, typer.Option("--notify", help="Email each client that the time changed.")] = False,
     force: ForceOpt = False,
+    allow_overlap: Annotated[bool, typer.Option(
+        "--allow-overlap", help="Move it even where a client has another booking at the new time.")] = False,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -296,7 +298,8 @@ def session_move(
     from bookctl.timeutil import parse_datetime
 
     def action(uow, now):  # noqa: ANN001, ANN202
-        return move_session(uow, now, session, parse_datetime(start, zone_of(uow), "--start"), notify, force)
+        return move_session(uow, now, session, parse_datetime(start, zone_of(uow), "--start"), notify, force,
+                            allow_overlap)
 
     view = _run.write(store, action)
     _say_overrode(view)

@@ -140,7 +140,7 @@ def schedule_skip(
     from bookctl.timeutil import parse_date
 
     def action(uow, now):  # noqa: ANN001, ANN202
-        found, meeting = check_skip(uow, schedule, parse_date(day, "DATE"))
+        found, meeting = check_skip(uow, now, schedule, parse_date(day, "DATE"))
         skip(found, parse_date(day, "DATE"))
         outcome = cancel_meeting(uow, now, meeting.id, refund, notify) if meeting is not None else Outcome(None)
         view = schedule_view(found)
@@ -183,6 +183,7 @@ def schedule_edit(
                     move_booked, notify)
 
     view = _run.write(store, action)
+    _say_notes(view["notes"])
     try:
         _run.send_queued(store, [("email", record) for record in view.get("emails", [])],
                          f"schedule {view['id']} is changed")

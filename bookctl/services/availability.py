@@ -290,12 +290,17 @@ def _meeting_slots(uow: UnitOfWork, now: datetime, service: Service, staff_ref: 
     """A class's or course's meetings in `days` with places left that a client may still book."""
     zone = zone_of(uow)
     staff = bookable_staff(uow.settings, service, staff_ref) if staff_ref else None
+    courses = _course_slots(uow, now, service, staff, days) if service.kind == "course" else []
+    if first and courses:
+        return courses[:1]
     found = []
     for start, end in _weeks(days, zone):
         week = []
         for session, bookings in uow.calendar.stream(start, end):
             if session.service_id != service.id or session.status != "scheduled" or session.start < now:
                 continue
+            if service.kind == "course" and session.schedule_id is not None:
+                continue  # booked whole, from its first meeting: _course_slots
             if (staff is not None and session.staff_id != staff.id) or booking_window_problems(service, session.start, now, zone):
                 continue
             left = session.capacity - sum(1 for b, _ in bookings if b.status == "confirmed")
@@ -307,6 +312,36 @@ def _meeting_slots(uow: UnitOfWork, now: datetime, service: Service, staff_ref: 
         found += [slot for _, _, slot in week]
         if first and found:
             return found[:1]
+    if courses:
+        found = sorted(found + courses, key=lambda slot: (datetime.fromisoformat(slot["start"]).astimezone(UTC),
+                                                          id_order(slot["session_id"])))
+    return found
+
+
+def _course_slots(uow: UnitOfWork, now: datetime, service: Service, staff: Staff | None,
+                  days: tuple[date, date]) -> list[dict[str, Any]]:
+    """A course's schedules that `session book` would book whole now: from the first meeting, which
+    has not begun, is in `days` and keeps the notice and window, with a place in every meeting
+    (`places_left`: the fewest)."""
+    from bookctl.services.timetables import schedule_meetings
+
+    zone = zone_of(uow)
+    found = []
+    for schedule in uow.timetable.schedules():
+        if schedule.service_id != service.id or (staff is not None and schedule.staff_id != staff.id):
+            continue
+        meetings = [m for m in schedule_meetings(uow, schedule) if m.status == "scheduled"]
+        if not meetings:
+            continue
+        opening = meetings[0]
+        if opening.start < now or not days[0] <= opening.start.astimezone(zone).date() <= days[1] \
+                or booking_window_problems(service, opening.start, now, zone):
+            continue
+        left = min(m.capacity - sum(1 for b in uow.calendar.session_bookings(m) if b.status == "confirmed")
+                   for m in meetings)
+        if left > 0:
+            found.append({**_slot(opening.start, opening.end, None, service, zone), "staff_id": opening.staff_id,
+                          "session_id": opening.id, "places_left": left})
     return found
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bookctl.domain.attendance import change_attendance
 from bookctl.domain.ids import id_order
-from bookctl.domain.models import Booking, Contact, Service, Session
+from bookctl.domain.models import Booking, Service, Session
 from bookctl.errors import NotFoundError, RuleError, UsageError
 from bookctl.services.clashes import (
     check_contact_free,
@@ -19,6 +19,13 @@ from bookctl.services.clashes import (
     check_unassigned_capacity,
 )
 from bookctl.services.lookups import find_service, resolve_booking, zone_of
+from bookctl.services.places import (
+    bookable_contact,
+    booking_window,
+    cancel_place,
+    label_with_service,
+    places_left,
+)
 from bookctl.services.views import booking_view, session_view
 from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import add_elapsed, day_bounds, iso
@@ -49,10 +56,6 @@ def _bookable(service: Service) -> Service:
         raise RuleError(f"service {service.id} was removed and cannot be booked; "
                         f"'bookctl service edit {service.id} --restore' brings it back")
     return service
-
-
-def places_left(session: Session, bookings: list[Booking]) -> int:
-    return session.capacity - sum(1 for b in bookings if b.status == "confirmed")
 
 
 def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start: Later[datetime],
@@ -160,30 +163,6 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
     return view
 
 
-def booking_window(service: Service, start: datetime, now: datetime, zone: tzinfo, allow_past: bool) -> list[str]:
-    """The notice and booking-window problems of a booking at `start` (none for one back-filled)."""
-    from bookctl.services.availability import booking_window_problems
-
-    if allow_past and start < now:
-        return []
-    return booking_window_problems(service, start, now, zone)
-
-
-def bookable_contact(uow: UnitOfWork, contact_id: str) -> Contact:
-    contact = uow.contacts.get(contact_id)
-    if contact.erased_at is not None:
-        raise RuleError(f"contact {contact.id} was erased and cannot be booked")
-    return contact
-
-
-def label_with_service(contact: Contact, service: Service) -> None:
-    from bookctl.services.labels import (
-        add_label,  # here: only booking needs it, and listings start faster
-    )
-
-    add_label(contact, service.name)  # seed 003: booking a service labels the client with it
-
-
 def _find_class_session(uow: UnitOfWork, service: Service, start: datetime, staff_id: str | None) -> Session | None:
     """The scheduled meeting of `service` at `start` (with `staff_id`, when given), if there is one."""
     for session, _ in uow.calendar.sessions_starting(start, start + timedelta(minutes=1)):
@@ -243,12 +222,6 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False, whole
         message_id = queue_cancellation_email(uow, now, booking, session)
         view["email"] = {"message": message_id, "to": address, "status": "queued"}
     return view
-
-
-def cancel_place(booking: Booking, now: datetime) -> None:
-    booking.status = "cancelled"
-    booking.cancelled_at = now
-    booking.revision += 1
 
 
 def reschedule(uow: UnitOfWork, now: datetime, ref: str, start: Later[datetime] | None = None, allow_past: bool = False,

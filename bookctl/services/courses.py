@@ -10,9 +10,15 @@ from typing import Any
 from bookctl.domain.models import Booking, Service
 from bookctl.domain.schedules import Schedule
 from bookctl.errors import RuleError, UsageError
-from bookctl.services.calendar import bookable_contact, label_with_service, places_left, booking_window, cancel_place
 from bookctl.services.clashes import check_contact_free
 from bookctl.services.lookups import zone_of
+from bookctl.services.places import (
+    bookable_contact,
+    booking_window,
+    cancel_place,
+    label_with_service,
+    places_left,
+)
 from bookctl.services.views import booking_view
 from bookctl.storage.unit import UnitOfWork
 
@@ -41,7 +47,7 @@ def book_course(uow: UnitOfWork, now: datetime, contact_id: str, service: Servic
     `course_booking_id` at no price of its own. Refused whole if any meeting is full or taken."""
     from bookctl.domain.money import Money
     from bookctl.services.availability import enforce
-    from bookctl.services.schedules import schedule_meetings
+    from bookctl.services.timetables import schedule_meetings
 
     zone = zone_of(uow)
     contact = bookable_contact(uow, contact_id)

@@ -18,12 +18,9 @@ from bookctl.domain.schedules import Schedule
 from bookctl.errors import RuleError, UsageError
 from bookctl.services.clashes import check_staff_free
 from bookctl.services.lookups import find_service, zone_of
+from bookctl.services.timetables import schedule_meetings
 from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import add_elapsed, day_bounds, iso
-
-# How far around a schedule's own days its meetings are looked for: one may have been moved.
-MOVED_MARGIN = timedelta(days=35)
-
 
 def schedule_view(schedule: Schedule) -> dict[str, Any]:
     """A schedule as the contract's JSON keys."""
@@ -157,18 +154,6 @@ def extend(uow: UnitOfWork, now: datetime, weeks: int | None = None) -> tuple[li
     return rows, clashes
 
 
-def schedule_meetings(uow: UnitOfWork, schedule: Schedule, first: date | None = None) -> list[Session]:
-    """The schedule's meetings on the calendar (cancelled ones too), by start; from local day `first` on."""
-    zone = zone_of(uow)
-    start_day = max(schedule.first_day, first) if first else schedule.first_day
-    last = schedule.materialized_through or schedule.last_day()
-    start, end = day_bounds(start_day, zone)[0] - MOVED_MARGIN, day_bounds(last, zone)[1] + MOVED_MARGIN
-    if first is not None:
-        start = max(start, day_bounds(first, zone)[0])
-    found = [s for s, _ in uow.calendar.sessions_starting(start, end) if s.schedule_id == schedule.id]
-    return sorted(found, key=lambda s: (s.start, s.id))
-
-
 def show(uow: UnitOfWork, now: datetime, ref: str) -> dict[str, Any]:
     """A schedule with its meetings from today on."""
     schedule = uow.timetable.schedule(ref)
@@ -190,12 +175,14 @@ def _meeting_on(uow: UnitOfWork, schedule: Schedule, day: date) -> Session | Non
     return None
 
 
-def check_skip(uow: UnitOfWork, ref: str, day: date) -> tuple[Schedule, Session | None]:
+def check_skip(uow: UnitOfWork, now: datetime, ref: str, day: date) -> tuple[Schedule, Session | None]:
     """The schedule and its meeting on `day` (None if not on the calendar yet), refusing a day it does
     not meet or has skipped already."""
     schedule = uow.timetable.schedule(ref)
     if day in schedule.exdates:
         raise RuleError(f"schedule {schedule.id} already skips {day}")
+    if day < now.astimezone(zone_of(uow)).date():
+        raise RuleError(f"{day} is past; a meeting that happened is not skipped (cancel its bookings one by one)")
     if not schedule.meets_on(day):
         raise RuleError(f"schedule {schedule.id} has no meeting on {day} ({', '.join(schedule.days)} at {schedule.at})")
     return schedule, _meeting_on(uow, schedule, day)
@@ -227,18 +214,28 @@ def edit(uow: UnitOfWork, now: datetime, ref: str, at: str | None = None, staff_
     if notify and not move_booked:
         raise UsageError("--notify goes with --move-booked: it tells the clients whose meetings move")
     zone = zone_of(uow)
+    moving_time = at is not None and at != schedule.at
+    moving = moving_time or staff is not None and staff.id != schedule.staff_id
     # A meeting moved by hand ('session move') keeps its own time; the others follow the schedule's.
-    meetings = [(s, b) for s, b in _future_meetings(uow, now, schedule)
-                if at is None or f"{s.start.astimezone(zone):%H:%M}" == schedule.at]
-    moving = at is not None and at != schedule.at or staff is not None and staff.id != schedule.staff_id
-    booked = [session.id for session, bookings in meetings if bookings]
+    # Compared as instants with the rule's own (a time the clocks skip is made later), and none is
+    # moved to a time already gone.
+    meetings = []
+    for session, bookings in _future_meetings(uow, now, schedule):
+        day = session.start.astimezone(zone).date()
+        if moving_time and session.start != meeting_start(schedule, day, uow):
+            continue
+        new_start = meeting_start(schedule.model_copy(update={"at": at}), day, uow) if moving_time else session.start
+        if new_start < now:
+            continue
+        meetings.append((session, bookings, new_start))
+    booked = [session.id for session, bookings, _ in meetings if bookings]
     if moving and booked and not move_booked:
         listed = ", ".join(booked[:5]) + (f" and {len(booked) - 5} more" if len(booked) > 5 else "")
         which = f"meeting {listed} has" if len(booked) == 1 else f"meetings {listed} have"
         raise RuleError(f"{which} bookings; give --move-booked --notify to move them and tell the "
                         "clients, or leave the time and staff as they are")
     if capacity is not None:
-        for session, bookings in meetings:
+        for session, bookings, _ in meetings:
             if len(bookings) > capacity:
                 raise RuleError(f"session {session.id} has {len(bookings)} bookings, more than --capacity {capacity}")
     emails = []
@@ -248,16 +245,20 @@ def edit(uow: UnitOfWork, now: datetime, ref: str, at: str | None = None, staff_
         schedule.staff_id = staff.id
     if capacity is not None:
         schedule.capacity = capacity
-    for session, bookings in meetings:
+    moved = []
+    for session, bookings, new_start in meetings:
         if capacity is not None:
             session.capacity = capacity
         if not moving:
             continue
-        start = meeting_start(schedule, session.start.astimezone(zone).date(), uow)
-        emails += move_meeting(uow, now, session, start, staff_id=schedule.staff_id, notify=notify and bool(bookings),
-                               force=True)
+        # The clients' other bookings are not checked here: the whole timetable moves, and the desk
+        # is told who is notified; one meeting is moved with its checks by 'session move'.
+        emails += move_meeting(uow, now, session, new_start, staff_id=schedule.staff_id,
+                               notify=notify and bool(bookings), force=True, allow_overlap=True)
+        moved.append(session)
     view = schedule_view(schedule)
-    view["changed"] = [session.id for session, _ in meetings]
+    view["changed"] = [session.id for session, _, _ in meetings]
+    view["notes"] = meeting_notes(uow, schedule, moved)
     if emails:
         view["emails"] = emails
     return view

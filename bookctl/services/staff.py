@@ -130,6 +130,11 @@ def remove_staff(uow: UnitOfWork, now: datetime, ref: str) -> Staff:
     """Archive a member (kept for the history of their past sessions); refused while they have scheduled
     sessions from `now` on."""
     staff = find_staff(uow.settings, ref)
+    today = now.astimezone(zone_of(uow)).date()
+    running = [s.id for s in uow.timetable.schedules() if s.staff_id == staff.id and s.last_day() >= today]
+    if running:
+        raise RuleError(f"{staff.name} runs schedule {', '.join(running)}; give it to someone else "
+                        f"('bookctl schedule edit {running[0]} --staff ...') or end it ('bookctl schedule end') first")
     ahead = upcoming_sessions(uow, now, staff.id)
     if ahead:
         what = "a session" if len(ahead) == 1 else f"{len(ahead)} sessions"

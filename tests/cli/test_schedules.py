@@ -818,3 +818,84 @@ def test_session_reschedule_of_a_class_booking_to_another_services_meeting_is_re
     foreign = appointment(ok, contact("Marco"), "2026-12-04 10:00")
     line = refused(1, "session", "reschedule", place["id"], "--session", foreign["session_id"])
     assert line == f"error: session {foreign['session_id']} is not a meeting of Yoga Flow\n"
+
+
+# --- what a whole-meeting change must never do (found in review) -------------------------------------------
+
+
+def test_cancelling_a_course_s_first_meeting_whole_is_refused_so_the_course_keeps_its_money(ok, refused, course, contact):
+    held = ok("session", "book", "--service", "pilates-course", "--contact", contact("Ada"))
+    error = refused(1, "session", "cancel", held["session_id"], "--all")
+    assert f"holds booking {held['id']}, which holds its course's price and ledger" in error
+    assert ok("session", "show", held["id"])["due"] == {"amount": "120.00", "currency": "EUR"}
+
+
+def test_a_meeting_with_a_pending_payment_is_not_cancelled_whole(ok, run, refused, contact):
+    session = ok("session", "add", "--service", "yoga-flow", "--start", "2026-11-25 18:00")["id"]
+    booking = join(ok, session, contact("Ada"))["id"]
+    # The card's answer is lost on the way back: the charge stays pending (exit 5) until reconciled.
+    assert run("payment", "collect", booking, "--method", "card", "--card", "tok_lostAnswer").exit_code == 5
+    error = refused(1, "session", "cancel", session, "--all", "--refund")
+    assert f"booking {booking} has payments pending; run 'bookctl payment reconcile {booking}'" in error
+
+
+def test_a_meeting_that_has_begun_is_not_cancelled_whole_nor_skipped(ok, refused, run):
+    ok("schedule", "add", *YOGA_WEEKS)
+    at_the_class = {"BOOKCTL_NOW": "2026-11-30T18:10:00+01:00"}
+    result = run("session", "cancel", "s-20261130-1", "--all", extra_env=at_the_class)
+    assert result.exit_code == 1 and "began at 2026-11-30 18:00" in result.stderr
+    later = run("schedule", "skip", "sch-1", "2026-11-30", extra_env={"BOOKCTL_NOW": "2026-12-03T12:00:00+01:00"})
+    assert later.exit_code == 1 and "2026-11-30 is past" in later.stderr
+
+
+def test_schedule_edit_never_moves_a_meeting_to_a_time_already_gone(ok):
+    ok("schedule", "add", "--service", "yoga-flow", "--days", "mon", "--at", "18:00", "--from", "2026-11-23",
+       "--count", "3", "--staff", "giulia-romano")
+    shown = ok("schedule", "edit", "sch-1", "--at", "09:00")  # now is 12:00 on Monday the 23rd
+    assert "s-20261123-1" not in shown["changed"]
+    assert ok("session", "show", "s-20261123-1")["start"] == "2026-11-23T18:00:00+01:00"
+    assert ok("session", "show", "s-20261130-1")["start"] == "2026-11-30T09:00:00+01:00"
+
+
+def test_schedule_edit_of_the_staff_keeps_a_meeting_moved_by_hand_at_its_time(ok):
+    ok("schedule", "add", *YOGA_WEEKS)
+    ok("session", "move", "s-20261202-1", "--start", "2026-12-02 19:30")
+    ok("schedule", "edit", "sch-1", "--staff", "sanne-de-vries")
+    moved = ok("session", "show", "s-20261202-1")
+    assert (moved["start"], moved["staff_id"]) == ("2026-12-02T19:30:00+01:00", "sanne-de-vries")
+
+
+def test_session_move_refuses_to_put_a_client_in_two_places_unless_allowed(ok, refused, contact):
+    ada = contact("Ada")
+    ok("schedule", "add", *YOGA_WEEKS)
+    join(ok, "s-20261130-1", ada)
+    other = appointment(ok, ada, "2026-12-01 10:00", staff="sanne-de-vries")
+    error = refused(1, "session", "move", "s-20261130-1", "--start", "2026-12-01 10:00", "--force")
+    assert f"already has booking {other['id']}" in error and "--allow-overlap" in error
+    ok("session", "move", "s-20261130-1", "--start", "2026-12-01 10:00", "--force", "--allow-overlap")
+
+
+def test_course_slots_offer_a_course_while_it_can_be_booked_whole(ok, run, course, contact):
+    slots = ok("session", "slots", "--service", "pilates-course", "--from", "2026-11-23", "--to", "2026-12-31")
+    assert [(s["session_id"], s["places_left"]) for s in slots] == [(course["meetings"][0], 2)]
+    started = run("session", "slots", "--service", "pilates-course", "--from", "2026-11-23", "--to", "2026-12-31",
+                  extra_env={"BOOKCTL_NOW": "2026-12-02T12:00:00+01:00"})
+    assert started.exit_code == 0 and started.json() == []
+
+
+def test_a_member_who_runs_a_schedule_is_not_removed(ok, refused):
+    ok("schedule", "add", "--service", "yoga-flow", "--days", "mon", "--at", "18:00", "--from", "2027-06-07",
+       "--count", "4", "--staff", "giulia-romano")  # beyond the horizon: no meeting yet
+    assert "runs schedule sch-1" in refused(1, "staff", "remove", "giulia-romano")
+
+
+def test_cancellation_emails_are_reported_even_when_a_refund_is_left_pending(ok, run, contact):
+    session = ok("session", "add", "--service", "yoga-flow", "--start", "2026-11-25 18:00", "--staff",
+                 "giulia-romano")["id"]
+    booking = join(ok, session, contact("Ada"))["id"]
+    ok("payment", "collect", booking, "--method", "card", "--card", "tok_refundFail")
+    result = run("session", "cancel", session, "--all", "--refund", "--notify")
+    assert result.exit_code == 5, result.stderr
+    sent = {m["kind"] for m in ok("outbox", "list") if m["booking"] == booking}
+    assert sent == {"cancellation"}
+    assert [e["booking"] for e in result.json()["emails"]] == [booking]

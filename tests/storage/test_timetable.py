@@ -61,3 +61,14 @@ def test_time_off_is_listed_by_start_and_can_be_removed(store):
         assert [t.id for t in uow.timetable.time_off("giulia")] == [later.id]
         with pytest.raises(NotFoundError):
             uow.timetable.get_time_off(sooner.id)
+
+
+def test_a_time_off_removed_but_never_committed_is_kept(store):
+    with store.write() as uow:
+        away = uow.timetable.add_time_off(staff_id="giulia", start=NOW, end=NOW + timedelta(hours=2), created_at=NOW)
+        uow.commit()
+    with store.write() as uow:
+        uow.timetable.remove_time_off(uow.timetable.get_time_off(away.id))
+        assert uow.timetable.time_off("giulia") == []
+    with store.read() as uow:
+        assert [t.id for t in uow.timetable.time_off("giulia")] == [away.id]

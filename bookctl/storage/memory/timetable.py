@@ -18,6 +18,12 @@ class MemoryTimetable(Timetable):
     def __init__(self, unit: MemoryUnitOfWork) -> None:
         super().__init__(unit)
         self._held: dict[str, dict] = {}
+        self._removed: set[str] = set()
+
+    def removed(self) -> set[str]:
+        """The time off removed in this unit, taken out of the state at the next write."""
+        found, self._removed = self._removed, set()
+        return found
 
     def _records(self, kind: str) -> dict:
         if kind not in self._held:
@@ -39,4 +45,4 @@ class MemoryTimetable(Timetable):
 
     def _delete(self, kind: str, record_id: str) -> None:
         self._records(kind).pop(record_id, None)
-        self._unit.state.time_off.pop(record_id, None)
+        self._removed.add(record_id)  # out of the unit's state at `_write`, so a rollback keeps it

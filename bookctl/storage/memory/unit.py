@@ -94,6 +94,8 @@ class MemoryUnitOfWork(UnitOfWork):
     # --- the unit of work ----------------------------------------------------------------------
     def _write(self, changes: list[tuple[str, Any]]) -> None:
         state = self.state
+        for time_off_id in self.timetable.removed():
+            state.time_off.pop(time_off_id, None)
         for kind, record in changes:
             if kind == "settings":
                 state.settings = freeze(record)
