@@ -193,34 +193,49 @@ def fmt_mib(kib: float | None) -> str:
     return "n/a" if kib is None else f"{kib / 1024:.1f}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def store_options(parser: argparse.ArgumentParser, runs: str, warmups: str, keep: str, quick: str) -> None:
+    """The options every two-store bench takes: the sizes, the runs, the seed, --keep and --quick (the
+    help of the last four given); `sized` fills in what was not given."""
     parser.add_argument("--small", type=int, default=None, help="bookings in the small store (default 1000)")
     parser.add_argument("--large", type=int, default=None, help="bookings in the large store (default 100000)")
     parser.add_argument("--contacts", type=int, default=None, help="contacts in both stores (default 10000)")
     parser.add_argument("--days", type=int, default=None, help="days both calendars span (default 365)")
-    parser.add_argument("--runs", type=int, default=None, help="timed checkins per store (default 15)")
-    parser.add_argument("--warmups", type=int, default=None, help="untimed checkins per store first (default 2)")
+    parser.add_argument("--runs", type=int, default=None, help=runs)
+    parser.add_argument("--warmups", type=int, default=None, help=warmups)
     parser.add_argument("--seed", type=int, default=1, help="demo seed (default 1)")
-    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
-                        help="keep the stores in DIR and reuse them next time (checkins are undone after)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: 200 vs 5000 bookings, 1000 contacts, 60 days, 5 runs, 1 warm-up")
-    args = parser.parse_args()
-    quick = {"small": 200, "large": 5000, "contacts": 1000, "days": 60, "runs": 5, "warmups": 1}
-    full = {"small": 1000, "large": 100_000, "contacts": 10_000, "days": 365, "runs": 15, "warmups": 2}
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR", help=keep)
+    parser.add_argument("--quick", action="store_true", help=quick)
+
+
+def sized(parser: argparse.ArgumentParser, args: argparse.Namespace, quick: dict, full: dict) -> None:
+    """Fill each option not given from `quick` (with --quick) or `full`, and refuse sizes below 1."""
     for key, value in (quick if args.quick else full).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     if args.runs < 1 or args.warmups < 0 or min(args.small, args.large, args.contacts, args.days) < 1:
         parser.error("--runs, sizes, --contacts and --days must be at least 1, --warmups at least 0")
 
+
+def two_stores(home: Path, args: argparse.Namespace) -> list[Store]:
+    """The small and the large store, named by what they hold, so --keep shares them between benches."""
+    return [Store(label, n, home / f"bookings-{n}-contacts-{args.contacts}-days-{args.days}-seed-{args.seed}")
+            for label, n in (("small", args.small), ("large", args.large))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    store_options(parser, runs="timed checkins per store (default 15)", warmups="untimed checkins per store first (default 2)",
+                  keep="keep the stores in DIR and reuse them next time (checkins are undone after)",
+                  quick="a smoke run: 200 vs 5000 bookings, 1000 contacts, 60 days, 5 runs, 1 warm-up")
+    args = parser.parse_args()
+    sized(parser, args, quick={"small": 200, "large": 5000, "contacts": 1000, "days": 60, "runs": 5, "warmups": 1},
+          full={"small": 1000, "large": 100_000, "contacts": 10_000, "days": 365, "runs": 15, "warmups": 2})
+
     scratch = Path(tempfile.mkdtemp(prefix="bookctl-scale-"))
     home = args.keep.resolve() if args.keep else scratch
     home.mkdir(parents=True, exist_ok=True)
     runner = Runner(scratch)
-    stores = [Store(label, n, home / f"bookings-{n}-contacts-{args.contacts}-days-{args.days}-seed-{args.seed}")
-              for label, n in (("small", args.small), ("large", args.large))]
+    stores = two_stores(home, args)
     need = args.warmups + args.runs
     try:
         for store in stores:

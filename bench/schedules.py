@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from export import counted, verdict  # noqa: E402 - the sibling benches
 from peer import GOAL_FLAT, Timed, floor_kib, measure  # noqa: E402
-from scale import NOW, TODAY, Runner, Store, fmt_mib, fmt_s, seed_store  # noqa: E402
+from scale import NOW, TODAY, Runner, Store, fmt_mib, fmt_s, seed_store, sized, store_options, two_stores  # noqa: E402
 from startup import prepare, print_cases, print_load  # noqa: E402
 
 GOAL_SLOTS = 0.2  # seconds above start-up, at the large size
@@ -172,32 +172,18 @@ def store_cases(runner: Runner, store: Store, twin: Twin) -> list[Timed]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", type=int, default=None, help="bookings in the small store (default 1000)")
-    parser.add_argument("--large", type=int, default=None, help="bookings in the large store (default 100000)")
-    parser.add_argument("--contacts", type=int, default=None, help="contacts in both stores (default 10000)")
-    parser.add_argument("--days", type=int, default=None, help="days both calendars span (default 365)")
-    parser.add_argument("--runs", type=int, default=None, help="timed runs per case (default 5)")
-    parser.add_argument("--warmups", type=int, default=None, help="untimed runs per case first (default 1)")
-    parser.add_argument("--seed", type=int, default=1, help="demo seed (default 1)")
-    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
-                        help="keep the seeded stores in DIR and reuse them next time (shared with scale.py)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: 200 vs 5000 bookings, 1000 contacts, 60 days, 1 run, no warm-up")
+    store_options(parser, runs="timed runs per case (default 5)", warmups="untimed runs per case first (default 1)",
+                  keep="keep the seeded stores in DIR and reuse them next time (shared with scale.py)",
+                  quick="a smoke run: 200 vs 5000 bookings, 1000 contacts, 60 days, 1 run, no warm-up")
     args = parser.parse_args()
-    quick = {"small": 200, "large": 5000, "contacts": 1000, "days": 60, "runs": 1, "warmups": 0}
-    full = {"small": 1000, "large": 100_000, "contacts": 10_000, "days": 365, "runs": 5, "warmups": 1}
-    for key, value in (quick if args.quick else full).items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
-    if args.runs < 1 or args.warmups < 0 or min(args.small, args.large, args.contacts, args.days) < 1:
-        parser.error("--runs, sizes, --contacts and --days must be at least 1, --warmups at least 0")
+    sized(parser, args, quick={"small": 200, "large": 5000, "contacts": 1000, "days": 60, "runs": 1, "warmups": 0},
+          full={"small": 1000, "large": 100_000, "contacts": 10_000, "days": 365, "runs": 5, "warmups": 1})
 
     scratch = Path(tempfile.mkdtemp(prefix="bookctl-schedules-"))
     home = args.keep.resolve() if args.keep else scratch
     home.mkdir(parents=True, exist_ok=True)
     runner = Runner(scratch)
-    stores = [Store(label, n, home / f"bookings-{n}-contacts-{args.contacts}-days-{args.days}-seed-{args.seed}")
-              for label, n in (("small", args.small), ("large", args.large))]
+    stores = two_stores(home, args)
     rounds = args.warmups + args.runs
     try:
         tiny = scratch / "startup"
