@@ -7,7 +7,11 @@ one of test_postgres.py, about what only PostgreSQL has.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+from tests.conftest import tree_digest
 
 BACKENDS = ("files", "postgres")
 
@@ -22,3 +26,41 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         chosen = marker.args if marker else BACKENDS
         assert set(chosen) <= set(BACKENDS), chosen
         metafunc.parametrize("backend", chosen)
+
+
+# --- helpers many CLI tests share: a command on the test's store, in JSON -------------------------------------
+
+
+@pytest.fixture
+def run(bookctl, store: Path):  # noqa: ANN001, ANN201
+    """run(...) with --store and --format json appended."""
+    def invoke(*args: str, extra_env: dict[str, str] | None = None):  # noqa: ANN202
+        return bookctl(*args, "--store", store, "--format", "json", extra_env=extra_env)
+
+    return invoke
+
+
+@pytest.fixture
+def ok(run):  # noqa: ANN001, ANN201
+    """ok(...) -> the JSON of a command that must succeed."""
+    def invoke(*args: str, extra_env: dict[str, str] | None = None):  # noqa: ANN202
+        result = run(*args, extra_env=extra_env)
+        assert result.exit_code == 0, result.stderr
+        return result.json()
+
+    return invoke
+
+
+@pytest.fixture
+def refused(run, store: Path):  # noqa: ANN001, ANN201
+    """refused(code, ...) -> the one error line of a command that must fail with `code` and change nothing."""
+    def invoke(code: int, *args: str) -> str:
+        before = tree_digest(store)
+        result = run(*args)
+        assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert tree_digest(store) == before
+        return result.stderr
+
+    return invoke

@@ -21,24 +21,6 @@ from tests.smtp_server import _running_server, free_port, mail_server, tls_serve
 TOMORROW = "2026-11-24"
 
 
-@pytest.fixture
-def run(bookctl, store: Path):  # noqa: ANN001, ANN201
-    def invoke(*args: str, extra_env: dict[str, str] | None = None):  # noqa: ANN202
-        return bookctl(*args, "--store", store, "--format", "json", extra_env=extra_env)
-
-    return invoke
-
-
-@pytest.fixture
-def ok(run):  # noqa: ANN001, ANN201
-    def invoke(*args: str, extra_env: dict[str, str] | None = None):  # noqa: ANN202
-        result = run(*args, extra_env=extra_env)
-        assert result.exit_code == 0, result.stderr
-        return result.json()
-
-    return invoke
-
-
 def set_language(store: Path, contact_id: str, language: str) -> None:
     """Give a contact a language through the store's own unit of work (the CLI for it is #5's
     `contact add-field ID language VALUE`)."""
