@@ -58,6 +58,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "field": ("bookctl.commands.contact_card", "field_app"),
     "session": ("bookctl.commands.calendar", "app"),
     "schedule": ("bookctl.commands.schedule", "app"),
+    "remind": ("bookctl.commands.remind", "app"),
     "demo": ("bookctl.commands.demo", "app"),
     "payment": ("bookctl.commands.payment", "app"),
     "invoice": ("bookctl.commands.invoice", "invoice_app"),

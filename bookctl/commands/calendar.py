@@ -54,6 +54,7 @@ def session_book(
     staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False)] = None,
     form: Annotated[Optional[list[str]], typer.Option("--form", help="A booking-form answer KEY=VALUE (repeatable).", show_default=False)] = None,
     schedule: Annotated[Optional[str], typer.Option("--schedule", help="A course: which of its schedules to book whole.", show_default=False)] = None,
+    notify: Annotated[bool, typer.Option("--notify", help="Email the client a confirmation with a calendar invitation.")] = False,
     allow_past: AllowPastOpt = False,
     allow_overlap: AllowOverlapOpt = False,
     force: ForceOpt = False,
@@ -78,13 +79,28 @@ def session_book(
             raise UsageError("give --service and --start, or --session to join an existing one")
         if schedule is not None and start:
             raise UsageError("--schedule books a course whole; leave out --start")
-        return book(uow, now, contact, service_ref=service, session_id=session, staff_ref=staff, answers=answers,
+        if notify:
+            from bookctl.services.mail import check_can_email
+
+            check_can_email(uow, uow.contacts.get(contact))  # before anything is booked
+        view = book(uow, now, contact, service_ref=service, session_id=session, staff_ref=staff, answers=answers,
                     start=None if session is not None or not start else lambda: parse_datetime(start, zone, "--start"),
                     allow_past=allow_past, allow_overlap=allow_overlap, force=force, schedule_ref=schedule)
+        if notify:
+            from bookctl.services.mail import queue_confirmation_email
+
+            booking = uow.calendar.get_booking(view["id"])
+            message_id = queue_confirmation_email(uow, now, booking, uow.calendar.get_session(booking.session_id))
+            view["email"] = {"message": message_id, "to": uow.contacts.get(contact).email, "status": "queued"}
+        return view
 
     view = _run.write(store, action)
     _say_overrode(view)
-    emit(view, fmt)
+    try:
+        _run.send_queued(store, [("confirmation email", view["email"])] if "email" in view else [],
+                         f"booking {view['id']} is made")
+    finally:
+        emit(view, fmt)
 
 
 def _say_overrode(view: dict) -> None:

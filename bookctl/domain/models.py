@@ -87,6 +87,9 @@ class Booking(Record):
     # A course is booked whole: the booking of its first meeting holds the course's price and ledger,
     # and the booking of every other meeting names it here (its own price is zero).
     course_booking_id: str | None = None
+    # The reminders sent for it, each "OFFSET@START" (the offset as configured, the session's start in UTC):
+    # a reminder goes once per offset and start, so one for a session that moved goes again (bookctl #20).
+    reminded: list[str] = Field(default_factory=list)
     # Its ledger entries, attached by the store that loaded it (they live beside it in its day file).
     _ledger: list[Any] = PrivateAttr(default_factory=list)
 

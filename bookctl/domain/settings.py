@@ -58,6 +58,23 @@ class ScheduleOptions(BaseModel):
     horizon_weeks: int = Field(default=12, ge=1, le=520)
 
 
+class RemindOptions(BaseModel):
+    """When `remind run` reminds clients of their bookings: each offset before the start, e.g. "24h", "90m"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    offsets: list[str] = Field(default_factory=lambda: ["24h"], min_length=1, max_length=10)
+
+    @field_validator("offsets")
+    @classmethod
+    def _durations(cls, value: list[str]) -> list[str]:
+        from bookctl.domain.durations import parse_duration
+
+        for text in value:
+            parse_duration(text)
+        return value
+
+
 class StoreOptions(BaseModel):
     """How the store behaves on this machine."""
 
@@ -125,6 +142,7 @@ class Settings(BaseModel):
     # The business hours: what staff without hours of their own work (None: no limit).
     hours: WeeklyHours | None = None
     schedule: ScheduleOptions = Field(default_factory=ScheduleOptions)
+    remind: RemindOptions = Field(default_factory=RemindOptions)
 
     @field_validator("services", mode="before")
     @classmethod

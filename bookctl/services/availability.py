@@ -78,11 +78,13 @@ def busy_times(settings: Settings, sessions: Iterable[Any], staff_id: str | None
         if (session.staff_id == staff_id) if staff_id is not None else \
                 (session.staff_id is None and session.service_id == service_id):
             before, after = _buffers(settings, session.service_id)
-            found.append(Busy(session.id, session.start, session.end, before, after))
+            # In UTC: buffers are elapsed minutes, and a zone's datetimes subtract by wall clock.
+            found.append(Busy(session.id, session.start.astimezone(UTC), session.end.astimezone(UTC), before, after))
     return found
 
 
 def _notice_problem(service: Service, start: datetime, now: datetime, zone: tzinfo) -> str | None:
+    start, now = start.astimezone(UTC), now.astimezone(UTC)
     earliest = now + timedelta(hours=service.min_notice_hours)
     if service.min_notice_hours and start < earliest:
         return (f"too soon: {service.name} is booked at least {service.min_notice_hours} hours ahead "
@@ -91,6 +93,7 @@ def _notice_problem(service: Service, start: datetime, now: datetime, zone: tzin
 
 
 def _window_problem(service: Service, start: datetime, now: datetime, zone: tzinfo) -> str | None:
+    start, now = start.astimezone(UTC), now.astimezone(UTC)
     if service.max_days_ahead is not None and start > now + timedelta(days=service.max_days_ahead):
         latest = now + timedelta(days=service.max_days_ahead)
         return (f"too far ahead: {service.name} is booked at most {service.max_days_ahead} days ahead "
@@ -120,6 +123,7 @@ def time_problems(uow: UnitOfWork, service: Service, staff: Staff | None, start:
     off and buffers (a straight clash is `clashes.check_staff_free`'s, never overridden)."""
     settings = uow.settings
     zone = zone_of(uow)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     found = []
     hours = hours_of(settings, staff)
     if not _within_hours(hours, start, end, zone):
@@ -220,6 +224,7 @@ def _week_slots(uow: UnitOfWork, now: datetime, service: Service, staff: list[St
         sessions.append(session)
         if session.staff_id is None and session.service_id == service.id:
             held[session.id] = sum(1 for b, _ in bookings if b.status == "confirmed")
+    now = now.astimezone(UTC)
     earliest = max(now, now + timedelta(hours=service.min_notice_hours))
     latest = now + timedelta(days=service.max_days_ahead) if service.max_days_ahead is not None else None
     members = []

@@ -1,14 +1,17 @@
-"""Email to clients (seed 002): cancellation, rescheduled and refund messages, queued in the store's outbox.
+"""Email to clients (seed 002, #20): confirmation, reminder, cancellation, rescheduled and refund
+messages, queued in the store's outbox.
 
-A message is built with `email.message.EmailMessage` (plain text with an HTML alternative) and
-queued in the same unit of work as the change it tells about, so the two commit together. Sending
-it over SMTP is `services/delivery.py`'s job, after the commit.
+A message is built with `email.message.EmailMessage` (plain text with an HTML alternative, and for
+a confirmation, a reminder or a cancellation a `text/calendar; method=...` alternative: the
+iCalendar invitation that Gmail, Outlook and Apple Mail put in the client's calendar, see
+output/invitation.py) and queued in the same unit of work as the change it tells about, so the two
+commit together. Sending it over SMTP is `services/delivery.py`'s job, after the commit.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bookctl.domain.models import Booking, Contact, Session
 from bookctl.domain.money import Money
@@ -74,8 +77,11 @@ def _values(uow: UnitOfWork, contact: Contact, booking: Booking, session: Sessio
 
 
 def build_message(uow: UnitOfWork, now: datetime, contact: Contact, kind: str, values: dict[str, str],
-                  language: str, booking_id: str) -> Any:
-    """An EmailMessage (text plus HTML alternative) for `contact`, rendered from `kind`'s templates."""
+                  language: str, booking_id: str, calendar: tuple[str, bytes] | None = None) -> Any:
+    """An EmailMessage (text plus HTML alternative) for `contact`, rendered from `kind`'s templates.
+
+    `calendar` is (METHOD, a VCALENDAR's bytes): it goes in as a third alternative,
+    `text/calendar; method=METHOD; charset=utf-8`, the part mail readers take for an invitation."""
     from email.message import EmailMessage
     from email.utils import format_datetime, make_msgid
 
@@ -98,8 +104,20 @@ def build_message(uow: UnitOfWork, now: datetime, contact: Contact, kind: str, v
     message["X-Bookctl-Booking"] = booking_id
     message.set_content(rendered.text, cte=_transfer_encoding(rendered.text))
     message.add_alternative(rendered.html, subtype="html", cte=_transfer_encoding(rendered.html))
+    if calendar is not None:
+        _add_calendar(message, *calendar)
     message["Content-Language"] = rendered.language  # after set_content, which clears Content-* headers
     return message
+
+
+def _add_calendar(message: Any, method: str, data: bytes) -> None:
+    """Add the invitation as the last alternative. Its Content-Type is written as it is, with the
+    method unquoted as calendar servers write it (the stdlib would write method="REQUEST")."""
+    text = data.decode("utf-8")
+    message.add_alternative(text, subtype="calendar", cte=_transfer_encoding(text))
+    part = message.get_payload()[-1]
+    del part["Content-Type"]
+    part.set_raw("Content-Type", f"text/calendar; method={method}; charset=utf-8")
 
 
 def wire_address(addr_spec: str) -> str:
@@ -168,15 +186,41 @@ def _queue(uow: UnitOfWork, now: datetime, message: Any, contact: Contact) -> st
     return uow.outbox.add(now, encoded(message, contact))
 
 
-def queue_cancellation_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session) -> str:
-    """Queue the "your booking was cancelled" email to the booking's contact; returns the message id.
+def _queue_with_invitation(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, kind: str,
+                           method: Literal["REQUEST", "CANCEL"]) -> str:
+    """Queue `kind`'s email to the booking's contact with the booking's invitation (`method`)."""
+    from bookctl.output.invitation import invitation
 
-    Call it inside the unit of work that cancels, before `commit()`."""
     contact = uow.contacts.get(booking.contact_id)
-    language = choose_language(uow, contact, "cancellation")
-    message = build_message(uow, now, contact, "cancellation", _values(uow, contact, booking, session),
-                            language, booking.id)
+    language = choose_language(uow, contact, kind)
+    calendar = (method, invitation(uow, booking, session, method, now))
+    message = build_message(uow, now, contact, kind, _values(uow, contact, booking, session), language,
+                            booking.id, calendar=calendar)
     return _queue(uow, now, message, contact)
+
+
+def queue_confirmation_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session) -> str:
+    """Queue the "your booking is confirmed" email with its invitation (METHOD:REQUEST) to the
+    booking's contact; returns the message id.
+
+    Gate it with `check_can_email` before the booking is made; call it inside the unit of work that
+    makes it, before `commit()`."""
+    return _queue_with_invitation(uow, now, booking, session, "confirmation", "REQUEST")
+
+
+def queue_reminder_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session) -> str:
+    """Queue the "your booking is coming up" email with its invitation (METHOD:REQUEST, the same
+    event again: a calendar that lost it gets it back) to the booking's contact; returns the message id."""
+    return _queue_with_invitation(uow, now, booking, session, "reminder", "REQUEST")
+
+
+def queue_cancellation_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session) -> str:
+    """Queue the "your booking was cancelled" email with its METHOD:CANCEL invitation, which takes the
+    event out of the client's calendar, to the booking's contact; returns the message id.
+
+    Call it inside the unit of work that cancels, after the booking is cancelled (its SEQUENCE is
+    then the higher one) and before `commit()`."""
+    return _queue_with_invitation(uow, now, booking, session, "cancellation", "CANCEL")
 
 
 def queue_rescheduled_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session,
@@ -191,7 +235,11 @@ def queue_rescheduled_email(uow: UnitOfWork, now: datetime, booking: Booking, se
     was = old_start.astimezone(load_zone(uow.settings.business.timezone))
     values["old_date"] = f"{was:%Y-%m-%d}"
     values["old_time"] = f"{was:%H:%M}"
-    message = build_message(uow, now, contact, "rescheduled", values, language, booking.id)
+    from bookctl.output.invitation import invitation
+
+    # The invitation again, with its SEQUENCE raised by the move: the client's calendar moves the event.
+    calendar = ("REQUEST", invitation(uow, booking, session, "REQUEST", now))
+    message = build_message(uow, now, contact, "rescheduled", values, language, booking.id, calendar=calendar)
     return _queue(uow, now, message, contact)
 
 

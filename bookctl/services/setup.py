@@ -104,6 +104,8 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
         settings.contacts.attachment_max_bytes = _parse_int(value, key, 1, 1024 * 1024 * 1024)
     elif key == "schedule.horizon_weeks":
         settings.schedule.horizon_weeks = _parse_int(value, key, 1, 520)
+    elif key == "remind.offsets":
+        settings.remind.offsets = _offsets(value, key)
     elif key == "hours" or key.startswith("hours."):
         _set_business_hours(settings, key, value)
     elif key == "storage.url":
@@ -122,7 +124,7 @@ SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
                  "policy.cancellation_window_hours", "store.lock_timeout_seconds", "storage.url", "contacts.attachment_max_bytes",
                  "providers.NAME.api_base", "providers.NAME.currency", "providers.NAME.timeout_seconds",
                  "email.mode", "email.host", "email.port", "email.security", "email.username",
-                 "email.sender", "email.language", "hours.DAY", "hours", "schedule.horizon_weeks")
+                 "email.sender", "email.language", "hours.DAY", "hours", "schedule.horizon_weeks", "remind.offsets")
 
 
 def _set_business_hours(settings: Settings, key: str, value: str) -> None:
@@ -151,6 +153,22 @@ def _set_business_hours(settings: Settings, key: str, value: str) -> None:
     hours = settings.hours or WeeklyHours()
     setattr(hours, day, text)
     settings.hours = hours
+
+
+def _offsets(value: str, key: str) -> list[str]:
+    """`remind.offsets`: durations before the start, comma-separated ("24h,2h"), each once."""
+    from bookctl.domain.durations import parse_duration
+
+    found = [part.strip().lower() for part in value.split(",") if part.strip()]
+    if not found or len(found) > 10:
+        raise UsageError(f"{key} takes 1 to 10 durations, comma-separated, such as 24h,2h")
+    try:
+        deltas = [parse_duration(part) for part in found]
+    except ValueError as exc:
+        raise UsageError(f"{key}: {exc}") from None
+    if len(set(deltas)) != len(deltas):
+        raise UsageError(f"{key} gives one offset twice")
+    return found
 
 
 def _set_provider_option(settings: Settings, key: str, value: str) -> None:

@@ -17,7 +17,7 @@ from bookctl.domain.money import Money
 from bookctl.errors import StoreError
 from bookctl.storage.unit import UnitOfWork
 
-KINDS = ("cancellation", "rescheduled", "refund")
+KINDS = ("confirmation", "reminder", "cancellation", "rescheduled", "refund")
 FALLBACK_LANGUAGE = "en"
 
 

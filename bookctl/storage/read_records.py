@@ -62,6 +62,7 @@ class BookingRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     cancelled_at: Aware | None = None
     revision: Annotated[int, Meta(ge=0)] = 0
     course_booking_id: str | None = None
+    reminded: list[str] = []
 
 
 class EntryRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, gc=False):

@@ -81,7 +81,7 @@ def read_record(table: Table, row: tuple, record_type: type) -> Any:  # noqa: AN
 CONTACTS = Table("contacts", Contact, json_fields=("emails", "phones", "addresses", "custom_fields", "labels",
                                                   "saved_card"), derived=("booking_ids",), extra=("email_key", "label_keys"))
 SESSIONS = Table("sessions", Session, renamed={"start": "start_at", "end": "end_at"})
-BOOKINGS = Table("bookings", Booking, json_fields=("form_responses",), money=("price",))
+BOOKINGS = Table("bookings", Booking, json_fields=("form_responses", "reminded"), money=("price",))
 LEDGER = Table("ledger", LedgerEntry, json_fields=("request",), money=("amount",))
 INVOICES = Table("invoices", Invoice, json_fields=("items",), money=("total",), extra=("number",))
 QUOTES = Table("quotes", Quote, json_fields=("items",), money=("total",), extra=("number",))

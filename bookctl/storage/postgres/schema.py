@@ -321,6 +321,12 @@ CREATE INDEX sessions_schedule ON sessions (schedule_id) WHERE schedule_id IS NO
 """
 
 
+# The reminders sent for each booking (bookctl #20), marked in the commit that queues them.
+_V7 = """
+ALTER TABLE bookings ADD COLUMN reminded json NOT NULL DEFAULT '[]';
+"""
+
+
 def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
     """Each contact's folded labels, for the rows written before the column existed."""
     from bookctl.domain.values import fold
@@ -332,7 +338,7 @@ def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
             cursor.executemany("UPDATE contacts SET label_keys = %s WHERE id = %s", rows)
 
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 LATEST = len(MIGRATIONS)
 # What a migration needs computed in Python, run right after it in the same transaction.
 FILLS: dict[int, Callable[[Any], None]] = {5: _fill_label_keys}
