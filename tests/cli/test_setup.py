@@ -56,6 +56,7 @@ def test_init_creates_bookctl_toml_with_the_business(bookctl, tmp_path):
         "email.security": "starttls",
         "email.language": "en",
         "schedule.horizon_weeks": 12,
+        "remind.offsets": ["24h"],
     }
     settings = read_toml(root)
     assert settings["schema_version"] == 1
@@ -160,6 +161,7 @@ def test_config_show_lists_every_setting(bookctl, store):
         "email.security": "starttls",
         "email.language": "en",
         "schedule.horizon_weeks": 12,
+        "remind.offsets": ["24h"],
     }
 
 
@@ -206,7 +208,7 @@ def test_config_set_unknown_key_is_exit_2_and_names_the_settable_keys(bookctl, s
                              "store.lock_timeout_seconds, storage.url, contacts.attachment_max_bytes, providers.NAME.api_base, "
                              "providers.NAME.currency, providers.NAME.timeout_seconds, "
                              "email.mode, email.host, email.port, email.security, email.username, email.sender, "
-                             "email.language, hours.DAY, hours, schedule.horizon_weeks\n")
+                             "email.language, hours.DAY, hours, schedule.horizon_weeks, remind.offsets\n")
     assert tree_digest(store) == before
 
 
@@ -567,3 +569,12 @@ def test_staff_without_latin_letters_gets_a_numbered_id(bookctl, store):
     assert result.exit_code == 0, result.stderr
     assert result.json() == {"id": "staff-3", "name": "Анна Смирнова", "email": None, "hours": None,
                              "archived": False}
+
+
+def test_config_set_remind_offsets_keeps_them_in_order_and_refuses_a_bad_one(bookctl, store):  # noqa: ANN001
+    done = bookctl("config", "set", "remind.offsets", "24h, 2H", "--store", store, "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    assert done.json()["remind.offsets"] == ["24h", "2h"]
+    bad = bookctl("config", "set", "remind.offsets", "soon", "--store", store)
+    assert (bad.exit_code, bad.stderr) == (2, "error: remind.offsets: 'soon' is not a duration; use a number with d, "
+                                               "h or m, such as 24h, 90m or 1h30m\n")
