@@ -134,6 +134,14 @@ def store_cases(runner: Runner, store: Store, scratch: Path, year_rounds: tuple[
     return cases
 
 
+def print_goals(goals: list[tuple[str, str, str]], large: int) -> None:
+    """The goals table: each goal, its figure and "meets", "misses" or "on the line", in columns."""
+    print(f"goals at {large} bookings:")
+    widths = [max(len(g[i]) for g in goals) for i in range(2)]
+    for goal, figure, word in goals:
+        print(f"  {goal:<{widths[0]}}  {figure:<{widths[1]}}  {word}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", type=int, default=None, help="bookings in the small store (default 1000)")
@@ -277,10 +285,7 @@ def report(args: argparse.Namespace, stores: list[Store], peer: Peer | None, cas
         c = by[(name, large)]
         goals.append((f"{name} <= {GOAL_LISTING} s", f"{c.median:.3f} s ({c.rows} rows)",
                       verdict(c.median, GOAL_LISTING)))
-    print(f"goals at {large} bookings:")
-    widths = [max(len(g[i]) for g in goals) for i in range(2)]
-    for goal, figure, word in goals:
-        print(f"  {goal:<{widths[0]}}  {figure:<{widths[1]}}  {word}")
+    print_goals(goals, large)
 
 
 if __name__ == "__main__":

@@ -222,6 +222,14 @@ def two_stores(home: Path, args: argparse.Namespace) -> list[Store]:
             for label, n in (("small", args.small), ("large", args.large))]
 
 
+def scratch_and_home(args: argparse.Namespace, prefix: str) -> tuple[Path, Path]:
+    """A new scratch directory, and where the seeded stores live: --keep's directory, else the scratch."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    home = args.keep.resolve() if args.keep else scratch
+    home.mkdir(parents=True, exist_ok=True)
+    return scratch, home
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     store_options(parser, runs="timed checkins per store (default 15)", warmups="untimed checkins per store first (default 2)",
@@ -231,9 +239,7 @@ def main() -> int:
     sized(parser, args, quick={"small": 200, "large": 5000, "contacts": 1000, "days": 60, "runs": 5, "warmups": 1},
           full={"small": 1000, "large": 100_000, "contacts": 10_000, "days": 365, "runs": 15, "warmups": 2})
 
-    scratch = Path(tempfile.mkdtemp(prefix="bookctl-scale-"))
-    home = args.keep.resolve() if args.keep else scratch
-    home.mkdir(parents=True, exist_ok=True)
+    scratch, home = scratch_and_home(args, "bookctl-scale-")
     runner = Runner(scratch)
     stores = two_stores(home, args)
     need = args.warmups + args.runs

@@ -25,14 +25,13 @@ import json
 import shutil
 import statistics
 import sys
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export import counted, verdict  # noqa: E402 - the sibling benches
+from export import counted, print_goals, verdict  # noqa: E402 - the sibling benches
 from peer import GOAL_FLAT, Timed, floor_kib, measure  # noqa: E402
-from scale import NOW, TODAY, Runner, Store, fmt_mib, fmt_s, seed_store, sized, store_options, two_stores  # noqa: E402
+from scale import NOW, TODAY, Runner, Store, fmt_mib, fmt_s, scratch_and_home, seed_store, sized, store_options, two_stores  # noqa: E402
 from startup import prepare, print_cases, print_load  # noqa: E402
 
 GOAL_SLOTS = 0.2  # seconds above start-up, at the large size
@@ -179,9 +178,7 @@ def main() -> int:
     sized(parser, args, quick={"small": 200, "large": 5000, "contacts": 1000, "days": 60, "runs": 1, "warmups": 0},
           full={"small": 1000, "large": 100_000, "contacts": 10_000, "days": 365, "runs": 5, "warmups": 1})
 
-    scratch = Path(tempfile.mkdtemp(prefix="bookctl-schedules-"))
-    home = args.keep.resolve() if args.keep else scratch
-    home.mkdir(parents=True, exist_ok=True)
+    scratch, home = scratch_and_home(args, "bookctl-schedules-")
     runner = Runner(scratch)
     stores = two_stores(home, args)
     rounds = args.warmups + args.runs
@@ -264,10 +261,7 @@ def report(args: argparse.Namespace, table: Timetable, twins: list[Twin], cases:
     again = max(table.again, default=0)
     goals.append(("schedule extend again makes 0 meetings", f"{again} (the most of any round)",
                   "meets" if again == 0 else "misses"))
-    print(f"goals at {large} bookings:")
-    widths = [max(len(g[i]) for g in goals) for i in range(2)]
-    for goal, figure, word in goals:
-        print(f"  {goal:<{widths[0]}}  {figure:<{widths[1]}}  {word}")
+    print_goals(goals, large)
 
 
 if __name__ == "__main__":
