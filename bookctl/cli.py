@@ -174,12 +174,13 @@ def root(
     store: Annotated[Path | None, typer.Option("--store", help="The store directory (else BOOKCTL_STORE, else the nearest ancestor holding bookctl.toml).", show_default=False)] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
     raw: Annotated[bool, typer.Option("--raw", help="CSV: write text cells as they are, without the ' that keeps a spreadsheet from running one as a formula.")] = False,
+    no_hooks: Annotated[bool, typer.Option("--no-hooks", help="Run none of the store's hooks/on-EVENT (as BOOKCTL_NO_HOOKS=1 does).")] = False,
 ) -> None:
     """Global options go before or after the command: `bookctl --store DIR session list`."""
     from bookctl.output import use_raw_csv
 
     use_raw_csv(raw)  # for this invocation (a command's own --raw can still turn it on)
-    ctx.obj = AppContext(store_option=store)
+    ctx.obj = AppContext(store_option=store, no_hooks=no_hooks)
 
 
 def main() -> None:

@@ -61,6 +61,7 @@ class AppContext:
 
     store_option: Path | None = None
     clock: Callable[[], datetime] = field(default_factory=clock_from_env)
+    no_hooks: bool = False  # --no-hooks (or BOOKCTL_NO_HOOKS=1): the store's hooks do not run
     _store: Any = field(default=None, repr=False)
     _for_store: dict[Path, AppContext] = field(default_factory=dict, repr=False)
 
@@ -68,9 +69,13 @@ class AppContext:
         """The store this command works on: a FileStore, or a PostgresStore when bookctl.toml names a
         database. Opened on first use, then the same for the rest of the command."""
         if self._store is None:
+            from bookctl.services.events import NO_HOOKS_ENV, EventListener
             from bookctl.storage.stores import open_store
 
-            self._store = open_store(find_store(self.store_option))
+            root = find_store(self.store_option)
+            self._store = open_store(root)
+            hooks = not self.no_hooks and os.environ.get(NO_HOOKS_ENV) != "1"
+            self._store.listener = EventListener(root, self.clock, hooks_enabled=hooks)
         return self._store
 
     def with_store(self, option: Path | None) -> AppContext:
@@ -78,5 +83,5 @@ class AppContext:
         if option is None:
             return self
         if option not in self._for_store:
-            self._for_store[option] = AppContext(store_option=option, clock=self.clock)
+            self._for_store[option] = AppContext(store_option=option, clock=self.clock, no_hooks=self.no_hooks)
         return self._for_store[option]

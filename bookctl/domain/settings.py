@@ -75,6 +75,47 @@ class RemindOptions(BaseModel):
         return value
 
 
+class WaitlistOptions(BaseModel):
+    """What happens when a place in a full class frees: `auto` books the first client waiting, `offer`
+    holds the place for them `hold_hours` (`waitlist accept`); none is promoted within `cutoff_hours`
+    of the start."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["auto", "offer"] = "auto"
+    hold_hours: int = Field(default=12, ge=1, le=24 * 30)
+    cutoff_hours: int = Field(default=2, ge=0, le=24 * 30)
+
+
+class HookOptions(BaseModel):
+    """The store's event hooks, executables `hooks/on-EVENT`: how long one may run before it is stopped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timeout_seconds: int = Field(default=10, ge=1, le=3600)
+
+
+class Webhook(BaseModel):
+    """Where `webhook send` POSTs the events named. The signing secret is never here: it comes only
+    from BOOKCTL_WEBHOOK_SECRET."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^wh-[1-9][0-9]*$")
+    url: str = Field(pattern=r"^https?://", max_length=2000)
+    events: list[str] = Field(min_length=1)
+
+    @field_validator("events")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        from bookctl.domain.events import EVENTS
+
+        unknown = [name for name in value if name not in EVENTS]
+        if unknown:
+            raise ValueError(f"unknown event {unknown[0]!r}; events are {', '.join(EVENTS)}")
+        return value
+
+
 class StoreOptions(BaseModel):
     """How the store behaves on this machine."""
 
@@ -143,6 +184,9 @@ class Settings(BaseModel):
     hours: WeeklyHours | None = None
     schedule: ScheduleOptions = Field(default_factory=ScheduleOptions)
     remind: RemindOptions = Field(default_factory=RemindOptions)
+    waitlist: WaitlistOptions = Field(default_factory=WaitlistOptions)
+    hooks: HookOptions = Field(default_factory=HookOptions)
+    webhooks: list[Webhook] = Field(default_factory=list)
 
     @field_validator("services", mode="before")
     @classmethod

@@ -59,7 +59,7 @@ def config_view(settings: Settings) -> dict[str, Any]:
     data = settings.to_toml_dict()
     flat: dict[str, Any] = {"schema_version": data.pop("schema_version")}
     for section, values in data.items():
-        if section in ("services", "staff", "fields"):  # each has its own listing command
+        if section in ("services", "staff", "fields", "webhooks"):  # each has its own listing command
             continue
         for key, value in values.items():
             if section == "providers":
@@ -106,6 +106,16 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
         settings.schedule.horizon_weeks = _parse_int(value, key, 1, 520)
     elif key == "remind.offsets":
         settings.remind.offsets = _offsets(value, key)
+    elif key == "waitlist.mode":
+        if value not in ("auto", "offer"):
+            raise UsageError(f"waitlist.mode must be auto or offer, not {value!r}")
+        settings.waitlist.mode = value  # type: ignore[assignment]
+    elif key == "waitlist.hold_hours":
+        settings.waitlist.hold_hours = _parse_int(value, key, 1, 24 * 30)
+    elif key == "waitlist.cutoff_hours":
+        settings.waitlist.cutoff_hours = _parse_int(value, key, 0, 24 * 30)
+    elif key == "hooks.timeout_seconds":
+        settings.hooks.timeout_seconds = _parse_int(value, key, 1, 3600)
     elif key == "hours" or key.startswith("hours."):
         _set_business_hours(settings, key, value)
     elif key == "storage.url":
@@ -124,7 +134,8 @@ SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
                  "policy.cancellation_window_hours", "store.lock_timeout_seconds", "storage.url", "contacts.attachment_max_bytes",
                  "providers.NAME.api_base", "providers.NAME.currency", "providers.NAME.timeout_seconds",
                  "email.mode", "email.host", "email.port", "email.security", "email.username",
-                 "email.sender", "email.language", "hours.DAY", "hours", "schedule.horizon_weeks", "remind.offsets")
+                 "email.sender", "email.language", "hours.DAY", "hours", "schedule.horizon_weeks", "remind.offsets",
+                 "waitlist.mode", "waitlist.hold_hours", "waitlist.cutoff_hours", "hooks.timeout_seconds")
 
 
 def _set_business_hours(settings: Settings, key: str, value: str) -> None:

@@ -34,10 +34,24 @@ CALENDAR_KINDS = frozenset({"session", "booking", "entry"})
 _MADE = object()  # the snapshot of a record this unit created: always written
 
 
+class CommitListener(Protocol):
+    """What a unit of work tells of its commits: the store's events (services/events.py)."""
+
+    def staging(self, uow: UnitOfWork, changes: list[tuple[str, Any, dict[str, Any] | None]]) -> None:
+        """Before a commit is written: its (kind, record, how it looked before or None if new)."""
+
+    def committed(self, uow: UnitOfWork) -> None:
+        """Once that commit is durable."""
+
+    def closed(self, uow: UnitOfWork) -> None:
+        """Once the unit is closed and the store lock let go."""
+
+
 class Store(Protocol):
     """Where a store's records are: a directory of files, a PostgreSQL database, or memory."""
 
     root: Path
+    listener: CommitListener | None  # given to each writable unit
 
     def read(self) -> UnitOfWork:
         """A consistent view for commands that only read."""
@@ -72,6 +86,8 @@ class UnitOfWork(ABC):
 
     def __init__(self, writable: bool) -> None:
         self.writable = writable
+        # Told of each commit's changes (services/events.py), when the command asked for it.
+        self.listener: CommitListener | None = None
         # kind -> key -> (the record, how it looked when tracked or last written)
         self._identity: dict[str, dict[str, tuple[Any, Any]]] = {kind: {} for kind in KINDS}
 
@@ -104,6 +120,10 @@ class UnitOfWork(ABC):
     def changes(self, kinds: Iterable[str] | None = None) -> list[tuple[str, Any]]:
         """(kind, record) of each tracked record made or changed since it was tracked or last
         written, in KINDS order; each now counts as written."""
+        return [(kind, record) for kind, record, _ in self._changed(kinds)]
+
+    def _changed(self, kinds: Iterable[str] | None = None) -> list[tuple[str, Any, dict[str, Any] | None]]:
+        """`changes()` with how each record looked before (None: made by this unit)."""
         wanted = set(KINDS if kinds is None else kinds)
         found = []
         for kind in KINDS:
@@ -113,7 +133,7 @@ class UnitOfWork(ABC):
             for ident, (record, before) in tracked.items():
                 now = snapshot(record)
                 if before is _MADE or now != before:
-                    found.append((kind, record))
+                    found.append((kind, record, None if before is _MADE else before))
                     tracked[ident] = (record, now)
         return found
 
@@ -149,8 +169,13 @@ class UnitOfWork(ABC):
         usable and keeps the lock: a money-moving command commits its intent, calls the provider,
         then commits the answer."""
         self.require_writable()
-        self._write(self.changes())
+        found = self._changed()
+        if self.listener is not None:
+            self.listener.staging(self, found)  # may queue webhook deliveries into this same commit
+        self._write([(kind, record) for kind, record, _ in found])
         self._commit()
+        if self.listener is not None:
+            self.listener.committed(self)
 
     def spill(self) -> None:
         """Write the calendar records changed so far into the pending commit and let go of them, so
@@ -180,6 +205,8 @@ class UnitOfWork(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+        if self.listener is not None:
+            self.listener.closed(self)  # the store's hooks run once the lock is let go
 
     # --- integrity and copies -----------------------------------------------------------------
     def damaged_files(self) -> Iterator[tuple[str, str]]:

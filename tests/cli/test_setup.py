@@ -57,6 +57,10 @@ def test_init_creates_bookctl_toml_with_the_business(bookctl, tmp_path):
         "email.language": "en",
         "schedule.horizon_weeks": 12,
         "remind.offsets": ["24h"],
+        "waitlist.mode": "auto",
+        "waitlist.hold_hours": 12,
+        "waitlist.cutoff_hours": 2,
+        "hooks.timeout_seconds": 10,
     }
     settings = read_toml(root)
     assert settings["schema_version"] == 1
@@ -162,6 +166,10 @@ def test_config_show_lists_every_setting(bookctl, store):
         "email.language": "en",
         "schedule.horizon_weeks": 12,
         "remind.offsets": ["24h"],
+        "waitlist.mode": "auto",
+        "waitlist.hold_hours": 12,
+        "waitlist.cutoff_hours": 2,
+        "hooks.timeout_seconds": 10,
     }
 
 
@@ -208,7 +216,8 @@ def test_config_set_unknown_key_is_exit_2_and_names_the_settable_keys(bookctl, s
                              "store.lock_timeout_seconds, storage.url, contacts.attachment_max_bytes, providers.NAME.api_base, "
                              "providers.NAME.currency, providers.NAME.timeout_seconds, "
                              "email.mode, email.host, email.port, email.security, email.username, email.sender, "
-                             "email.language, hours.DAY, hours, schedule.horizon_weeks, remind.offsets\n")
+                             "email.language, hours.DAY, hours, schedule.horizon_weeks, remind.offsets, "
+                             "waitlist.mode, waitlist.hold_hours, waitlist.cutoff_hours, hooks.timeout_seconds\n")
     assert tree_digest(store) == before
 
 

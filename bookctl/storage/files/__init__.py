@@ -39,6 +39,8 @@ DATA_SCHEMA_VERSION = 1
 class FileStore:
     """A store directory; hands out read-only and locked, writable units of work."""
 
+    listener = None  # told of every writable unit's commits (storage/unit.py CommitListener)
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
@@ -71,7 +73,9 @@ class FileStore:
         except BaseException:
             lock.release()
             raise
-        return FileUnitOfWork(self.root, lock=lock)
+        unit = FileUnitOfWork(self.root, lock=lock)
+        unit.listener = self.listener
+        return unit
 
     def sending(self) -> Any:  # noqa: ANN401 - a filelock.FileLock, imported lazily
         """Held while the outbox is being sent, so two senders never send one message twice.

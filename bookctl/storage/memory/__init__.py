@@ -36,6 +36,8 @@ class _SendingLock:
 class MemoryStore:
     """A store whose records live in memory; hands out units of work like FileStore and PostgresStore."""
 
+    listener = None  # told of every writable unit's commits (storage/unit.py CommitListener)
+
     def __init__(self, root: Path, settings: Settings) -> None:
         self.root = root
         self.state = State(settings=freeze(settings))
@@ -56,7 +58,9 @@ class MemoryStore:
         if not self._writer.acquire(timeout=self._lock_timeout()):
             raise StoreError("store is locked by another bookctl; retry")
         try:
-            return MemoryUnitOfWork(self, writable=True)
+            unit = MemoryUnitOfWork(self, writable=True)
+            unit.listener = self.listener
+            return unit
         except BaseException:
             self._writer.release()
             raise

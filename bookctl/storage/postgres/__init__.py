@@ -56,6 +56,8 @@ class _SendingLock:
 class PostgresStore:
     """A store directory whose records are in PostgreSQL; hands out units of work like FileStore."""
 
+    listener = None  # told of every writable unit's commits (storage/unit.py CommitListener)
+
     def __init__(self, root: Path, url: str, settings: Settings) -> None:
         self.root = root
         self.url = url
@@ -93,7 +95,9 @@ class PostgresStore:
     def write(self) -> PostgresUnitOfWork:
         """A transaction holding the store's write lock; StoreError if another bookctl keeps it too long."""
         conn = self.connect()
-        return self._unit(conn, writable=True)
+        unit = self._unit(conn, writable=True)
+        unit.listener = self.listener
+        return unit
 
     def _unit(self, conn: Any, writable: bool) -> PostgresUnitOfWork:  # noqa: ANN401
         import psycopg
