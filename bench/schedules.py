@@ -11,6 +11,8 @@ Three questions of bookctl #19, timed round-robin with start-up beside them:
    large / small ratio near 1: slots read the weeks they show, never the whole calendar)? Each is
    timed on the seeded store (no hours: any time of day) and on a copy whose staff have weekly hours.
 3. Does `session book` of one appointment cost the same in both stores?
+4. What do `waitlist list` and `waitlist sweep` (bookctl #20, cron) cost? Both read every meeting still
+   to come, so they are expected to grow with the calendar ahead; the figures say by how much.
 The two calendars are scale.py's (`demo seed`; `--keep DIR` shares them with it and export.py)
 and are only read: the staff hours and the bookings go to copies in a scratch directory. Prints
 the median wall time, CPU time, peak RSS and rows per case, the ratios and the goals, each
@@ -166,6 +168,9 @@ def store_cases(runner: Runner, store: Store, twin: Twin) -> list[Timed]:
     cases.append(Timed("session book (appointment)", size, lambda n: [
         *runner.argv, "session", "book", "--service", SERVICE, "--contact", twin.contact, "--start",
         twin.starts[n][0], "--staff", twin.starts[n][1], "--store", str(twin.path), "--format", "json"], booked))
+    for name, verb in (("waitlist list (every meeting ahead)", "list"), ("waitlist sweep (cron)", "sweep")):
+        cases.append(counted(Timed(name, size, lambda n, v=verb: [
+            *runner.argv, "waitlist", v, "--store", str(twin.path), "--format", "json"]), "json"))
     return cases
 
 

@@ -59,6 +59,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "session": ("bookctl.commands.calendar", "app"),
     "schedule": ("bookctl.commands.schedule", "app"),
     "remind": ("bookctl.commands.remind", "app"),
+    "waitlist": ("bookctl.commands.waitlist", "app"),
     "demo": ("bookctl.commands.demo", "app"),
     "payment": ("bookctl.commands.payment", "app"),
     "invoice": ("bookctl.commands.invoice", "invoice_app"),

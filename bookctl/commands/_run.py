@@ -109,3 +109,10 @@ def send_queued(store: Path | None, records: list[tuple[str, dict[str, Any]]], d
                             f"{record['message']}")
     if failures:
         raise ProviderError(f"{done}, but {'; and '.join(failures)}: 'bookctl outbox send' retries")
+
+
+def waitlist_emails(view: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """`send_queued` records of the emails telling clients on a waitlist that a place freed by the
+    command is theirs (or offered to them): the view's `waitlist` rows."""
+    return [(f"email to {row['contact_id']} about the freed place", row["email"])
+            for row in view.get("waitlist", []) if row.get("email")]

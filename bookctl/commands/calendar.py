@@ -55,6 +55,7 @@ def session_book(
     form: Annotated[Optional[list[str]], typer.Option("--form", help="A booking-form answer KEY=VALUE (repeatable).", show_default=False)] = None,
     schedule: Annotated[Optional[str], typer.Option("--schedule", help="A course: which of its schedules to book whole.", show_default=False)] = None,
     notify: Annotated[bool, typer.Option("--notify", help="Email the client a confirmation with a calendar invitation.")] = False,
+    waitlist: Annotated[bool, typer.Option("--waitlist", help="A full class: put the client on its waitlist instead of refusing.")] = False,
     allow_past: AllowPastOpt = False,
     allow_overlap: AllowOverlapOpt = False,
     force: ForceOpt = False,
@@ -85,8 +86,9 @@ def session_book(
             check_can_email(uow, uow.contacts.get(contact))  # before anything is booked
         view = book(uow, now, contact, service_ref=service, session_id=session, staff_ref=staff, answers=answers,
                     start=None if session is not None or not start else lambda: parse_datetime(start, zone, "--start"),
-                    allow_past=allow_past, allow_overlap=allow_overlap, force=force, schedule_ref=schedule)
-        if notify:
+                    allow_past=allow_past, allow_overlap=allow_overlap, force=force, schedule_ref=schedule,
+                    waitlist=waitlist)
+        if notify and view["status"] == "confirmed":  # a client put on the waitlist is told when a place is theirs
             from bookctl.services.mail import queue_confirmation_email
 
             booking = uow.calendar.get_booking(view["id"])
@@ -117,10 +119,12 @@ def session_list(
     staff: Annotated[Optional[str], typer.Option("--staff", show_default=False)] = None,
     service: Annotated[Optional[str], typer.Option("--service", show_default=False)] = None,
     contact: Annotated[Optional[str], typer.Option("--contact", help="Only this contact (all their bookings when no period is given).", show_default=False)] = None,
+    waitlisted: Annotated[bool, typer.Option("--waitlisted", help="Show the clients on waitlists too (status waitlisted or offered).")] = False,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """One row per booking, ordered by start: today's unless a period or contact is given."""
+    """One row per booking, ordered by start: today's unless a period or contact is given. Clients on
+    a waitlist are left out unless --waitlisted."""
     from bookctl.commands._parse_calendar import day_or_range
     from bookctl.errors import UsageError
     from bookctl.services.calendar import display_rows, list_bookings
@@ -135,7 +139,7 @@ def session_list(
             raise UsageError("give --day or --from/--to, not both")
         days = (lambda: day_or_range(day, date_from, date_to)) if day or date_from or date_to else None
         rows = list_bookings(uow, ctx.clock(), days=days, staff_id=staff_id, service_id=service_id,
-                             contact_id=contact)  # the days are read after an unknown contact is refused, as ever
+                             contact_id=contact, waitlisted=waitlisted)  # days read after an unknown contact is refused
         if fmt is Format.table:
             rows = display_rows(uow, rows)
     emit_rows(rows, fmt)
@@ -236,8 +240,8 @@ def session_cancel(
                                                           notify=notify, refund_email_too=refund_email))
     try:
         _run.send_queued(store, [(what, view[key]) for key, what in (("email", "cancellation email"),
-                                                                 ("refund_email", "refund email")) if key in view],
-                    f"booking {view['id']} is cancelled")
+                                                                 ("refund_email", "refund email")) if key in view]
+                         + _run.waitlist_emails(view), f"booking {view['id']} is cancelled")
     finally:
         emit(view, fmt)
 
@@ -293,7 +297,10 @@ def session_reschedule(
 
     view = _run.write(store, action)
     _say_overrode(view)
-    emit(view, fmt)
+    try:
+        _run.send_queued(store, _run.waitlist_emails(view), f"booking {view['id']} is moved")
+    finally:
+        emit(view, fmt)
 
 
 @app.command("move")

@@ -148,6 +148,29 @@ MinNoticeOpt = Annotated[Optional[int], typer.Option("--min-notice-hours", help=
 ServiceStaffOpt = Annotated[Optional[str], typer.Option("--staff", help="Who can run it: staff ids or names, comma-separated (empty: anyone).", show_default=False)]
 
 
+WaitlistSizeOpt = Annotated[Optional[str], typer.Option(
+    "--waitlist-size", help="A class: how many clients may wait for a place in a full meeting (0: no waitlist; "
+    "'unlimited', the default).", show_default=False)]
+
+
+def _waitlist_size(text: str | None, kind: str) -> int | None:
+    """--waitlist-size: a count 0..10000, or 'unlimited' (-1, which the service takes for no limit)."""
+    if text is None:
+        return None
+    from bookctl.errors import UsageError
+
+    if kind != "class":
+        raise UsageError("--waitlist-size is for a class; only a class has a waitlist")
+    if text.strip().lower() == "unlimited":
+        return -1
+    try:
+        size = int(text)
+    except ValueError:
+        raise UsageError(f"--waitlist-size must be a whole number or 'unlimited', not {text!r}") from None
+    _check_between(size, "--waitlist-size", 0, 10_000)
+    return size
+
+
 @service_app.command("add")
 def service_add(
     name: Annotated[str, typer.Argument(help="The service's name, e.g. 'Yoga Flow'.")],
@@ -164,6 +187,7 @@ def service_add(
     min_notice_hours: MinNoticeOpt = None,
     max_days_ahead: Annotated[Optional[int], typer.Option("--max-days-ahead", help="Bookable at most this many days ahead (1..3650; default: no limit).", show_default=False)] = None,
     staff: ServiceStaffOpt = None,
+    waitlist_size: WaitlistSizeOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -192,7 +216,7 @@ def service_add(
         service = add_service(uow, name, price_money, duration, kind, capacity, *fees, window,
                               buffer_before=buffer_before or 0, buffer_after=buffer_after or 0,
                               min_notice_hours=min_notice_hours or 0, max_days_ahead=max_days_ahead,
-                              staff_ids=staff_ids(uow, refs or ()))
+                              staff_ids=staff_ids(uow, refs or ()), waitlist_size=_waitlist_size(waitlist_size, kind))
         uow.commit()
     emit(service_view(service), fmt)
 
@@ -239,6 +263,7 @@ def service_edit(
     min_notice_hours: MinNoticeOpt = None,
     max_days_ahead: Annotated[Optional[int], typer.Option("--max-days-ahead", help="Bookable at most this many days ahead (1..3650; 0 removes the limit).", show_default=False)] = None,
     staff: ServiceStaffOpt = None,
+    waitlist_size: WaitlistSizeOpt = None,
     restore: Annotated[bool, typer.Option("--restore", help="Make a removed service bookable again.")] = False,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
@@ -275,7 +300,8 @@ def service_edit(
                                cancellation_window_hours=cancellation_window_hours, restore=restore,
                                buffer_before=buffer_before, buffer_after=buffer_after,
                                min_notice_hours=min_notice_hours, max_days_ahead=max_days_ahead,
-                               staff_ids=None if refs is None else staff_ids(uow, refs))
+                               staff_ids=None if refs is None else staff_ids(uow, refs),
+                               waitlist_size=_waitlist_size(waitlist_size, found.kind))
         uow.commit()
     emit(service_view(changed), fmt)
 

@@ -18,6 +18,8 @@ def change_attendance(booking: Booking, session: Session, to: str, now: datetime
         raise UsageError(f"attendance {to!r} is not one of {', '.join(ATTENDANCE_VALUES)}")
     if booking.status == "cancelled":
         raise RuleError(f"booking {booking.id} is cancelled; its attendance cannot change")
+    if booking.status != "confirmed":
+        raise RuleError(f"booking {booking.id} is on the waitlist ({booking.status}); it has no attendance to mark")
     local_start = session.start.astimezone(now.tzinfo)
     if to == "checked_in" and now.date() < local_start.date():
         raise RuleError(f"booking {booking.id} is on {local_start.date().isoformat()}; cannot check in before that day")

@@ -14,7 +14,12 @@ from bookctl.domain.money import Money
 
 ServiceKind = Literal["appointment", "class", "course"]
 SessionStatus = Literal["scheduled", "cancelled"]
-BookingStatus = Literal["confirmed", "cancelled"]
+# A full class's waitlist (bookctl #20): `waitlisted` waits its turn, `offered` has a place held for it
+# until `offer_expires_at`; neither owes anything until it is confirmed.
+BookingStatus = Literal["confirmed", "cancelled", "waitlisted", "offered"]
+WAITING_STATUSES = ("waitlisted", "offered")
+# What takes one of a session's places: a confirmed booking, and a place held on offer.
+HOLDS_PLACE = frozenset({"confirmed", "offered"})
 Attendance = Literal["booked", "checked_in", "no_show"]
 ATTENDANCE_VALUES: tuple[str, ...] = ("booked", "checked_in", "no_show")
 
@@ -40,6 +45,8 @@ class Service(Record):
     max_days_ahead: int | None = Field(default=None, ge=1, le=3650)
     # Who may run it; empty: every member of staff.
     staff_ids: list[str] = Field(default_factory=list)
+    # How many clients may wait for a place in one full meeting (None: no limit; 0: no waitlist).
+    waitlist_size: int | None = Field(default=None, ge=0, le=10_000)
     archived: bool = False
 
 
@@ -90,6 +97,8 @@ class Booking(Record):
     # The reminders sent for it, each "OFFSET@START" (the offset as configured, the session's start in UTC):
     # a reminder goes once per offset and start, so one for a session that moved goes again (bookctl #20).
     reminded: list[str] = Field(default_factory=list)
+    # Until when a place freed in a full class is held for this client (status `offered`).
+    offer_expires_at: AwareDatetime | None = None
     # Its ledger entries, attached by the store that loaded it (they live beside it in its day file).
     _ledger: list[Any] = PrivateAttr(default_factory=list)
 

@@ -166,11 +166,12 @@ def figures(booking: BookingLike, entries: Sequence[EntryLike]) -> Figures:
 
     `booking` and `entries` are the models or the read path's plain records (anything with their
     attributes). What the booking owes: its price while it stands; only its fees once it is
-    cancelled, or once it is a no-show that was charged a no-show fee (the fee replaces the price).
+    cancelled, or once it is a no-show that was charged a no-show fee (the fee replaces the price);
+    nothing while it waits on a waitlist.
     """
     price = booking.price
     if not entries:  # most bookings: nothing has moved yet (the same arithmetic as below, unrolled)
-        owed = 0 if booking.status == "cancelled" else price.minor
+        owed = price.minor if booking.status == "confirmed" else 0  # cancelled, or waiting: nothing
         return Figures(0, 0, 0, 0, 0, owed, max(owed, 0), "not_paid", ())
     currency = price.currency
     charged = _minor_sum((e for e in entries if money_moved_in(e)), currency)
@@ -179,7 +180,7 @@ def figures(booking: BookingLike, entries: Sequence[EntryLike]) -> Figures:
     paid = charged - refunded
     fees = [e for e in entries if e.kind in FEE_KINDS and e.status in ("kept", "succeeded", "due")]
     kept = _minor_sum((e for e in fees if e.status == "kept"), currency)
-    if booking.status == "cancelled":
+    if booking.status != "confirmed":  # cancelled (its fees stand), or still on the waitlist
         owed = _minor_sum(fees, currency)
     elif booking.attendance == "no_show" and any(e.kind == "no_show_fee" for e in fees):
         owed = _minor_sum((e for e in fees if e.kind == "no_show_fee"), currency)

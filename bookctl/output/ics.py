@@ -133,7 +133,7 @@ class _Events:
             f"SEQUENCE:{event_sequence(booking, row.entries)}\r\n",  # short lines: nothing to fold
             f"CREATED:{_utc(booking.created_at)}\r\n",
             fold(f"SUMMARY:{ical_text(part.service + ': ' + who)}"),
-            "STATUS:CANCELLED\r\n" if booking.status == "cancelled" else "STATUS:CONFIRMED\r\n",
+            _ICS_STATUS.get(booking.status, "STATUS:CONFIRMED\r\n"),
             categories,
             fold(f"DESCRIPTION:{ical_text(chr(10).join(description))}"),
             self.organizer,
@@ -246,3 +246,7 @@ def _times(start: datetime, end: datetime, zone: tzinfo, zone_name: str) -> list
     # No TZID on a UTC time (RFC 5545 3.2.19), so the wall time is written without a zone.
     return [f"DTSTART;TZID={zone_name}:{start.astimezone(zone):%Y%m%dT%H%M%S}",
             f"DTEND;TZID={zone_name}:{end.astimezone(zone):%Y%m%dT%H%M%S}"]
+
+
+# A booking's event status: a client still on a waitlist is TENTATIVE (RFC 5545 3.8.1.11).
+_ICS_STATUS = {"cancelled": "STATUS:CANCELLED\r\n", "waitlisted": "STATUS:TENTATIVE\r\n", "offered": "STATUS:TENTATIVE\r\n"}

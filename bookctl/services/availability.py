@@ -15,7 +15,7 @@ from typing import Any
 
 from bookctl.domain.hours import WEEKDAYS, WeeklyHours, working_intervals
 from bookctl.domain.ids import id_order
-from bookctl.domain.models import Service, Staff, overlaps
+from bookctl.domain.models import HOLDS_PLACE, Service, Staff, overlaps
 from bookctl.domain.settings import Settings
 from bookctl.errors import RuleError, UsageError
 from bookctl.services.clashes import LONGEST_SESSION, span_text
@@ -223,7 +223,7 @@ def _week_slots(uow: UnitOfWork, now: datetime, service: Service, staff: list[St
                                                  end + WIDEST_BUFFER + after):
         sessions.append(session)
         if session.staff_id is None and session.service_id == service.id:
-            held[session.id] = sum(1 for b, _ in bookings if b.status == "confirmed")
+            held[session.id] = sum(1 for b, _ in bookings if b.status in HOLDS_PLACE)
     now = now.astimezone(UTC)
     earliest = max(now, now + timedelta(hours=service.min_notice_hours))
     latest = now + timedelta(days=service.max_days_ahead) if service.max_days_ahead is not None else None
@@ -308,7 +308,7 @@ def _meeting_slots(uow: UnitOfWork, now: datetime, service: Service, staff_ref: 
                 continue  # booked whole, from its first meeting: _course_slots
             if (staff is not None and session.staff_id != staff.id) or booking_window_problems(service, session.start, now, zone):
                 continue
-            left = session.capacity - sum(1 for b, _ in bookings if b.status == "confirmed")
+            left = session.capacity - sum(1 for b, _ in bookings if b.status in HOLDS_PLACE)
             if left > 0:
                 week.append((session.start, session.id, {**_slot(session.start, session.end, None, service, zone),
                                                          "staff_id": session.staff_id, "session_id": session.id,
@@ -342,7 +342,7 @@ def _course_slots(uow: UnitOfWork, now: datetime, service: Service, staff: Staff
         if opening.start < now or not days[0] <= opening.start.astimezone(zone).date() <= days[1] \
                 or booking_window_problems(service, opening.start, now, zone):
             continue
-        left = min(m.capacity - sum(1 for b in uow.calendar.session_bookings(m) if b.status == "confirmed")
+        left = min(m.capacity - sum(1 for b in uow.calendar.session_bookings(m) if b.status in HOLDS_PLACE)
                    for m in meetings)
         if left > 0:
             found.append({**_slot(opening.start, opening.end, None, service, zone), "staff_id": opening.staff_id,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bookctl.domain.attendance import change_attendance
 from bookctl.domain.ids import id_order
-from bookctl.domain.models import Booking, Service, Session
+from bookctl.domain.models import HOLDS_PLACE, WAITING_STATUSES, Booking, Service, Session
 from bookctl.errors import NotFoundError, RuleError, UsageError
 from bookctl.services.clashes import (
     check_contact_free,
@@ -85,7 +85,8 @@ def add_session(uow: UnitOfWork, now: datetime, service_ref: str, start: Later[d
 def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | None = None,
          start: Later[datetime] | None = None, session_id: str | None = None, staff_ref: str | None = None,
          answers: dict[str, str] | None = None, allow_past: bool = False,
-         allow_overlap: bool = False, force: bool = False, schedule_ref: str | None = None) -> dict[str, Any]:
+         allow_overlap: bool = False, force: bool = False, schedule_ref: str | None = None,
+         waitlist: bool = False) -> dict[str, Any]:
     """Book a contact into a session: `session_id`, an existing one, or `service_ref` at `start`
     (with `staff_ref`, when given), a new appointment or a place in a class. `answers`: the booking
     form's. The contact may not hold another confirmed booking at that time unless `allow_overlap`.
@@ -94,11 +95,17 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
     notice and booking window (services/availability.py); `force` books despite them, and the view
     then lists what it overrode under `overrode`. A course is booked whole: a course service with no
     `start` (its schedule: `schedule_ref`, or its only one) or one of its scheduled meetings books
-    every meeting (`book_course`)."""
+    every meeting (`book_course`). With `waitlist`, a full class puts the client on its waitlist
+    (services/waitlist.py) instead of refusing."""
     from bookctl.services.availability import bookable_staff, enforce, time_problems
 
     zone = zone_of(uow)
     overrode: list[str] = []
+    if waitlist:
+        from bookctl.services.waitlist import check_can_wait
+
+        check_can_wait(uow.settings.services[uow.calendar.get_session(session_id).service_id] if session_id is not None
+                       else find_service(uow.settings, service_ref or ""))
     if session_id is not None:
         if service_ref or start is not None or staff_ref:
             raise ValueError("book: an existing session takes no service, start or staff")
@@ -148,12 +155,22 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
     bookings = uow.calendar.session_bookings(session)
     if any(b.contact_id == contact.id and b.status == "confirmed" for b in bookings):
         raise RuleError(f"{contact.display_name} is already booked in session {session.id}")
+    from bookctl.services.waitlist import already_waiting, join
+
+    already_waiting(bookings, contact, session)
     if not allow_overlap:
         check_contact_free(uow, contact, session.start, session.end)
-    if places_left(session, bookings) <= 0:
-        raise RuleError(f"session {session.id} is full: no places left of {session.capacity}")
+    full = places_left(session, bookings) <= 0
+    if full and not waitlist:
+        hint = "; --waitlist puts the client on its waitlist" if service.kind == "class" and service.waitlist_size != 0 else ""
+        raise RuleError(f"session {session.id} is full: no places left of {session.capacity}{hint}")
     if not overrode:
         overrode = enforce(booking_window(service, session.start, now, zone, allow_past), force)
+    if full:
+        view = join(uow, now, contact, session, service, bookings, answers or {})
+        if overrode:
+            view["overrode"] = overrode
+        return view
     booking = uow.calendar.add_booking(session, contact_id=contact.id, price=service.price,
                                        form_responses=dict(answers or {}), created_at=now)
     label_with_service(contact, service)
@@ -206,12 +223,19 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False, whole
         from bookctl.services.mail import check_can_email
 
         address = check_can_email(uow, uow.contacts.get(booking.contact_id))  # refuse before changing anything
+    held = booking.status in HOLDS_PLACE
     cancel_place(booking, now)
     service = uow.settings.services.get(session.service_id)
     others = [b for b in uow.calendar.session_bookings(session) if b.status == "confirmed" and b.id != booking.id]
     if (service is None or service.kind == "appointment") and not others:
         session.status = "cancelled"  # frees the staff member's time
     view = booking_view(booking, session, zone)
+    if held and service is not None and service.kind == "class":
+        from bookctl.services.waitlist import fill_freed_places
+
+        given = fill_freed_places(uow, now, session)
+        if given:
+            view["waitlist"] = given
     if whole_course and booking.course_booking_id == booking.id:
         from bookctl.services.courses import cancel_course_places
 
@@ -237,6 +261,9 @@ def reschedule(uow: UnitOfWork, now: datetime, ref: str, start: Later[datetime] 
     booking, session = resolve_booking(uow, ref)
     if booking.status == "cancelled":
         raise RuleError(f"booking {booking.id} is cancelled; book again instead")
+    if booking.status in WAITING_STATUSES:
+        raise RuleError(f"booking {booking.id} is on the waitlist of session {session.id}; "
+                        "'bookctl waitlist leave' it and join another meeting's")
     if booking.attendance != "booked":
         raise RuleError(f"booking {booking.id} is marked {booking.attendance}; "
                         "set its attendance back to booked before rescheduling")
@@ -301,15 +328,22 @@ def _change_meeting(uow: UnitOfWork, now: datetime, booking: Booking, session: S
         raise RuleError(f"session {target.id} is full: no places left of {target.capacity}")
     booking.revision += 1
     uow.calendar.move_booking(booking, target)
-    return booking_view(booking, target, zone)
+    view = booking_view(booking, target, zone)
+    from bookctl.services.waitlist import fill_freed_places
+
+    given = fill_freed_places(uow, now, session)  # the place it left
+    if given:
+        view["waitlist"] = given
+    return view
 
 
 def list_bookings(uow: UnitOfWork, now: datetime, *, days: Later[tuple[date | None, date | None]] | None = None,
                   staff_id: str | None = None, service_id: str | None = None,
-                  contact_id: str | None = None) -> list[dict[str, Any]]:
+                  contact_id: str | None = None, waitlisted: bool = False) -> list[dict[str, Any]]:
     """One row per booking, ordered by start. `days`: the first and last local day, inclusive,
     either open; when None, today's, or every booking of `contact_id` when given. `staff_id` and
-    `service_id` (resolved by the caller) narrow it down."""
+    `service_id` (resolved by the caller) narrow it down. Clients on a waitlist are left out unless
+    `waitlisted`."""
     zone = zone_of(uow)
     pairs: Iterable[SessionBookings]
     if contact_id is not None and days is None:
@@ -326,7 +360,8 @@ def list_bookings(uow: UnitOfWork, now: datetime, *, days: Later[tuple[date | No
             continue
         times = None  # the session's, worked out once for its bookings
         for booking, entries in bookings:
-            if contact_id is None or booking.contact_id == contact_id:
+            if (contact_id is None or booking.contact_id == contact_id) \
+                    and (waitlisted or booking.status not in WAITING_STATUSES):
                 times = times or (iso(session.start, zone), iso(session.end, zone))
                 rows.append((session.start, booking.id, booking_view(booking, session, zone, entries, times)))
     rows.sort(key=lambda row: (row[0], id_order(row[1])))

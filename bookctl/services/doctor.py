@@ -171,8 +171,8 @@ def _check_session(session: Any, bookings: list[Any], settings: Any, problem: Pr
         problem(where, f"names service {session.service_id}, which bookctl.toml does not have")
     if session.staff_id is not None and session.staff_id not in settings.staff:
         problem(where, f"names staff {session.staff_id}, whom bookctl.toml does not have")
-    confirmed = sum(1 for b in bookings if b.status == "confirmed")
+    confirmed = sum(1 for b in bookings if b.status in ("confirmed", "offered"))
     if confirmed > session.capacity:
-        problem(where, f"has {confirmed} confirmed bookings for {session.capacity} places")
+        problem(where, f"has {confirmed} confirmed bookings for {session.capacity} places")  # an offered place counts
     if session.end <= session.start:
         problem(where, "ends before it starts")

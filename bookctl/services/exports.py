@@ -37,7 +37,7 @@ CONTACT_CSV_COLUMNS = (
     "id", "first_name", "last_name", "email", "phone", "address", "emails", "phones", "addresses", "company",
     "position", "language", "tax_id", "birthday", "labels", "custom_fields", "created_at",
 )
-STATUS_VALUES = ("confirmed", "cancelled")
+STATUS_VALUES = ("confirmed", "cancelled", "waitlisted", "offered")
 
 
 def period(uow: UnitOfWork, first: date | None = None, last: date | None = None) -> tuple[date, date] | None:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from math import ceil
 
 from bookctl.domain.attendance import change_attendance
-from bookctl.domain.models import Booking, Service, Session
+from bookctl.domain.models import WAITING_STATUSES, Booking, Service, Session
 from bookctl.domain.money import Money
 from bookctl.domain.payments import LedgerEntry, summarize
 from bookctl.errors import BookctlError, ProviderError, RuleError
@@ -99,6 +99,8 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, asked
         raise RuleError(f"booking {booking.id} is already cancelled")
     service = uow.settings.services.get(session.service_id)
     fee = None
+    if charge_fee and booking.status in WAITING_STATUSES:
+        raise RuleError(f"booking {booking.id} is on the waitlist; leaving it costs nothing (cancel without --charge-fee)")
     if charge_fee:
         if service is None or service.cancellation_fee is None or service.cancellation_fee.minor == 0:
             name = service.name if service else session.service_id
@@ -141,7 +143,7 @@ def _cancelled(uow: UnitOfWork, booking: Booking, session: Session, intents: lis
             what = "the cancellation fee could not be charged and is recorded as due" if fee else "the refund failed"
         return Outcome(None, _after_cancel(answers.error, booking, what, stopped, answers.unknown))
     view = view_booking(uow, booking, session)
-    for key in ("email", "course_cancelled"):
+    for key in ("email", "course_cancelled", "waitlist"):
         if key in cancelled:
             view[key] = cancelled[key]
     if email is not None:

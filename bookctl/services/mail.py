@@ -243,6 +243,19 @@ def queue_rescheduled_email(uow: UnitOfWork, now: datetime, booking: Booking, se
     return _queue(uow, now, message, contact)
 
 
+def queue_offer_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session) -> str:
+    """Queue the "a place is held for you until ..." email of a waitlist offer (no invitation: the
+    client is not booked until they take it); returns the message id."""
+    contact = uow.contacts.get(booking.contact_id)
+    language = choose_language(uow, contact, "offer")
+    values = _values(uow, contact, booking, session)
+    until = (booking.offer_expires_at or now).astimezone(load_zone(uow.settings.business.timezone))
+    values["until_date"] = f"{until:%Y-%m-%d}"
+    values["until_time"] = f"{until:%H:%M}"
+    message = build_message(uow, now, contact, "offer", values, language, booking.id)
+    return _queue(uow, now, message, contact)
+
+
 def refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, refunded: Money,
                  fee_kept: Money | None = None) -> bytes:
     """The refund email's bytes: the amount refunded and any fee kept.

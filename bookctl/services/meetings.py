@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bookctl.domain.models import Session
+from bookctl.domain.models import WAITING_STATUSES, Session
 from bookctl.domain.payments import summarize
 from bookctl.errors import BookctlError, ProviderError, RuleError
 from bookctl.services.clashes import check_contact_free, check_staff_free, check_unassigned_capacity
 from bookctl.services.lookups import zone_of
 from bookctl.services.money import Outcome, Plan, send
+from bookctl.services.places import cancel_place
 from bookctl.services.views import session_view
 from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import add_elapsed
@@ -52,6 +53,9 @@ def cancel_meeting(uow: UnitOfWork, now: datetime, session_id: str, refund: bool
             check_can_email(uow, uow.contacts.get(booking.contact_id))
     plans: list[tuple[str, Plan]] = []
     emails: list[dict[str, Any]] = []
+    for booking in bookings:  # the meeting is going: so is its waitlist, before a place could free for it
+        if booking.status in WAITING_STATUSES:
+            cancel_place(booking, now)
     for booking in confirmed:
         gives_back = refund and booking.course_booking_id is None and summarize(booking).refundable.minor > 0
         plans.append((booking.id, _plan(cancel(uow, now, booking.id, refund=gives_back,

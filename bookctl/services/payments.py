@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from bookctl.domain.ids import id_order
-from bookctl.domain.models import Booking, Session
+from bookctl.domain.models import WAITING_STATUSES, Booking, Session
 from bookctl.domain.money import Money
 from bookctl.domain.payments import (
     LedgerEntry,
@@ -123,6 +123,8 @@ def collect(uow: UnitOfWork, now: datetime, ref: str, method: str, asked: Money 
 
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
+    if booking.status in WAITING_STATUSES:
+        raise RuleError(f"booking {booking.id} is on the waitlist ({booking.status}); nothing is due until it is confirmed")
     summary = summarize(booking)
     again = resumable(booking.ledger_entries, ("charge",), asked)
     if again:

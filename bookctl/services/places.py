@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from bookctl.domain.models import Booking, Contact, Service, Session
+from bookctl.domain.models import HOLDS_PLACE, Booking, Contact, Service, Session
 from bookctl.errors import RuleError
 from bookctl.storage.unit import UnitOfWork
 
 
 def places_left(session: Session, bookings: list[Booking]) -> int:
-    return session.capacity - sum(1 for b in bookings if b.status == "confirmed")
+    """The places no confirmed booking takes and none is held on offer."""
+    return session.capacity - sum(1 for b in bookings if b.status in HOLDS_PLACE)
 
 
 def booking_window(service: Service, start: datetime, now: datetime, zone: tzinfo, allow_past: bool) -> list[str]:

@@ -304,12 +304,13 @@ def add_service(uow: UnitOfWork, name: str, price: Money, duration: int, kind: s
                 capacity: int | None = None, deposit: Money | None = None, cancellation_fee: Money | None = None,
                 no_show_fee: Money | None = None, cancellation_window_hours: int | None = None, *,
                 buffer_before: int = 0, buffer_after: int = 0, min_notice_hours: int = 0,
-                max_days_ahead: int | None = None, staff_ids: Iterable[str] = ()) -> Service:
+                max_days_ahead: int | None = None, staff_ids: Iterable[str] = (), waitlist_size: int | None = None) -> Service:
     """Add a service with its price, length (minutes) and booking policy. `kind` is appointment, class or
     course; `capacity` defaults to 1 for an appointment and 10 otherwise; the amounts, in the store's
     currency, are at most the price (zero: none); the window defaults to the store's policy. Availability:
     minutes kept free before and after each session, the notice (hours) a booking needs, how many days
-    ahead it may be (None: no limit), and the staff ids who may run it (none: anyone)."""
+    ahead it may be (None: no limit), and the staff ids who may run it (none: anyone). `waitlist_size`: how
+    many may wait for a place in a full class (None or negative: no limit; 0: no waitlist)."""
     settings = uow.settings
     name = check_service_name(uow, name)
     if capacity is None:
@@ -321,6 +322,7 @@ def add_service(uow: UnitOfWork, name: str, price: Money, duration: int, kind: s
         deposit=_fee(deposit), cancellation_fee=_fee(cancellation_fee), no_show_fee=_fee(no_show_fee),
         cancellation_window_hours=window, buffer_before_minutes=buffer_before, buffer_after_minutes=buffer_after,
         min_notice_hours=min_notice_hours, max_days_ahead=max_days_ahead, staff_ids=list(staff_ids),
+        waitlist_size=None if waitlist_size is None or waitlist_size < 0 else waitlist_size,
     )
     check_fees_fit(service, price)
     settings.services[service.id] = service
@@ -333,9 +335,10 @@ def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: M
                  cancellation_window_hours: int | None = None, restore: bool = False,
                  buffer_before: int | None = None, buffer_after: int | None = None,
                  min_notice_hours: int | None = None, max_days_ahead: int | None = None,
-                 staff_ids: Iterable[str] | None = None) -> Service:
+                 staff_ids: Iterable[str] | None = None, waitlist_size: int | None = None) -> Service:
     """Change a service; None leaves a value as it is, a zero amount removes that policy, a zero
-    `max_days_ahead` removes the limit and empty `staff_ids` lets anyone run it. Existing bookings keep
+    `max_days_ahead` removes the limit, a negative `waitlist_size` the waitlist's, and empty
+    `staff_ids` lets anyone run it. Existing bookings keep
     the price and time they were booked with."""
     service = find_service(uow.settings, ref)
     if name is not None:
@@ -362,6 +365,8 @@ def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: M
         service.max_days_ahead = max_days_ahead or None
     if staff_ids is not None:
         service.staff_ids = list(staff_ids)
+    if waitlist_size is not None:
+        service.waitlist_size = None if waitlist_size < 0 else waitlist_size
     if restore:
         service.archived = False
     return service

@@ -17,7 +17,7 @@ from bookctl.domain.money import Money
 from bookctl.errors import StoreError
 from bookctl.storage.unit import UnitOfWork
 
-KINDS = ("confirmation", "reminder", "cancellation", "rescheduled", "refund")
+KINDS = ("confirmation", "reminder", "cancellation", "rescheduled", "refund", "offer")
 FALLBACK_LANGUAGE = "en"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from bookctl.domain.models import Booking, Contact, Service, Session, Staff
+from bookctl.domain.models import HOLDS_PLACE, Booking, Contact, Service, Session, Staff
 from bookctl.domain.money import Money, money_json
 from bookctl.domain.payments import Figures, figures
 from bookctl.timeutil import iso
@@ -87,7 +87,7 @@ def booking_fields(booking: BookingLike, found: Figures, session_id: str, servic
 
 def session_view(session: Session, bookings: list[Booking], zone: tzinfo) -> dict[str, Any]:
     """A session with its `bookings` list and how many places it has left."""
-    taken = sum(1 for b in bookings if b.status == "confirmed")
+    taken = sum(1 for b in bookings if b.status in HOLDS_PLACE)
     return {
         "id": session.id,
         "service_id": session.service_id,

@@ -54,7 +54,7 @@ class BookingRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     id: str
     session_id: str
     contact_id: str
-    status: Literal["confirmed", "cancelled"] = "confirmed"
+    status: Literal["confirmed", "cancelled", "waitlisted", "offered"] = "confirmed"
     attendance: Literal["booked", "checked_in", "no_show"] = "booked"
     price: MoneyRecord
     form_responses: dict[str, str] = {}
@@ -63,6 +63,7 @@ class BookingRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     revision: Annotated[int, Meta(ge=0)] = 0
     course_booking_id: str | None = None
     reminded: list[str] = []
+    offer_expires_at: Aware | None = None
 
 
 class EntryRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, gc=False):

@@ -327,6 +327,15 @@ ALTER TABLE bookings ADD COLUMN reminded json NOT NULL DEFAULT '[]';
 """
 
 
+# Waitlists (bookctl #20): a booking may wait for a place, or hold one offered to it until a time.
+_V8 = """
+ALTER TABLE bookings DROP CONSTRAINT bookings_status_check;
+ALTER TABLE bookings ADD CONSTRAINT bookings_status_check
+    CHECK (status IN ('confirmed', 'cancelled', 'waitlisted', 'offered'));
+ALTER TABLE bookings ADD COLUMN offer_expires_at timestamptz;
+"""
+
+
 def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
     """Each contact's folded labels, for the rows written before the column existed."""
     from bookctl.domain.values import fold
@@ -338,7 +347,7 @@ def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
             cursor.executemany("UPDATE contacts SET label_keys = %s WHERE id = %s", rows)
 
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 LATEST = len(MIGRATIONS)
 # What a migration needs computed in Python, run right after it in the same transaction.
 FILLS: dict[int, Callable[[Any], None]] = {5: _fill_label_keys}
