@@ -67,6 +67,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "provider": ("bookctl.commands.provider", "app"),
     "export": ("bookctl.commands.export", "app"),
     "outbox": ("bookctl.commands.outbox", "app"),
+    "webhook": ("bookctl.commands.webhook", "app"),
     "store": ("bookctl.commands.store", "app"),
 }
 

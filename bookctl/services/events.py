@@ -126,9 +126,14 @@ class EventListener:
     def staging(self, uow: UnitOfWork, changes: list[tuple[str, Any, dict[str, Any] | None]]) -> None:
         """Derive this commit's events when a hook or a webhook wants any, and queue its deliveries."""
         self._staged = []
-        if not changes or not self.hooks():
+        if not changes or not (self.hooks() or uow.settings.webhooks):
             return
-        events = derive_events(uow, changes, self.clock())
+        now = self.clock()
+        events = derive_events(uow, changes, now)
+        if uow.settings.webhooks:
+            from bookctl.services.webhooks import queue_deliveries
+
+            queue_deliveries(uow, events, now)
         self._staged = [event for event in events if event.name in self.hooks()]
 
     def committed(self, uow: UnitOfWork) -> None:  # noqa: ARG002 - the protocol's

@@ -27,14 +27,14 @@ if TYPE_CHECKING:
     from bookctl.storage.dumping import Day
 
 COUNTED = ("contacts", "sessions", "bookings", "ledger_entries", "invoices", "quotes", "notes", "tasks",
-           "attachments", "outbox_messages")
+           "attachments", "outbox_messages", "webhook_deliveries")
 # doctor's diagnose (services/doctor.py), handed in by the command: storage does not import services.
 Diagnose = Callable[[UnitOfWork], tuple[list[dict[str, str]], dict[str, int]]]
 # (what is being done, records copied so far): called now and then, for a progress line.
 Progress = Callable[[str, int], None]
 # The tables of a bookctl database that hold records (bookctl_schema aside).
 RECORD_TABLES = ("counters", "days", "contacts", "sessions", "bookings", "invoices", "quotes", "ledger", "notes",
-                 "tasks", "attachments", "attachment_blobs", "outbox", "idempotency")
+                 "tasks", "attachments", "attachment_blobs", "outbox", "idempotency", "webhook_deliveries")
 
 
 # --- what a store holds --------------------------------------------------------------------------
@@ -107,6 +107,7 @@ def census(uow: UnitOfWork) -> Census:
             found.add_entries(uow.ledger.of_invoice(invoice.id))
     found.counts["quotes"] = sum(1 for _ in uow.documents.quotes())
     found.counts["outbox_messages"] = len(uow.outbox.ids())
+    found.counts["webhook_deliveries"] = len(uow.webhooks.all())
     return found
 
 
@@ -179,6 +180,8 @@ def _copy_records(src: UnitOfWork, target: UnitOfWork, progress: Progress | None
                 copied.add_card(value[1])
             elif kind == "message":
                 copied.counts["outbox_messages"] += 1
+            elif kind == "delivery":
+                copied.counts["webhook_deliveries"] += 1
             yield kind, value
 
     target.load(counted(src.dump()))

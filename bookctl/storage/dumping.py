@@ -63,3 +63,5 @@ def dump(uow: UnitOfWork, counters: dict[str, int], sequences: dict[date, int],
         yield "schedule", schedule
     for time_off in uow.timetable.time_off():
         yield "time_off", time_off
+    for delivery in uow.webhooks.all():
+        yield "delivery", delivery

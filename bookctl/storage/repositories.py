@@ -5,7 +5,7 @@ kind of record, the same on every backend.
     uow.ledger      payments, refunds, fees           uow.cards      notes, tasks, attachments
     uow.contacts    clients                           uow.outbox     queued email
     uow.replies     idempotency records               uow.settings   the business (a record too)
-    uow.timetable   recurring schedules, staff time off
+    uow.timetable   recurring schedules, staff time off  uow.webhooks  queued webhook deliveries
 
 What is the same for every backend is written here, once: how ids are minted (a session, booking or
 ledger entry id carries its UTC day; contacts, invoices, quotes, notes, tasks, attachments and
@@ -21,6 +21,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from bookctl.domain.ids import contact_id, day_id
 from bookctl.domain.invoices import Invoice, Quote, invoice_id, quote_id
@@ -459,6 +461,72 @@ class Timetable(Repository, ABC):
     @abstractmethod
     def _delete(self, kind: str, record_id: str) -> None:
         """Remove a "time_off" at commit."""
+
+
+class WebhookDelivery(BaseModel):
+    """One event on its way to one webhook: the exact body POSTed at every attempt (so its event id and
+    what is signed never change), and how the attempts went. `failed`: given up, kept for the operator."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^wd-[1-9][0-9]*$")
+    webhook_id: str = Field(pattern=r"^wh-[1-9][0-9]*$")
+    event: str
+    event_id: str
+    body: bytes  # UTF-8 JSON: kept as text in a file, as bytea in PostgreSQL
+    created_at: datetime
+    attempts: int = Field(default=0, ge=0)
+    next_attempt_at: datetime
+    last_error: str | None = None
+    status: Literal["queued", "failed"] = "queued"
+
+
+class WebhookQueue(Repository, ABC):
+    """Webhook deliveries (wd-N, oldest first), queued in the commit that made their event and taken out
+    once the receiver answered 2xx. A delivery handed out is a copy: `save` it to keep a change."""
+
+    def add(self, webhook_id: str, event: str, event_id: str, body: bytes, now: datetime) -> WebhookDelivery:
+        """Queue a delivery at commit, due at once; its id counts every delivery the store ever queued."""
+        self._unit.require_writable()
+        delivery = WebhookDelivery(id=f"wd-{self._unit.next_number('deliveries')}", webhook_id=webhook_id,
+                                   event=event, event_id=event_id, body=body, created_at=now, next_attempt_at=now)
+        self._put(delivery)
+        return delivery
+
+    def all(self) -> list[WebhookDelivery]:
+        """Every delivery, queued or failed, oldest first (this unit's changes included)."""
+        from bookctl.domain.ids import id_order
+
+        return sorted(self._all(), key=lambda d: id_order(d.id))
+
+    def find(self, delivery_id: str) -> WebhookDelivery | None:
+        """The delivery, or None if it is not (or no longer) queued."""
+        return next((d for d in self._all() if d.id == delivery_id), None)
+
+    def due(self, now: datetime) -> list[WebhookDelivery]:
+        """The queued deliveries whose next attempt is due at `now`, oldest first."""
+        return [d for d in self.all() if d.status == "queued" and d.next_attempt_at <= now]
+
+    def of_webhook(self, webhook_id: str) -> list[WebhookDelivery]:
+        """The deliveries of one webhook, oldest first."""
+        return [d for d in self.all() if d.webhook_id == webhook_id]
+
+    def save(self, delivery: WebhookDelivery) -> None:
+        """Keep a delivery's new state (its attempts, next attempt, error) at commit."""
+        self._unit.require_writable()
+        self._put(delivery.model_copy())
+
+    @abstractmethod
+    def remove(self, delivery_id: str) -> None:
+        """Take a delivery out at commit (one already gone is fine)."""
+
+    @abstractmethod
+    def _all(self) -> Iterator[WebhookDelivery]:
+        """Every delivery, this unit's changes included, in any order; fresh copies."""
+
+    @abstractmethod
+    def _put(self, delivery: WebhookDelivery) -> None:
+        """Hold a new or changed delivery."""
 
 
 def _number(record: Any) -> int:  # noqa: ANN401

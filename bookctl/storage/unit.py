@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         Outbox,
         Replies,
         Timetable,
+        WebhookQueue,
     )
 
 R = TypeVar("R")
@@ -62,6 +63,9 @@ class Store(Protocol):
     def sending(self) -> Any:  # noqa: ANN401 - anything with release()
         """A lock held while the outbox is sent; `release()` it."""
 
+    def webhook_sending(self) -> Any:  # noqa: ANN401 - anything with release()
+        """A lock held while webhook deliveries are POSTed (apart from the write lock); `release()` it."""
+
     def upgrade(self) -> tuple[int, int]:
         """Bring the store to this bookctl's schema: (version before, version after)."""
 
@@ -83,6 +87,7 @@ class UnitOfWork(ABC):
     outbox: Outbox
     replies: Replies
     timetable: Timetable
+    webhooks: WebhookQueue
 
     def __init__(self, writable: bool) -> None:
         self.writable = writable
@@ -93,9 +98,9 @@ class UnitOfWork(ABC):
 
     def open_repositories(self, *kinds: type) -> None:
         """Give this unit its repositories: the backend's Calendar, Contacts, Ledger, Documents,
-        Cards, Outbox, Replies and Timetable classes, in that order."""
+        Cards, Outbox, Replies, Timetable and WebhookQueue classes, in that order."""
         (self.calendar, self.contacts, self.ledger, self.documents, self.cards, self.outbox,
-         self.replies, self.timetable) = (kind(self) for kind in kinds)
+         self.replies, self.timetable, self.webhooks) = (kind(self) for kind in kinds)
 
     # --- the identity map -------------------------------------------------------------------
     def seen(self, kind: str, record: R, key: str | None = None) -> R:
@@ -161,7 +166,7 @@ class UnitOfWork(ABC):
     @abstractmethod
     def next_number(self, counter: str) -> int:
         """The next number of a store-wide sequence: contacts, invoices, quotes, notes, tasks,
-        attachments, messages, schedules, time_off."""
+        attachments, messages, schedules, time_off, webhooks, deliveries."""
 
     # --- the unit of work ---------------------------------------------------------------------
     def commit(self) -> None:
@@ -233,6 +238,7 @@ class UnitOfWork(ABC):
             ("reply", (hashed key, Reply))                  in hash order
             ("schedule", Schedule)                          in number order
             ("time_off", TimeOff)                           by start
+            ("delivery", WebhookDelivery)                   queued webhook deliveries, oldest first
         Memory stays bounded: a day, a card, a message at a time."""
 
     @abstractmethod
@@ -243,4 +249,4 @@ class UnitOfWork(ABC):
 
 
 DUMP_KINDS = ("counters", "sequences", "contact", "invoice", "quote", "day", "card", "message", "reply",
-              "schedule", "time_off")
+              "schedule", "time_off", "delivery")

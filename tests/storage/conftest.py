@@ -176,6 +176,7 @@ def fill(store: Any) -> dict[str, str]:
                                            sha256="a" * 64, created_at=NOW))
         uow.cards.put_bytes(attachment_id, b"%PD")
         uow.outbox.add(NOW, b"Subject: hi\r\n\r\nhello\r\n")
+        uow.webhooks.add("wh-1", "booking-created", "evt_1", b'{"event":"booking-created"}', NOW)
         uow.replies.add("key-1", "collect b-1", {"entry": "p-1", "amounts": [1, 2]})
         weekly = uow.timetable.add_schedule(service_id="yoga", staff_id="giulia", days=["wed", "mon"], at="18:00",
                                             first_day=DAY, count=10, capacity=8, created_at=NOW)

@@ -13,6 +13,7 @@ Layout (every JSON file carries `schema_version`):
     data/cards/, data/attachments/    notes, tasks, attachments (files/cards.py)
     data/idempotency/XX.json          idempotency replies (files/replies.py)
     outbox/m-YYYYMMDD-HHMMSS-N.eml    queued email (files/outbox.py)
+    webhooks/wd-N.json                queued webhook deliveries (files/webhooks.py)
 A command touching one booking opens its day file and its contact's shard: a bounded set of files,
 whatever the size of the store; a contact's card and a label's contacts cost what they hold. Every commit goes through the journal (files/journal.py): all or none.
 """
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 LOCK_NAME = ".bookctl.lock"
 OUTBOX_LOCK_NAME = ".outbox.lock"
+WEBHOOKS_LOCK_NAME = ".webhooks.lock"
 DATA_SCHEMA_VERSION = 1
 
 
@@ -51,7 +53,7 @@ class FileStore:
         (root / "data").mkdir(exist_ok=True)
         gitignore = root / ".gitignore"
         if not gitignore.exists():
-            write_atomic(gitignore, f"{LOCK_NAME}\n{OUTBOX_LOCK_NAME}\n{journal.TMP_DIR_NAME}/\n".encode())
+            write_atomic(gitignore, f"{LOCK_NAME}\n{OUTBOX_LOCK_NAME}\n{WEBHOOKS_LOCK_NAME}\n{journal.TMP_DIR_NAME}/\n".encode())
         write_settings(root, settings)
         return cls(root)
 
@@ -82,6 +84,11 @@ class FileStore:
 
         Separate from the store lock: a slow mail server must not block the calendar."""
         return self._lock(OUTBOX_LOCK_NAME, "another bookctl is sending the outbox; retry")
+
+    def webhook_sending(self) -> Any:  # noqa: ANN401 - a filelock.FileLock
+        """Held while webhook deliveries are POSTed, so two senders never POST one at once; apart from
+        the store lock, so a slow receiver never blocks the desk."""
+        return self._lock(WEBHOOKS_LOCK_NAME, "another bookctl is sending webhooks; retry")
 
     def _lock(self, name: str, busy: str) -> Any:  # noqa: ANN401
         from filelock import FileLock, Timeout

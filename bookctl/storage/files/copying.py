@@ -82,6 +82,8 @@ def load(unit: FileUnitOfWork, items: Iterable[tuple[str, Any]]) -> None:
         elif kind in ("schedule", "time_off"):
             unit.timetable._insert(kind, value)
             unit.timetable.write(value)
+        elif kind == "delivery":
+            unit.webhooks._put(value)
         else:
             raise ValueError(f"a dump holds no {kind!r}")
     _finish_days(unit, sequences, moved, written)

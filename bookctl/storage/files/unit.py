@@ -36,6 +36,8 @@ class Counters(BaseModel):
     messages: int = Field(default=0, ge=0)  # outbox ids: never reused once a message is sent
     schedules: int = Field(default=0, ge=0)
     time_off: int = Field(default=0, ge=0)
+    webhooks: int = Field(default=0, ge=0)  # wh-N
+    deliveries: int = Field(default=0, ge=0)  # wd-N, webhook deliveries
 
 
 class FileUnitOfWork(UnitOfWork):
@@ -50,6 +52,7 @@ class FileUnitOfWork(UnitOfWork):
         from bookctl.storage.files.outbox import FileOutbox
         from bookctl.storage.files.replies import FileReplies
         from bookctl.storage.files.timetable import FileTimetable
+        from bookctl.storage.files.webhooks import FileWebhookQueue
 
         super().__init__(writable=lock is not None)
         self.root = root
@@ -60,7 +63,7 @@ class FileUnitOfWork(UnitOfWork):
         self._counters: Counters | None = None
         self._settings: Settings | None = None
         self.open_repositories(FileCalendar, FileContacts, FileLedger, FileDocuments, FileCards, FileOutbox, FileReplies,
-                               FileTimetable)
+                               FileTimetable, FileWebhookQueue)
         self._writers: dict[str, Callable[[Any], None]] = {
             "contact": self.contacts.write, "session": self.calendar.write_session,
             "booking": self.calendar.write_booking, "entry": self.ledger.write, "invoice": self.documents.write,

@@ -22,7 +22,7 @@ SCHEMA_VERSION = 1
 
 
 class _SendingLock:
-    """The outbox sender's lock, apart from the write lock."""
+    """A sender's lock (the outbox's, the webhooks'), apart from the write lock."""
 
     def __init__(self, lock: threading.Lock) -> None:
         self._lock: threading.Lock | None = lock
@@ -43,6 +43,7 @@ class MemoryStore:
         self.state = State(settings=freeze(settings))
         self._writer = threading.Lock()
         self._sender = threading.Lock()
+        self._webhook_sender = threading.Lock()
 
     @property
     def settings(self) -> Settings:
@@ -70,6 +71,12 @@ class MemoryStore:
         if not self._sender.acquire(timeout=self._lock_timeout()):
             raise StoreError("another bookctl is sending the outbox; retry")
         return _SendingLock(self._sender)
+
+    def webhook_sending(self) -> _SendingLock:
+        """Held while webhook deliveries are POSTed, apart from the write lock."""
+        if not self._webhook_sender.acquire(timeout=self._lock_timeout()):
+            raise StoreError("another bookctl is sending webhooks; retry")
+        return _SendingLock(self._webhook_sender)
 
     def upgrade(self) -> tuple[int, int]:
         """Memory is always at this bookctl's schema."""

@@ -56,6 +56,7 @@ class State:
     replies: dict[str, dict[str, Any]] = field(default_factory=dict)  # by key_hash
     schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
     time_off: dict[str, dict[str, Any]] = field(default_factory=dict)
+    webhook_deliveries: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Indexes, their values tuples (replaced, never changed in place).
     day_sessions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # UTC day -> session ids
     session_bookings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # session id -> booking ids
@@ -110,7 +111,8 @@ class State:
 
     def is_empty(self) -> bool:
         return not any((self.counters, self.days, self.contacts, self.sessions, self.invoices, self.quotes,
-                        self.cards, self.outbox, self.replies, self.schedules, self.time_off))
+                        self.cards, self.outbox, self.replies, self.schedules, self.time_off,
+                        self.webhook_deliveries))
 
 
 def _link(index: dict[str, tuple[str, ...]], key: str, record_id: str) -> None:

@@ -19,6 +19,7 @@ from bookctl.storage.memory.outbox import MemoryOutbox
 from bookctl.storage.memory.replies import MemoryReplies
 from bookctl.storage.memory.state import State, freeze, thaw
 from bookctl.storage.memory.timetable import MemoryTimetable
+from bookctl.storage.memory.webhooks import MemoryWebhookQueue
 from bookctl.storage.unit import UnitOfWork
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self._card_owner: dict[int, str] = {}  # id() of a card handed out -> its contact id
         self._settings: Settings | None = None
         self.open_repositories(MemoryCalendar, MemoryContacts, MemoryLedger, MemoryDocuments, MemoryCards,
-                               MemoryOutbox, MemoryReplies, MemoryTimetable)
+                               MemoryOutbox, MemoryReplies, MemoryTimetable, MemoryWebhookQueue)
 
     # --- records handed out ------------------------------------------------------------------
     def known(self, kind: str, record_id: str, build: Callable[[], R | None], track: bool = True) -> R | None:
@@ -192,6 +193,8 @@ class MemoryUnitOfWork(UnitOfWork):
                 state.schedules[value.id] = freeze(value)
             elif kind == "time_off":
                 state.time_off[value.id] = freeze(value)
+            elif kind == "delivery":
+                state.webhook_deliveries[value.id] = freeze(value)
             else:
                 raise StoreError(f"cannot load records of kind {kind!r}")
 

@@ -124,14 +124,25 @@ class PostgresStore:
     def sending(self) -> _SendingLock:
         """Held while the outbox is sent, apart from the write lock (a slow mail server must not
         block the calendar)."""
+        return self._session_lock(SENDING_LOCK, "another bookctl is sending the outbox; retry")
+
+    def webhook_sending(self) -> _SendingLock:
+        """Held while webhook deliveries are POSTed, apart from the write lock (a slow receiver must
+        not block the calendar)."""
+        from bookctl.storage.postgres.webhooks import WEBHOOK_SENDING_LOCK
+
+        return self._session_lock(WEBHOOK_SENDING_LOCK, "another bookctl is sending webhooks; retry")
+
+    def _session_lock(self, key: int, busy: str) -> _SendingLock:
+        """The advisory lock `key` on a session of its own, waited for up to store.lock_timeout_seconds."""
         import time
 
         conn = self.connect(autocommit=True)
         deadline = time.monotonic() + self._lock_timeout()
-        while not conn.execute("SELECT pg_try_advisory_lock(%s)", [SENDING_LOCK]).fetchone()[0]:
+        while not conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
             if time.monotonic() >= deadline:
                 conn.close()
-                raise StoreError("another bookctl is sending the outbox; retry")
+                raise StoreError(busy)
             time.sleep(0.05)
         return _SendingLock(conn)
 

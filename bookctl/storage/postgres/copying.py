@@ -22,6 +22,8 @@ from bookctl.storage.postgres.ledger import invoice_entries
 from bookctl.storage.postgres.replies import all_replies
 from bookctl.storage.postgres.timetable import UPSERT_SQL as TIMETABLE_SQL
 from bookctl.storage.postgres.timetable import read_rows, timetable_row
+from bookctl.storage.postgres.webhooks import INSERT_SQL as DELIVERY_SQL
+from bookctl.storage.postgres.webhooks import delivery_row
 from bookctl.storage.postgres.rows import (
     BOOKINGS,
     CONTACTS,
@@ -67,6 +69,8 @@ def dump(unit: PostgresUnitOfWork) -> Iterator[tuple[str, Any]]:
         found = [record for kind, record in rows if kind == wanted]
         found.sort(key=(lambda r: int(r.id.rpartition("-")[2])) if wanted == "schedule" else (lambda r: (r.start, r.id)))
         yield from ((wanted, record) for record in found)
+    for delivery in unit.webhooks.all():
+        yield "delivery", delivery
 
 
 def load(unit: PostgresUnitOfWork, items: Iterable[tuple[str, Any]]) -> None:
@@ -90,7 +94,7 @@ class _Loader:
         self._sql.update({"attachment_blobs": "INSERT INTO attachment_blobs (id, data) VALUES (%s, %s)",
                           "outbox": "INSERT INTO outbox (id, data) VALUES (%s, %s)",
                           "idempotency": "INSERT INTO idempotency (key_hash, arguments, result) VALUES (%s, %s, %s)",
-                          "timetable": TIMETABLE_SQL})
+                          "timetable": TIMETABLE_SQL, "webhook_deliveries": DELIVERY_SQL})
         self._rows: dict[str, list[list[object]]] = {name: [] for name in self._sql}
         self._links: list[list[object]] = []  # [booking id, invoice id], set once the bookings are in
         self._counters: dict[str, int] = {}
@@ -177,6 +181,10 @@ class _Loader:
 
     def time_off(self, time_off: Any) -> None:  # noqa: ANN401
         self._rows["timetable"].append(timetable_row("time_off", time_off))
+        self._settle()
+
+    def delivery(self, delivery: Any) -> None:  # noqa: ANN401
+        self._rows["webhook_deliveries"].append(delivery_row(delivery))
         self._settle()
 
     def finish(self) -> None:

@@ -336,6 +336,24 @@ ALTER TABLE bookings ADD COLUMN offer_expires_at timestamptz;
 """
 
 
+# Webhook deliveries (bookctl #20): queued in the commit that made their event, until the receiver took them.
+_V9 = """
+CREATE TABLE webhook_deliveries (
+    id text PRIMARY KEY CHECK (id ~ '^wd-[1-9][0-9]*$'),
+    webhook_id text NOT NULL CHECK (webhook_id ~ '^wh-[1-9][0-9]*$'),
+    event text NOT NULL,
+    event_id text NOT NULL,
+    body bytea NOT NULL,
+    created_at timestamptz NOT NULL,
+    attempts integer NOT NULL CHECK (attempts >= 0),
+    next_attempt_at timestamptz NOT NULL,
+    last_error text,
+    status text NOT NULL CHECK (status IN ('queued', 'failed'))
+);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id);
+"""
+
+
 def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
     """Each contact's folded labels, for the rows written before the column existed."""
     from bookctl.domain.values import fold
@@ -347,7 +365,7 @@ def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
             cursor.executemany("UPDATE contacts SET label_keys = %s WHERE id = %s", rows)
 
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 LATEST = len(MIGRATIONS)
 # What a migration needs computed in Python, run right after it in the same transaction.
 FILLS: dict[int, Callable[[Any], None]] = {5: _fill_label_keys}

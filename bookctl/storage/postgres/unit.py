@@ -18,6 +18,7 @@ from bookctl.storage.postgres.ledger import PgLedger
 from bookctl.storage.postgres.outbox import PgOutbox
 from bookctl.storage.postgres.replies import PgReplies
 from bookctl.storage.postgres.timetable import PgTimetable
+from bookctl.storage.postgres.webhooks import PgWebhookQueue
 from bookctl.storage.unit import UnitOfWork
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ class PostgresUnitOfWork(UnitOfWork):
         self._cursors = itertools.count(1)
         self._settings: Settings | None = None
         self._settings_changed = False
-        self.open_repositories(PgCalendar, PgContacts, PgLedger, PgDocuments, PgCards, PgOutbox, PgReplies, PgTimetable)
+        self.open_repositories(PgCalendar, PgContacts, PgLedger, PgDocuments, PgCards, PgOutbox, PgReplies, PgTimetable,
+                               PgWebhookQueue)
         self._writers: dict[str, Callable[[Any], None]] = {
             "settings": self._write_settings, "contact": self.contacts.write, "session": self.calendar.write_session,
             "booking": self.calendar.write_booking, "entry": self.ledger.write, "invoice": self.documents.write,
@@ -131,6 +133,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self.outbox.flush()
         self.replies.flush()
         self.timetable.flush()
+        self.webhooks.flush()
         self.contacts.flush_removed()
 
     def _spill(self) -> None:
