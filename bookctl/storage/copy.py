@@ -34,7 +34,7 @@ Diagnose = Callable[[UnitOfWork], tuple[list[dict[str, str]], dict[str, int]]]
 Progress = Callable[[str, int], None]
 # The tables of a bookctl database that hold records (bookctl_schema aside).
 RECORD_TABLES = ("counters", "days", "contacts", "sessions", "bookings", "invoices", "quotes", "ledger", "notes",
-                 "tasks", "attachments", "attachment_blobs", "outbox", "idempotency", "webhook_deliveries")
+                 "tasks", "attachments", "attachment_blobs", "outbox", "idempotency", "timetable", "webhook_deliveries")
 
 
 # --- what a store holds --------------------------------------------------------------------------

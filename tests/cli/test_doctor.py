@@ -176,3 +176,18 @@ def test_refunds_beyond_the_charges_edited_in_by_hand_are_a_problem(bookctl, stu
     edit_json(studio / DAY, inflate)
     [row] = problems_after(bookctl, studio)
     assert row == {"file": f"booking {booking}", "problem": "has 90.00 EUR refunded but only 65.00 EUR charged"}
+
+
+@pytest.mark.backends("files")  # about the files themselves
+def test_a_damaged_webhook_delivery_is_a_problem_and_webhook_send_names_it(bookctl, studio):
+    assert bookctl("webhook", "add", "http://127.0.0.1:9/hook", "--events", "contact-created",
+                   "--store", studio).exit_code == 0
+    assert bookctl("contact", "add", "--first-name", "Cleo", "--store", studio).exit_code == 0
+    [delivery] = sorted((studio / "webhooks").glob("wd-*.json"))
+    delivery.write_bytes(delivery.read_bytes()[:30])
+    [row] = problems_after(bookctl, studio)
+    assert row["file"] == str(delivery)
+    before = tree_digest(studio)
+    sent = bookctl("webhook", "send", "--store", studio, extra_env={"BOOKCTL_WEBHOOK_SECRET": "s3cret"})
+    assert sent.exit_code == 4 and str(delivery) in sent.stderr and "Traceback" not in sent.stderr
+    assert tree_digest(studio) == before

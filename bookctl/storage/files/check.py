@@ -52,6 +52,7 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
     except StoreError as exc:
         yield _split(exc, uow.timetable.path)
     yield from _documents_and_cards(uow, data)
+    yield from _webhook_deliveries(uow)
     for path in _day_paths(data / "days"):
         if path.name == DAY_INDEX_NAME and path.parent.name.isdigit():
             yield from _lost_days(uow, int(path.parent.name), path)
@@ -98,6 +99,20 @@ def _documents_and_cards(uow: FileUnitOfWork, data: Path) -> Iterator[tuple[str,
                 yield str(path), "not a card file (expected NNNNN.json or index.json)"
         except StoreError as exc:
             yield _split(exc, path)
+
+
+def _webhook_deliveries(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
+    """Each queued webhook delivery that does not load (a damaged one stops `webhook send`)."""
+    from bookctl.storage.files.webhooks import load_delivery
+
+    directory = uow.webhooks.directory
+    for path in sorted(directory.glob("*")) if directory.is_dir() else []:
+        try:
+            load_delivery(path)
+        except StoreError as exc:
+            yield _split(exc, path)
+        except ValueError:
+            yield str(path), "not a webhook delivery file (expected wd-N.json)"
 
 
 def _lost_days(uow: FileUnitOfWork, year: int, index_path: Path) -> Iterator[tuple[str, str]]:

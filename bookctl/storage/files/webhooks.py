@@ -58,6 +58,22 @@ class FileWebhookQueue(WebhookQueue):
                     continue  # sent and removed since the directory was listed
                 except OSError as exc:
                     raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
-            data = parse_json(raw, path, SCHEMA_VERSION)
-            data.pop("schema_version", None)
-            yield validate(WebhookDelivery, data, path)
+            yield _parse(raw, path)
+
+
+def _parse(raw: bytes, path: Path) -> WebhookDelivery:
+    data = parse_json(raw, path, SCHEMA_VERSION)
+    data.pop("schema_version", None)
+    return validate(WebhookDelivery, data, path)
+
+
+def load_delivery(path: Path) -> WebhookDelivery:
+    """The delivery in `path` (ValueError for a name that is not one; StoreError naming the file and
+    where for one that does not load)."""
+    if not (path.suffix == ".json" and _DELIVERY_ID.fullmatch(path.stem)):
+        raise ValueError(f"{path.name} is not a delivery file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+    return _parse(raw, path)
