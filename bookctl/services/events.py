@@ -123,6 +123,10 @@ class EventListener:
                         self._hooks[name] = path
         return self._hooks
 
+    def wants_changes(self, uow: UnitOfWork) -> bool:
+        """Only a store with a hook or a webhook pays for events."""
+        return bool(self.hooks() or uow.settings.webhooks)
+
     def staging(self, uow: UnitOfWork, changes: list[tuple[str, Any, dict[str, Any] | None]]) -> None:
         """Derive this commit's events when a hook or a webhook wants any, and queue its deliveries."""
         self._staged = []

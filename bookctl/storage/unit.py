@@ -38,6 +38,9 @@ _MADE = object()  # the snapshot of a record this unit created: always written
 class CommitListener(Protocol):
     """What a unit of work tells of its commits: the store's events (services/events.py)."""
 
+    def wants_changes(self, uow: UnitOfWork) -> bool:
+        """Whether to be told of the changes at all (asked once per unit)."""
+
     def staging(self, uow: UnitOfWork, changes: list[tuple[str, Any, dict[str, Any] | None]]) -> None:
         """Before a commit is written: its (kind, record, how it looked before or None if new)."""
 
@@ -93,6 +96,8 @@ class UnitOfWork(ABC):
         self.writable = writable
         # Told of each commit's changes (services/events.py), when the command asked for it.
         self.listener: CommitListener | None = None
+        self._wants: bool | None = None
+        self._since_commit: dict[tuple[str, int], tuple[str, Any, dict[str, Any] | None]] = {}
         # kind -> key -> (the record, how it looked when tracked or last written)
         self._identity: dict[str, dict[str, tuple[Any, Any]]] = {kind: {} for kind in KINDS}
 
@@ -140,7 +145,17 @@ class UnitOfWork(ABC):
                 if before is _MADE or now != before:
                     found.append((kind, record, None if before is _MADE else before))
                     tracked[ident] = (record, now)
+        if found and self._listening():
+            for kind, record, before in found:  # the first look since the last commit wins
+                self._since_commit.setdefault((kind, id(record)), (kind, record, before))
         return found
+
+    def _listening(self) -> bool:
+        """Whether the listener wants this unit's changes (worked out once): a backend that writes
+        changes before a query (PostgreSQL) must not make them vanish from the commit's events."""
+        if self._wants is None:
+            self._wants = self.listener is not None and self.listener.wants_changes(self)
+        return self._wants
 
     def require_writable(self) -> None:
         if not self.writable:
@@ -175,8 +190,9 @@ class UnitOfWork(ABC):
         then commits the answer."""
         self.require_writable()
         found = self._changed()
-        if self.listener is not None:
-            self.listener.staging(self, found)  # may queue webhook deliveries into this same commit
+        if self._listening():  # every change since the last commit, some written already by a query
+            self.listener.staging(self, list(self._since_commit.values()))  # may queue webhook deliveries
+            self._since_commit = {}
         self._write([(kind, record) for kind, record, _ in found])
         self._commit()
         if self.listener is not None:
