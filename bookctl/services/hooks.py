@@ -35,19 +35,21 @@ def run_hooks(hooks: dict[str, Path], events: list[Event], timeout: float, warn:
 
 def run_hook(path: Path, payload: bytes, timeout: float) -> str | None:
     """Run one hook with `payload` on stdin; None when it exited 0, else what went wrong."""
-    env = {**os.environ, "BOOKCTL_NO_HOOKS": "1", "BOOKCTL_HOOK": path.name}
+    root = path.parent.parent
+    # BOOKCTL_STORE: a bookctl the hook runs works on this store, not on one the caller's environment names
+    env = {**os.environ, "BOOKCTL_NO_HOOKS": "1", "BOOKCTL_HOOK": path.name, "BOOKCTL_STORE": str(root)}
     try:
         process = subprocess.Popen([str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   cwd=path.parent.parent, env=env, start_new_session=True)
+                                   cwd=root, env=env, start_new_session=True)
     except OSError as exc:
         return f"could not run: {exc.strerror}"
     try:
         output, _ = process.communicate(payload, timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(process)
+        output = _kill_group(process)
+        _relay(output)
         return f"ran past hooks.timeout_seconds ({timeout:g} s) and was stopped"
-    if output:
-        sys.stderr.write(output.decode("utf-8", "replace"))
+    _relay(output)
     if process.returncode < 0:
         return f"was killed by signal {-process.returncode}"
     if process.returncode:
@@ -55,11 +57,25 @@ def run_hook(path: Path, payload: bytes, timeout: float) -> str | None:
     return None
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """Stop the hook and whatever it started."""
+def _relay(output: bytes | None) -> None:
+    """What a hook printed goes to bookctl's stderr: the command's stdout stays its data."""
+    if output:
+        sys.stderr.write(output.decode("utf-8", "replace"))
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> bytes | None:
+    """Stop the hook and whatever it started; what it printed before it was stopped."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    process.wait()
+    try:
+        output, _ = process.communicate(timeout=1)  # the rest of the pipe, now its writers are gone
+    except subprocess.TimeoutExpired:
+        # a process that left the group still holds the pipe: give up on the output, not the wait
+        if process.stdout is not None:
+            process.stdout.close()
+        process.wait()
+        return None
+    return output
 

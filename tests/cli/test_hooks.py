@@ -286,6 +286,14 @@ def test_a_hook_past_the_timeout_is_stopped_with_its_children_and_the_change_sta
     assert ok("session", "show", json.loads(result.stdout)["id"])["status"] == "confirmed"
 
 
+def test_a_hooks_output_before_its_timeout_still_reaches_stderr(store, run, ok):
+    ok("config", "set", "hooks.timeout_seconds", "1")
+    write_hook(store, "contact-created", "echo started-work >&2\nsleep 30")
+    result = run("contact", "add", "--first-name", "Ada")
+    assert result.exit_code == 0, result.stderr
+    assert "started-work" in result.stderr
+
+
 # --- what runs no hook -------------------------------------------------------------------------------------
 
 
@@ -339,6 +347,14 @@ def test_a_bookctl_run_by_a_hook_runs_no_hooks(store, ok, received):
     ok("contact", "add", "--first-name", "Ada")
     assert [e["first_name"] for e in received()] == ["Ada"]
     assert sorted(c["first_name"] for c in ok("contact", "list")) == ["Ada", "Inner"]
+
+
+def test_a_hook_runs_bookctl_on_the_store_that_fired_it_whatever_bookctl_store_says(store, ok, tmp_path):
+    listed = tmp_path / "listed.json"
+    write_hook(store, "contact-created",
+               f"cat > /dev/null\n'{sys.executable}' -m bookctl contact list --format json > '{listed}'")
+    ok("contact", "add", "--first-name", "Ada", extra_env={"BOOKCTL_STORE": str(tmp_path / "elsewhere")})
+    assert [c["first_name"] for c in json.loads(listed.read_text())] == ["Ada"]
 
 
 # --- a real process ------------------------------------------------------------------------------------------
