@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bookctl.domain.events import EVENTS
+from bookctl.domain.models import WAITING_STATUSES
 
 if TYPE_CHECKING:
     from bookctl.storage.unit import UnitOfWork
 
 HOOKS_DIR = "hooks"
 NO_HOOKS_ENV = "BOOKCTL_NO_HOOKS"
-_WAITING = ("waitlisted", "offered")
 
 
 @dataclass
@@ -89,7 +89,7 @@ def _booking_events(booking: Any, before: dict[str, Any] | None) -> list[str]:  
     if booking.status != was:
         if booking.status == "cancelled":
             names.append("booking-cancelled")
-        elif booking.status == "confirmed" and was in _WAITING:
+        elif booking.status == "confirmed" and was in WAITING_STATUSES:
             names.append("waitlist-promoted")
     if before.get("session_id") != booking.session_id and booking.status == "confirmed":
         names.append("booking-rescheduled")
