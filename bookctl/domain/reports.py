@@ -8,7 +8,7 @@ rows (what csv and ndjson print); the others are sections JSON and the page show
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -69,3 +69,21 @@ class Report:
         for table in self.tables[1:]:
             data[table.key] = table.rows
         return data
+
+
+# A report with no period covers this many days, up to today.
+DEFAULT_DAYS = 30
+
+
+def report_period(first: date | None, last: date | None, today: date) -> tuple[date, date]:
+    """The inclusive days a report covers. None given: the last 30 days, today included. Only
+    `first`: from it up to today (its 30 days when it is still ahead). Only `last`: its 30 days."""
+    span = timedelta(days=DEFAULT_DAYS - 1)
+    if first is None and last is None:
+        return today - span, today
+    if last is None:
+        assert first is not None
+        return first, today if today >= first else first + span
+    if first is None:
+        return last - span, last
+    return first, last
