@@ -66,6 +66,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "quote": ("bookctl.commands.invoice", "quote_app"),
     "provider": ("bookctl.commands.provider", "app"),
     "export": ("bookctl.commands.export", "app"),
+    "report": ("bookctl.commands.report", "app"),
     "outbox": ("bookctl.commands.outbox", "app"),
     "webhook": ("bookctl.commands.webhook", "app"),
     "store": ("bookctl.commands.store", "app"),

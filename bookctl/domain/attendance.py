@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bookctl.domain.models import ATTENDANCE_VALUES, Booking, Session
 from bookctl.errors import RuleError, UsageError
+
+
+def inside_cancellation_window(window_hours: int, start: datetime, at: datetime) -> bool:
+    """Whether a cancellation at `at` is late for a session starting at `start`: inside the
+    service's window before the start (always, for a window of 0 hours). Where fees apply, and
+    what the attendance report counts as a late cancellation."""
+    return window_hours == 0 or at >= start - timedelta(hours=window_hours)
 
 
 def change_attendance(booking: Booking, session: Session, to: str, now: datetime) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from math import ceil
 
-from bookctl.domain.attendance import change_attendance
+from bookctl.domain.attendance import change_attendance, inside_cancellation_window
 from bookctl.domain.models import WAITING_STATUSES, Booking, Service, Session
 from bookctl.domain.money import Money
 from bookctl.domain.payments import LedgerEntry, summarize
@@ -28,8 +28,7 @@ from bookctl.storage.unit import UnitOfWork
 
 def fee_applies(service: Service, session: Session, now: datetime) -> bool:
     """A cancellation fee applies inside the service's window before the start (always if the window is 0)."""
-    window = service.cancellation_window_hours
-    return window == 0 or now >= session.start - timedelta(hours=window)
+    return inside_cancellation_window(service.cancellation_window_hours, session.start, now)
 
 
 def outside_window(booking: Booking, service: Service, session: Session, now: datetime) -> RuleError:

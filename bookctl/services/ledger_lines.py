@@ -12,7 +12,7 @@ with the store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -51,14 +51,25 @@ def ledger_lines(uow: UnitOfWork, first: date, last: date) -> list[LedgerLine]:
 
 
 def _lines(uow: UnitOfWork, wanted: dict[str, set[str]]) -> Iterator[LedgerLine]:
+    invoices = sorted(home for home in wanted if home_day(home, "b") is None)
+    for booking, entries, session in bookings_of(uow, [home for home in wanted if home_day(home, "b") is not None]):
+        ids = wanted[booking.id]
+        yield from (LedgerLine(e, booking, session) for e in entries if e.id in ids)  # type: ignore[attr-defined]
+    for home in invoices:
+        yield from (LedgerLine(e, None, None) for e in uow.ledger.of_invoice(home) if e.id in wanted[home])
+
+
+def bookings_of(uow: UnitOfWork, booking_ids: Iterable[str]) -> Iterator[tuple[BookingLike, Sequence[object], SessionLike]]:
+    """The bookings named, each with its ledger entries and its session, read only, in no set
+    order: through the streaming read path, a run of the days their ids name at a time, and one by
+    one for a booking that moved away from that day. An id that names no booking is left out."""
+    from bookctl.errors import NotFoundError
+
     by_day: dict[date, set[str]] = {}
-    elsewhere: list[str] = []
-    for home in wanted:
-        day = home_day(home, "b")
-        if day is None:
-            elsewhere.append(home)
-        else:
-            by_day.setdefault(day, set()).add(home)
+    for booking_id in booking_ids:
+        day = home_day(booking_id, "b")
+        if day is not None:
+            by_day.setdefault(day, set()).add(booking_id)
     found: set[str] = set()
     for low, high in _runs(sorted(by_day)):
         homes = {home for day, day_homes in by_day.items() if low <= day <= high for home in day_homes}
@@ -68,22 +79,13 @@ def _lines(uow: UnitOfWork, wanted: dict[str, set[str]]) -> Iterator[LedgerLine]
             for booking, entries in bookings:
                 if booking.id in homes:
                     found.add(booking.id)
-                    ids = wanted[booking.id]
-                    yield from (LedgerLine(e, booking, session) for e in entries if e.id in ids)  # type: ignore[attr-defined]
-    elsewhere += sorted(home for homes in by_day.values() for home in homes if home not in found)
-    for home in elsewhere:
-        yield from _looked_up(uow, home, wanted[home])
-
-
-def _looked_up(uow: UnitOfWork, home: str, ids: set[str]) -> Iterator[LedgerLine]:
-    """The entries of one home found through the models: an invoice with no booking, or a booking
-    that moved away from the day its id names."""
-    if home.startswith("INV-"):
-        yield from (LedgerLine(e, None, None) for e in uow.ledger.of_invoice(home) if e.id in ids)
-        return
-    booking = uow.calendar.get_booking(home)
-    session = uow.calendar.get_session(booking.session_id)
-    yield from (LedgerLine(e, booking, session) for e in booking.ledger_entries if e.id in ids)
+                    yield booking, entries, session
+    for home in sorted((home for homes in by_day.values() for home in homes if home not in found), key=id_order):
+        try:
+            booking = uow.calendar.get_booking(home)
+        except NotFoundError:
+            continue
+        yield booking, booking.ledger_entries, uow.calendar.get_session(booking.session_id)
 
 
 def _runs(days: list[date]) -> Iterator[tuple[date, date]]:
