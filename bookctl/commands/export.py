@@ -33,6 +33,14 @@ class ContactFormat(str, Enum):
     vcf = "vcf"
 
 
+class LedgerFormat(str, Enum):
+    """What `export ledger` writes."""
+
+    hledger = "hledger"
+    beancount = "beancount"
+    csv = "csv"
+
+
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE atomically (a temporary file beside it, fsynced, renamed over it) instead of stdout.", show_default=False)]
 ManyOpt = Annotated[Optional[list[str]], typer.Option(show_default=False)]
 
@@ -207,3 +215,60 @@ def export_contacts(
 
         with streaming():
             _write(output, write)
+
+
+@app.command("ledger")
+def export_ledger(
+    date_from: Annotated[Optional[str], typer.Option("--from", help="First day, YYYY-MM-DD, inclusive, in the store's time zone.", show_default=False)] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive.", show_default=False)] = None,
+    week: Annotated[Optional[str], typer.Option("--week", help="An ISO week, YYYY-Www (Monday to Sunday).", show_default=False)] = None,
+    month: Annotated[Optional[str], typer.Option("--month", help="A month, YYYY-MM.", show_default=False)] = None,
+    fmt: Annotated[LedgerFormat, typer.Option("--format", "-f", help="hledger, beancount or csv.", case_sensitive=False)] = LedgerFormat.hledger,
+    output: OutputOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """The ledger of a period for the books: each payment, refund, fee and invoice as a double-entry
+    transaction, dated on the day it was recorded (no period: the last 30 days, today included).
+
+    Give one of --week, --month or --from/--to (only --from: up to today; only --to: its 30 days).
+
+    A card payment debits Assets:Clearing:<Provider> and credits Income:Bookings:<Service>; money
+    in person goes to Assets:Cash; a booking's invoice debits Assets:Receivable when issued, which
+    Assets:Bank clears when it is paid (voiding reverses it); an invoice of no booking posts to
+    Assets:Bank and Income:Bookings once paid. A refund debits Income:Refunds and credits where the
+    money went out from. A fee kept out of money paid moves from the service's income to
+    Income:Fees:Cancellation or Income:Fees:NoShow; one charged to a card comes in through the
+    provider's clearing account. Fees still due, failed payments and payments whose outcome is
+    unknown post nothing. So Income (with Income:Refunds) balances to minus the period's net:
+    charged less refunded, as `report revenue` has it. Every account is set in bookctl.toml's
+    [accounts] (`bookctl config set accounts.income Income:Sales`, ... accounts.refunds,
+    accounts.cancellation_fees, accounts.no_show_fees, accounts.clearing, accounts.cash,
+    accounts.bank, accounts.receivable).
+
+    hledger: a journal with the commodity and the accounts declared (it passes `hledger check
+    --strict`), tags booking, contact, reference, invoice, provider and entry in each transaction's
+    comment. beancount: option operating_currency, an open directive per account, the same
+    metadata as string lines (it passes bean-check). csv (RFC 4180, CRLF): one line per posting,
+    columns date, transaction (the ledger entry's id), account, amount (signed; a debit is
+    positive), currency, booking_id, contact_id, reference, description.
+    """
+    from bookctl.commands._parse_calendar import export_period
+    from bookctl.domain.reports import report_period
+    from bookctl.services.ledger_export import export_ledger as books_of
+    from bookctl.timeutil import load_zone
+
+    _check_output(output)
+    first, last = export_period(date_from, date_to, week, month)
+    ctx = app_context(store)
+    with ctx.store().read() as uow:
+        today = ctx.clock().astimezone(load_zone(uow.settings.business.timezone)).date()
+        books = books_of(uow, *report_period(first, last, today))
+
+    def write(out):  # noqa: ANN001, ANN202
+        from bookctl.output import ledger_formats
+
+        writer = {LedgerFormat.hledger: ledger_formats.write_hledger, LedgerFormat.beancount: ledger_formats.write_beancount,
+                  LedgerFormat.csv: ledger_formats.write_ledger_csv}[fmt]
+        return writer(books, out)
+
+    _write(output, write)

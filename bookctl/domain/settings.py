@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from bookctl.domain.hours import WeeklyHours
 from bookctl.domain.models import FieldType, Service, Staff
@@ -163,6 +163,38 @@ class EmailSettings(BaseModel):
     language: str = "en"
 
 
+# An account name both hledger and beancount accept: one of beancount's five root types, then
+# components that start with a capital or digit and hold only ASCII letters, digits and dashes.
+ACCOUNT_PATTERN = r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+$"
+
+
+class AccountOptions(BaseModel):
+    """The accounts `export ledger` posts to (bookctl #21). `income` gains a component per service
+    (Income:Bookings:YogaFlow) and `clearing` one per card provider (Assets:Clearing:Sandbox)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    income: str = Field(default="Income:Bookings", pattern=ACCOUNT_PATTERN)
+    refunds: str = Field(default="Income:Refunds", pattern=ACCOUNT_PATTERN)
+    cancellation_fees: str = Field(default="Income:Fees:Cancellation", pattern=ACCOUNT_PATTERN)
+    no_show_fees: str = Field(default="Income:Fees:NoShow", pattern=ACCOUNT_PATTERN)
+    clearing: str = Field(default="Assets:Clearing", pattern=ACCOUNT_PATTERN)
+    cash: str = Field(default="Assets:Cash", pattern=ACCOUNT_PATTERN)
+    bank: str = Field(default="Assets:Bank", pattern=ACCOUNT_PATTERN)
+    receivable: str = Field(default="Assets:Receivable", pattern=ACCOUNT_PATTERN)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> AccountOptions:
+        """Two roles in one account would mix money the export keeps apart (cash with income...)."""
+        seen: dict[str, str] = {}
+        for role, account in self.model_dump().items():
+            if account in seen:
+                raise ValueError(f"accounts.{role} and accounts.{seen[account]} are both {account!r}; "
+                                 "give each its own account")
+            seen[account] = role
+        return self
+
+
 class Settings(BaseModel):
     """The whole of `bookctl.toml`. Money is written there as decimals in the business currency."""
 
@@ -187,6 +219,7 @@ class Settings(BaseModel):
     waitlist: WaitlistOptions = Field(default_factory=WaitlistOptions)
     hooks: HookOptions = Field(default_factory=HookOptions)
     webhooks: list[Webhook] = Field(default_factory=list)
+    accounts: AccountOptions = Field(default_factory=AccountOptions)
 
     @field_validator("services", mode="before")
     @classmethod

@@ -124,6 +124,8 @@ def set_config(uow: UnitOfWork, key: str, value: str) -> dict[str, Any]:
         _set_provider_option(settings, key, value)
     elif key.startswith("email."):
         _set_email(settings, key, value)
+    elif key in ACCOUNT_KEYS:
+        _set_account(settings, key, value)
     else:
         known = ", ".join(SETTABLE_KEYS)
         raise UsageError(f"unknown setting {key!r}; settable keys: {known}")
@@ -136,6 +138,33 @@ SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
                  "email.mode", "email.host", "email.port", "email.security", "email.username",
                  "email.sender", "email.language", "hours.DAY", "hours", "schedule.horizon_weeks", "remind.offsets",
                  "waitlist.mode", "waitlist.hold_hours", "waitlist.cutoff_hours", "hooks.timeout_seconds")
+# The accounts `export ledger` posts to (AccountOptions).
+ACCOUNT_KEYS = ("accounts.income", "accounts.refunds", "accounts.cancellation_fees", "accounts.no_show_fees",
+                "accounts.clearing", "accounts.cash", "accounts.bank", "accounts.receivable")
+SETTABLE_KEYS += ACCOUNT_KEYS
+
+
+def _set_account(settings: Settings, key: str, value: str) -> None:
+    """`accounts.ROLE`: an account name such as Income:Bookings; an empty value restores the default."""
+    from pydantic import ValidationError
+
+    from bookctl.domain.settings import AccountOptions
+
+    role = key.split(".", 1)[1]
+    chosen = settings.accounts.model_dump()
+    if value.strip():
+        chosen[role] = value.strip()
+    else:
+        chosen.pop(role)
+    try:
+        settings.accounts = AccountOptions(**chosen)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        if problem["type"] == "string_pattern_mismatch":
+            raise UsageError(f"{key} {value.strip()!r} is not an account name: it starts with Assets, Liabilities, "
+                             "Equity, Income or Expenses, then :Parts that start with a capital letter or digit and "
+                             "hold only letters, digits and dashes (such as Income:Bookings)") from None
+        raise UsageError(f"{key}: {problem['msg'].removeprefix('Value error, ')}") from None
 
 
 def _set_business_hours(settings: Settings, key: str, value: str) -> None:

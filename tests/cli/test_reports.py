@@ -243,3 +243,32 @@ def test_piped_table_is_data_alone(year, bookctl, store):
 ])
 def test_bad_input_is_refused_with_one_line(refused, args):
     refused(2, "report", *args)
+
+
+@pytest.mark.parametrize("kind", ["attendance", "revenue", "clients"])
+def test_html_page_parses_and_its_numbers_are_the_json(year, bookctl, store, ok, tmp_path, kind):
+    import html5lib
+
+    from tests.unit.test_report_html import Page, body_rows, tables_by_key
+
+    page_file = tmp_path / f"{kind}.html"
+    result = bookctl("report", kind, *YEAR, "--output", page_file, "--store", store)
+    assert (result.exit_code, result.stdout) == (0, "")
+    text = page_file.read_text(encoding="utf-8")
+    html5lib.HTMLParser(strict=True).parse(text)  # a parse error raises
+    assert "<script" not in text and "http" not in text
+    page = Page(text)
+    assert page.problems == []
+    data = ok("report", kind, *YEAR)
+    tables = tables_by_key(page)
+    assert body_rows(tables["rows"]) == data["rows"]
+    for key in ("top_by_visits", "top_by_revenue", "lapsed"):
+        if key in data:
+            assert body_rows(tables[key]) == data[key]
+    assert len(page.root.all("svg")) >= 1
+
+
+def test_output_in_another_name_gets_the_format(year, bookctl, store, ok, tmp_path):
+    target = tmp_path / "revenue.json"
+    assert bookctl("report", "revenue", *YEAR, "--output", target, "--store", store, "--format", "json").exit_code == 0
+    assert json.loads(target.read_text()) == ok("report", "revenue", *YEAR)

@@ -28,6 +28,15 @@ def add_contact(bookctl, store: Path, first_name: str = "Marco") -> str:  # noqa
 # --- init -------------------------------------------------------------------------------------------
 
 
+# The accounts `export ledger` posts to, as `config show` lists them.
+DEFAULT_ACCOUNTS = {
+    "accounts.income": "Income:Bookings", "accounts.refunds": "Income:Refunds",
+    "accounts.cancellation_fees": "Income:Fees:Cancellation", "accounts.no_show_fees": "Income:Fees:NoShow",
+    "accounts.clearing": "Assets:Clearing", "accounts.cash": "Assets:Cash", "accounts.bank": "Assets:Bank",
+    "accounts.receivable": "Assets:Receivable",
+}
+
+
 def storage_of(root: Path) -> dict[str, str]:
     """The `storage.url` setting a store on PostgreSQL shows; a file store shows none."""
     url = database_url_of(root)
@@ -61,6 +70,7 @@ def test_init_creates_bookctl_toml_with_the_business(bookctl, tmp_path):
         "waitlist.hold_hours": 12,
         "waitlist.cutoff_hours": 2,
         "hooks.timeout_seconds": 10,
+        **DEFAULT_ACCOUNTS,
     }
     settings = read_toml(root)
     assert settings["schema_version"] == 1
@@ -170,6 +180,7 @@ def test_config_show_lists_every_setting(bookctl, store):
         "waitlist.hold_hours": 12,
         "waitlist.cutoff_hours": 2,
         "hooks.timeout_seconds": 10,
+        **DEFAULT_ACCOUNTS,
     }
 
 
@@ -179,6 +190,8 @@ def test_config_show_lists_every_setting(bookctl, store):
     ("policy.cancellation_window_hours", "48", 48),
     ("store.lock_timeout_seconds", "30", 30),
     ("contacts.attachment_max_bytes", "1024", 1024),
+    ("accounts.income", " Income:Sales ", "Income:Sales"),
+    ("accounts.clearing", "Assets:Card-Processors", "Assets:Card-Processors"),
 ])
 def test_config_set_changes_the_setting_and_saves_it(bookctl, store, key, value, expected):
     result = bookctl("config", "set", key, value, "--store", store, "--format", "json")
@@ -217,7 +230,9 @@ def test_config_set_unknown_key_is_exit_2_and_names_the_settable_keys(bookctl, s
                              "providers.NAME.currency, providers.NAME.timeout_seconds, "
                              "email.mode, email.host, email.port, email.security, email.username, email.sender, "
                              "email.language, hours.DAY, hours, schedule.horizon_weeks, remind.offsets, "
-                             "waitlist.mode, waitlist.hold_hours, waitlist.cutoff_hours, hooks.timeout_seconds\n")
+                             "waitlist.mode, waitlist.hold_hours, waitlist.cutoff_hours, hooks.timeout_seconds, "
+                             "accounts.income, accounts.refunds, accounts.cancellation_fees, accounts.no_show_fees, "
+                             "accounts.clearing, accounts.cash, accounts.bank, accounts.receivable\n")
     assert tree_digest(store) == before
 
 

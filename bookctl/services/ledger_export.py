@@ -1,0 +1,218 @@
+"""`export ledger` (bookctl #21): every ledger entry of a period as a double-entry transaction.
+
+One transaction per entry that moved money or a claim to it, dated on the local day (the store's
+time zone) the entry was made, its postings balancing to zero. A debit is a positive amount. The
+accounts are `[accounts]` of bookctl.toml (AccountOptions); `income` gains a part per service and
+`clearing` one per provider, each made by `account_part`.
+
+- a succeeded card charge: debit clearing:<Provider>, credit income:<Service>;
+- a succeeded charge in person: debit cash, credit income:<Service>;
+- a booking's invoice issued (a `pending` charge naming the invoice, with no idempotency key):
+  debit receivable, credit income:<Service>; paid (a `succeeded` invoice charge of a booking):
+  debit bank, credit receivable; voided (`voided`): debit income:<Service>, credit receivable;
+- an invoice of no booking has entries only once paid: debit bank, credit income (no service part);
+- a succeeded refund reverses: debit refunds (contra-income), credit where the money went out
+  from, by its method: clearing:<Provider> for a card, cash in person, bank for an invoice;
+- a fee `kept` out of money already paid moves from income:<Service> to the fee's own income
+  account (cancellation_fees, no_show_fees); a fee `succeeded` (charged to a card) debits
+  clearing:<Provider> and credits the fee's account;
+- nothing is posted for a fee still `due`, a `failed` charge or refund, or a pending intent (an
+  idempotency key sent to a provider that has not answered): no money moved, or nobody knows yet.
+
+So the income accounts and refunds together balance to minus the period's net: charged (succeeded
+charges by card, in person and for invoices of no booking, invoices issued less voided, fees
+charged to a card) less refunded, as `report revenue` counts it; `net` reads it back from the postings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from typing import TYPE_CHECKING
+
+from bookctl.domain.money import Money, money_of
+
+if TYPE_CHECKING:
+    from bookctl.domain.settings import AccountOptions
+    from bookctl.services.ledger_lines import LedgerLine
+    from bookctl.storage.unit import UnitOfWork
+
+FEE_LABELS = {"cancellation_fee": "Cancellation fee", "no_show_fee": "No-show fee"}
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One leg of a transaction: `amount` on `account` (positive a debit). `revenue`: the account is
+    an income account or the refunds account, whose sum is minus the net."""
+
+    account: str
+    amount: Money
+    revenue: bool = False
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One ledger entry in the books: `id` is the entry's, `day` its local date; the rest is metadata."""
+
+    id: str
+    day: date
+    description: str
+    postings: tuple[Posting, ...]
+    contact_id: str
+    booking_id: str | None = None
+    reference: str | None = None
+    invoice_id: str | None = None
+    provider: str | None = None
+
+
+@dataclass(frozen=True)
+class LedgerExport:
+    """The transactions of the local days `first` to `last`, oldest first, in the store's currency."""
+
+    first: date
+    last: date
+    currency: str
+    business: str
+    transactions: list[Transaction]
+
+    def opened(self) -> dict[str, date]:
+        """Each account used, with the day it is first used, in the order accounts first appear."""
+        found: dict[str, date] = {}
+        for transaction in self.transactions:
+            for posting in transaction.postings:
+                found.setdefault(posting.account, transaction.day)
+        return found
+
+
+def account_part(text: str) -> str:
+    """`text` (a service or provider name, maybe hostile) as one account part that both hledger and
+    beancount accept: ASCII letters and digits in CapitalisedWords ('yoga flow' -> 'YogaFlow',
+    'Zoë's; "spa"' -> 'ZoesSpa'), accents dropped; '' when nothing of it is left (callers fall back)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[A-Za-z0-9]+", ascii_text.replace("'", ""))
+    return "".join(word[:1].upper() + word[1:] for word in words)[:60]
+
+
+def service_accounts(income: str, services: Mapping[str, str]) -> dict[str, str]:
+    """income:<Service> for each service id (its name, or its id when the name has no ASCII letter or
+    digit); two services that would share one get their ids appended, in id order, the first one plain."""
+    chosen: dict[str, str] = {}
+    used: set[str] = set()
+    for service_id in sorted(services):
+        part = account_part(services[service_id]) or account_part(service_id) or "Service"
+        if part in used:
+            part = f"{part}-{account_part(service_id) or len(used)}"
+        used.add(part)
+        chosen[service_id] = f"{income}:{part}"
+    return chosen
+
+
+class _Accounts:
+    """Which account each role and money source is, for one export."""
+
+    def __init__(self, options: AccountOptions, services: Mapping[str, str]) -> None:
+        self.options = options
+        self.services = services
+        self.by_service = service_accounts(options.income, services)
+
+    def income(self, service_id: str | None) -> str:
+        if service_id is None:
+            return self.options.income
+        known = self.by_service.get(service_id)
+        if known is None:  # a service no longer in bookctl.toml: its id names it
+            known = self.by_service[service_id] = f"{self.options.income}:{account_part(service_id) or 'Service'}"
+        return known
+
+    def money(self, method: str | None, provider: str | None) -> str:
+        """Where money came in or went out: cash in person, the bank for invoices, else the provider's clearing."""
+        if method == "in_person" or (method is None and provider == "manual"):
+            return self.options.cash
+        if method == "invoice":
+            return self.options.bank
+        return f"{self.options.clearing}:{account_part(provider or '') or 'Unknown'}"
+
+
+def _legs(entry, service_id: str | None, accounts: _Accounts) -> tuple[str, str, str] | None:  # noqa: ANN001
+    """(label, debit account, credit account) of one entry by the rules above, or None: no posting."""
+    kind, status, method = entry.kind, entry.status, entry.method
+    income = accounts.income(service_id)
+    if kind == "charge":
+        has_booking = entry.booking_id is not None
+        if status == "succeeded" and method == "invoice":
+            invoice = entry.invoice_id or entry.reference or ""
+            if has_booking:
+                return f"Invoice {invoice} paid", accounts.options.bank, accounts.options.receivable
+            return f"Invoice {invoice} paid", accounts.options.bank, accounts.income(None)
+        if status == "succeeded":
+            label = "Payment in person" if method == "in_person" else "Card payment"
+            return label + (" (deposit)" if entry.deposit else ""), accounts.money(method, entry.provider), income
+        if status == "pending" and entry.invoice_id and entry.idempotency_key is None:
+            return f"Invoice {entry.invoice_id} issued", accounts.options.receivable, income
+        if status == "voided":
+            return f"Invoice {entry.invoice_id or entry.reference or ''} voided", income, accounts.options.receivable
+        return None
+    if kind == "refund":
+        if status != "succeeded":
+            return None
+        return "Refund", accounts.options.refunds, accounts.money(method, entry.provider)
+    fee_account = accounts.options.cancellation_fees if kind == "cancellation_fee" else accounts.options.no_show_fees
+    if status == "kept":
+        return f"{FEE_LABELS[kind]} kept", income, fee_account
+    if status == "succeeded":
+        return f"{FEE_LABELS[kind]} charged", accounts.money(method, entry.provider), fee_account
+    return None
+
+
+def _is_revenue(account: str, options: AccountOptions) -> bool:
+    return (account in (options.refunds, options.cancellation_fees, options.no_show_fees, options.income)
+            or account.startswith(options.income + ":"))
+
+
+def transactions(lines: Iterable[LedgerLine], options: AccountOptions, services: Mapping[str, str],
+                 zone: tzinfo) -> list[Transaction]:
+    """The transactions of `lines` (ledger entries with their booking and session), in their order.
+    `services` names each service id; `zone` dates them."""
+    accounts = _Accounts(options, services)
+    found: list[Transaction] = []
+    for line in lines:
+        entry = line.entry
+        service_id = line.session.service_id if line.session is not None else None
+        legs = _legs(entry, service_id, accounts)  # type: ignore[arg-type]
+        if legs is None:
+            continue
+        label, debit, credit = legs
+        amount = money_of(entry.amount.minor, entry.amount.currency)  # type: ignore[attr-defined]
+        about = ""
+        if line.session is not None:
+            name = services.get(line.session.service_id, line.session.service_id)
+            about = f": {name}, {line.session.start.astimezone(zone):%Y-%m-%d %H:%M}"
+        postings = tuple(Posting(account, value, _is_revenue(account, options))
+                         for account, value in ((debit, amount), (credit, money_of(-amount.minor, amount.currency))))
+        found.append(Transaction(
+            id=entry.id, day=entry.created_at.astimezone(zone).date(),  # type: ignore[attr-defined]
+            description=label + about, postings=postings, contact_id=entry.contact_id,  # type: ignore[attr-defined]
+            booking_id=entry.booking_id, reference=entry.reference,  # type: ignore[attr-defined]
+            invoice_id=entry.invoice_id, provider=entry.provider))  # type: ignore[attr-defined]
+    return found
+
+
+def export_ledger(uow: UnitOfWork, first: date, last: date) -> LedgerExport:
+    """The books of the local days `first` to `last` (inclusive): see the module's rules."""
+    from bookctl.services.ledger_lines import ledger_lines
+    from bookctl.timeutil import load_zone
+
+    settings = uow.settings
+    names = {service_id: service.name for service_id, service in settings.services.items()}
+    found = transactions(ledger_lines(uow, first, last), settings.accounts, names,
+                         load_zone(settings.business.timezone))
+    return LedgerExport(first, last, settings.business.currency, settings.business.name, found)
+
+
+def net(export: LedgerExport) -> Money:
+    """Charged less refunded in the period, read back from the postings: minus what the income
+    accounts and the refunds account add up to (what `report revenue` calls net)."""
+    total = sum((p.amount.minor for t in export.transactions for p in t.postings if p.revenue), 0)
+    return money_of(-total, export.currency)
