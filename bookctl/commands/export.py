@@ -12,7 +12,7 @@ import typer
 from bookctl.commands._options import StoreOpt, app_context
 from bookctl.commands._run import streaming
 
-app = typer.Typer(no_args_is_help=True, help="Export bookings or contacts (nothing but data on stdout).")
+app = typer.Typer(no_args_is_help=True, help="Export bookings, contacts or the ledger (nothing but data on stdout).")
 
 
 class BookingFormat(str, Enum):
