@@ -144,7 +144,35 @@ def _emit_text_table(table: Table, total: dict[str, Any] | None, out: TextIO, *,
         if total is not None:
             rows[-1]["bar"] = ""
         columns.append("bar")
-    emit_rows(rows, Format.table, columns=columns, out=out)
+    out.write(aligned_table(columns, rows) + "\n")
+
+
+# Columns whose text cells are numbers written as decimal strings: aligned right, as the numbers are.
+RATE_COLUMNS = frozenset({"no_show_rate", "utilisation", "visits_per_client"})
+
+
+def aligned_table(columns: list[str], rows: list[dict[str, Any]]) -> str:
+    """tabulate's "simple" layout, written directly: a report can have ten thousand rows (one per
+    contact), where tabulate takes most of a second guessing which cells are numbers. Here the
+    values say it: ints, money and rates are aligned right, texts left; the bar column, last, is
+    not padded (its terminal codes have no width). Report texts are one printable line each (names
+    are checked where they enter), so a cell's width is its length."""
+    texts = [[cell_text(row.get(column)) for column in columns] for row in rows]
+    right = [column in RATE_COLUMNS or all(v is None or (isinstance(v, int) and not isinstance(v, bool)) or _is_money(v)
+                                           for v in (row.get(column) for row in rows))
+             for column in columns]
+    widths = [max([len(column), *(len(line[n]) for line in texts)]) for n, column in enumerate(columns)]
+    if columns and columns[-1] == "bar":
+        widths[-1] = BAR_CELLS
+
+    def line(cells: list[str]) -> str:
+        parts = [cell.rjust(width) if align else cell.ljust(width) for cell, width, align in zip(cells, widths, right)]
+        if columns and columns[-1] == "bar":
+            parts[-1] = cells[-1]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(list(columns)), "  ".join("-" * width for width in widths),
+                      *(line(cells) for cells in texts)])
 
 
 def terminal_bars(magnitudes: list[Decimal | None], cells: int = BAR_CELLS) -> list[str]:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 DEFAULT_LAPSED_DAYS = 60
 TOP = 10
+# How many of a lapsed client's bookings are read in each round, newest first, to find their last visit.
+_ROUNDS = (1, 4, 16, 1_000_000)
 
 
 @dataclass
@@ -57,10 +59,11 @@ def clients_report(uow: UnitOfWork, first: date, last: date, now: datetime,
     """The clients of the local days `first` to `last`; `now` (aware) says which sessions have
     started; lapsed: no booking in the `lapsed_days` days up to `last`."""
     zone = load_zone(uow.settings.business.timezone)
-    start, end = day_bounds(first, zone)[0], day_bounds(last, zone)[1]
+    start = day_bounds(first, zone)[0]
     clients: dict[str, _Client] = {}
     in_period: set[str] = set()
-    for session, bookings in uow.calendar.stream(start, end):
+
+    def count(session: SessionLike, bookings: list) -> None:
         day = session.start.astimezone(zone).date()
         for booking, _entries in bookings:
             in_period.add(booking.id)
@@ -73,21 +76,21 @@ def clients_report(uow: UnitOfWork, first: date, last: date, now: datetime,
                 client.visits += 1
                 client.first_visit = min(client.first_visit or day, day)
                 client.last_visit = max(client.last_visit or day, day)
+
+    net: dict[str, int] = {}
+    for line in ledger_lines(uow, first, last, each_session=count):  # the period's sessions, read once
+        contact_id = line.entry.contact_id  # type: ignore[attr-defined]
+        net[contact_id] = net.get(contact_id, 0) + line_money(line).net
     visitors = {cid: c for cid, c in clients.items() if c.visits}
     index = _booking_index(uow)
     new = {cid for cid in visitors if not _booked_before(uow, index.get(cid, []), in_period, start, first)}
-    net: dict[str, int] = {}
-    for line in ledger_lines(uow, first, last):
-        contact_id = line.entry.contact_id  # type: ignore[attr-defined]
-        net[contact_id] = net.get(contact_id, 0) + line_money(line).net
     lapsed = _lapsed(uow, index, last - timedelta(days=lapsed_days), zone, now)
     return _report(uow, first, last, lapsed_days, visitors, new, net, lapsed)
 
 
 def _booking_index(uow: UnitOfWork) -> dict[str, list[str]]:
     """Each client's booking ids (an erased client has none left to count)."""
-    return {contact.id: list(contact.booking_ids) for contact in uow.contacts.all()
-            if contact.booking_ids and contact.erased_at is None}
+    return dict(uow.contacts.booking_index())
 
 
 def _booked_before(uow: UnitOfWork, booking_ids: list[str], in_period: set[str], start: datetime, first: date) -> bool:
@@ -115,21 +118,23 @@ def _lapsed(uow: UnitOfWork, index: dict[str, list[str]], cutoff: date, zone: tz
         if day is not None and day <= cutoff + timedelta(days=1):  # the UTC day may be the local one after
             latest[contact_id] = newest
     found: dict[str, date] = {}
-    rest: list[str] = []
-    for booking, _entries, session in bookings_of(uow, latest.values()):
-        if session.start.astimezone(zone).date() > cutoff:
-            continue  # booked after the cutoff after all
-        if is_visit(booking, session, now):
-            found[booking.contact_id] = session.start.astimezone(zone).date()
-        else:
-            rest.append(booking.contact_id)
-    # Whose latest booking was no visit: their last visit is further back, among the others.
-    earlier = [b for cid in rest for b in index[cid] if b != latest[cid]]
-    for booking, _entries, session in bookings_of(uow, earlier):
-        if is_visit(booking, session, now):
+    # Newest first, in rounds of growing size: the latest booking is most often the last visit.
+    queue = {cid: sorted(index[cid], key=_id_key, reverse=True) for cid in latest}
+    for size in _ROUNDS:
+        if not queue:
+            break
+        batch = {booking_id: cid for cid, ids in queue.items() for booking_id in ids[:size]}
+        queue = {cid: ids[size:] for cid, ids in queue.items() if ids[size:]}
+        for booking, _entries, session in bookings_of(uow, batch):
             day = session.start.astimezone(zone).date()
-            found[booking.contact_id] = max(found.get(booking.contact_id, day), day)
-    return found
+            contact_id = booking.contact_id
+            if booking.id == latest.get(contact_id) and day > cutoff:
+                queue.pop(contact_id, None)  # booked after the cutoff after all: not lapsed
+                del latest[contact_id]
+            elif contact_id in latest and is_visit(booking, session, now):
+                found[contact_id] = max(found.get(contact_id, day), day)
+                queue.pop(contact_id, None)
+    return {contact_id: day for contact_id, day in found.items() if contact_id in latest}
 
 
 def _id_key(booking_id: str) -> tuple[date, tuple[str, int]]:

@@ -12,7 +12,7 @@ with the store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -36,16 +36,31 @@ class LedgerLine(NamedTuple):
     session: SessionLike | None
 
 
-def ledger_lines(uow: UnitOfWork, first: date, last: date) -> list[LedgerLine]:
+def ledger_lines(uow: UnitOfWork, first: date, last: date,
+                 each_session: Callable[[SessionLike, list[tuple[BookingLike, Sequence[object]]]], None] | None = None,
+                 ) -> list[LedgerLine]:
     """Every ledger entry created on the local days `first` to `last` (inclusive), whatever its
-    status, oldest first (then by id)."""
+    status, oldest first (then by id).
+
+    A report that reads the period's sessions anyway passes `each_session`: the period is then read
+    once, each session (with its bookings and their entries) handed to it, and the entries found
+    on the way taken from there; only the bookings elsewhere (paid ahead, or late) are read after."""
     zone = load_zone(uow.settings.business.timezone)
     start, end = day_bounds(first, zone)[0], day_bounds(last, zone)[1]
     # The index is by UTC month; a local day can straddle two of them: widen by a day either side.
     wanted: dict[str, set[str]] = {}
     for entry_id, home in uow.ledger.created_between(first - timedelta(days=1), last + timedelta(days=1)):
         wanted.setdefault(home, set()).add(entry_id)
-    lines = [line for line in _lines(uow, wanted) if start <= line.entry.created_at < end]  # type: ignore[attr-defined]
+    lines: list[LedgerLine] = []
+    if each_session is not None:
+        for session, bookings in uow.calendar.stream(start, end):
+            each_session(session, bookings)
+            for booking, entries in bookings:
+                ids = wanted.pop(booking.id, None)
+                if ids:
+                    lines.extend(LedgerLine(e, booking, session) for e in entries if e.id in ids)  # type: ignore[attr-defined]
+    lines += _lines(uow, wanted)
+    lines = [line for line in lines if start <= line.entry.created_at < end]  # type: ignore[attr-defined]
     lines.sort(key=lambda line: (line.entry.created_at, id_order(line.entry.id)))  # type: ignore[attr-defined]
     return lines
 

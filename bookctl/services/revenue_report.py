@@ -26,7 +26,7 @@ from bookctl.domain.reports import Report, Table
 from bookctl.errors import RuleError
 from bookctl.services.ledger_lines import LedgerLine, ledger_lines
 from bookctl.services.report_groups import NONE, group_names, group_order
-from bookctl.timeutil import day_bounds, load_zone
+from bookctl.timeutil import load_zone
 
 if TYPE_CHECKING:
     from bookctl.storage.unit import UnitOfWork
@@ -98,13 +98,14 @@ def revenue_report(uow: UnitOfWork, first: date, last: date, by: str, now: datet
     zone = load_zone(settings.business.timezone)
     key = _line_key(by, zone)
     sums: dict[str, _Sums] = {}
-    for line in ledger_lines(uow, first, last):
+    outstanding: dict[str, int] = {}
+    owed = _owed(by, zone, now, outstanding)
+    for line in ledger_lines(uow, first, last, each_session=owed):
         entry: Any = line.entry
         if entry.amount.currency != currency:
             raise RuleError(f"ledger entry {entry.id} is in {entry.amount.currency}, not the store's {currency}; "
                             "a report cannot add them up")
         sums.setdefault(key(line), _Sums()).add(line_money(line))
-    outstanding = _outstanding(uow, first, last, by, zone, now)
     total = _Sums()
     for group, due in outstanding.items():
         if by in ("method", "provider"):
@@ -140,13 +141,11 @@ def _line_key(by: str, zone: tzinfo) -> Callable[[LedgerLine], str]:
     return lambda line: line.entry.provider or NONE  # type: ignore[attr-defined]
 
 
-def _outstanding(uow: UnitOfWork, first: date, last: date, by: str, zone: tzinfo, now: datetime) -> dict[str, int]:
-    """What the bookings of the period's ended sessions still owe, by their session's group."""
-    start, end = day_bounds(first, zone)[0], day_bounds(last, zone)[1]
-    due: dict[str, int] = {}
-    for session, bookings in uow.calendar.stream(start, end):
+def _owed(by: str, zone: tzinfo, now: datetime, due: dict[str, int]) -> Callable[[Any, list], None]:
+    """What adds up, in `due` by the session's group, what the bookings of each ended session still owe."""
+    def owed(session: Any, bookings: list) -> None:  # noqa: ANN401 - a session model or record
         if session.end > now:
-            continue
+            return
         if by == "month":
             group = session.start.astimezone(zone).strftime("%Y-%m")
         elif by == "service":
@@ -155,9 +154,9 @@ def _outstanding(uow: UnitOfWork, first: date, last: date, by: str, zone: tzinfo
             group = session.staff_id or NONE
         else:
             group = NONE
-        owed = sum(figures(booking, entries).due for booking, entries in bookings)
-        due[group] = due.get(group, 0) + owed
-    return due
+        due[group] = due.get(group, 0) + sum(figures(booking, entries).due for booking, entries in bookings)
+
+    return owed
 
 
 def _invoices(uow: UnitOfWork, currency: str, today: date) -> dict[str, Any]:

@@ -152,6 +152,14 @@ class Contacts(Repository, ABC):
     def all(self) -> Iterator[Contact]:
         """Every contact, in id order."""
 
+    def booking_index(self) -> Iterator[tuple[str, list[str]]]:
+        """(contact id, booking ids) of every contact with a booking and not erased, in no set
+        order: for reports that read each client's history by the days its booking ids name. Nothing
+        handed out may be changed. By default, through `all`."""
+        for contact in self.all():
+            if contact.booking_ids and contact.erased_at is None:
+                yield contact.id, list(contact.booking_ids)
+
     @abstractmethod
     def remove(self, contact: Contact) -> None:
         """Delete the contact at commit."""

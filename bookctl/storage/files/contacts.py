@@ -120,6 +120,37 @@ class FileContacts(EmailIndexFiles, LabelIndexFiles, Contacts):
     def all(self) -> Iterator[Contact]:
         return (self._unit.seen("contact", contact) for contact in self.every())
 
+    def booking_index(self) -> Iterator[tuple[str, list[str]]]:
+        """A read-only unit decodes each shard in one call into plain records (checked as `lookup`
+        checks them); a shard the decoder refuses, or one already loaded as models, goes through them."""
+        if self._unit.writable:
+            yield from super().booking_index()
+            return
+        from bookctl.storage.read_records import decode_contact_shard
+
+        folder = self.root / "data" / "contacts"
+        on_disk = sorted(int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit()) if folder.is_dir() else []
+        for shard_no in on_disk:
+            path = self.shard_path(shard_no)
+            decoded = None
+            if shard_no not in self._shards:
+                try:
+                    raw = path.read_bytes()
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+                decoded = decode_contact_shard(raw)
+            if decoded is None or decoded.schema_version != 1:
+                shard = self.load_shard(shard_no)
+                contacts = shard.contacts.values() if shard is not None else ()
+            else:
+                _check_shard(decoded.contacts, shard_no, path)
+                contacts = decoded.contacts.values()
+            for contact in contacts:
+                if contact.booking_ids and contact.erased_at is None:
+                    yield contact.id, list(contact.booking_ids)
+
     def every(self) -> Iterator[Contact]:
         """Every contact in id order, untracked: for the store's own indexes, which change nothing."""
         folder = self.root / "data" / "contacts"

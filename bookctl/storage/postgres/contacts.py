@@ -108,6 +108,15 @@ class PgContacts(Contacts):
                     self._contacts[contact.id] = self._unit.seen("contact", contact)
             yield known
 
+    def booking_index(self) -> Iterator[tuple[str, list[str]]]:
+        """One query over the bookings table (a contact's booking ids are derived from it)."""
+        self._unit._sync()
+        rows = self._unit._exec("SELECT b.contact_id, array_agg(b.id ORDER BY b.created_at, b.seq) FROM bookings b "
+                                "JOIN contacts c ON c.id = b.contact_id WHERE c.erased_at IS NULL "
+                                "GROUP BY b.contact_id").fetchall()
+        for contact_id, booking_ids in rows:
+            yield contact_id, list(booking_ids)
+
     def remove(self, contact: Contact) -> None:
         self._unit.require_writable()
         self._removed.add(contact.id)
