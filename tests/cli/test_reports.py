@@ -9,22 +9,77 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections import defaultdict
 from decimal import Decimal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.cli._report_store import PHYSIO, YOGA, at, seed_year
-from tests.conftest import NOW
+from tests.conftest import NOW, tree_digest
 
 YEAR = ("--from", "2026-01-01", "--to", "2026-11-30")
 
 
+@pytest.fixture(scope="module")
+def seeded() -> Iterator[tuple[dict[str, Path], list]]:
+    """The year's store of each backend, made once for this module: the reports only read it."""
+    made: dict[str, Path] = {}
+    drops: list = []
+    made_drops = made, drops
+    yield made_drops  # type: ignore[misc]
+    for drop in drops:
+        drop()
+
+
 @pytest.fixture
-def year(bookctl, store: Path) -> dict[str, list[str]]:  # noqa: ANN001
-    return seed_year(bookctl, store)
+def year(bookctl, backend, seeded, tmp_path_factory, request) -> Iterator[Path]:  # noqa: ANN001
+    """The shared store holding tests/cli/_report_store.py's year (read only: a test that writes
+    seeds its own with `fresh_year`)."""
+    stores, drops = seeded
+    if backend not in stores:
+        root = tmp_path_factory.mktemp(f"year-{backend}") / "store"
+        database: list[str] = []
+        if backend == "postgres":  # a database of the module's own, not the test's (dropped after it)
+            server = request.getfixturevalue("postgres_server")
+            name = f"year_{os.getpid()}"
+            server.create_database(name)
+            drops.append(lambda: server.drop_database(name))
+            database = ["--database", server.url(name)]
+        assert bookctl("init", root, "--business", "Studio Verde", "--currency", "EUR", "--timezone", "Europe/Rome",
+                       *database).exit_code == 0
+        for args in (("Physiotherapy", "--price", "65", "--duration", "45", "--deposit", "20", "--cancellation-fee",
+                      "25", "--no-show-fee", "30"),
+                     ("Yoga Flow", "--kind", "class", "--capacity", "3", "--price", "18", "--duration", "60")):
+            assert bookctl("service", "add", *args, "--store", root).exit_code == 0
+        for name, extra in (("Giulia Romano", ("--email", "giulia@studio.example")), ("Sanne de Vries", ())):
+            assert bookctl("staff", "add", name, *extra, "--store", root).exit_code == 0
+        seed_year(bookctl, root)
+        stores[backend] = root
+    before = tree_digest(stores[backend])
+    yield stores[backend]
+    assert tree_digest(stores[backend]) == before, "a report changed the store it read"
+
+
+@pytest.fixture
+def yok(bookctl, year):  # noqa: ANN001, ANN201
+    """ok(...) on the year's store: the JSON of a command that must succeed."""
+    def invoke(*args: str, extra_env: dict[str, str] | None = None):  # noqa: ANN202
+        result = bookctl(*args, "--store", year, "--format", "json", extra_env=extra_env)
+        assert result.exit_code == 0, result.stderr
+        return result.json()
+
+    return invoke
+
+
+@pytest.fixture
+def fresh_year(bookctl, store: Path) -> Path:  # noqa: ANN001
+    """A store of its own holding the year, for a test that adds to it."""
+    seed_year(bookctl, store)
+    return store
 
 
 def cents(money: dict[str, str] | None) -> int | None:
@@ -73,9 +128,9 @@ def expected_revenue(ok, by: str) -> tuple[dict[str, dict[str, int]], dict[str, 
 
 
 @pytest.mark.parametrize("by", ["month", "service", "staff", "method", "provider"])
-def test_revenue_reconciles_to_the_ledger_to_the_cent(year, ok, by):
-    report = ok("report", "revenue", "--by", by, *YEAR)
-    groups, outstanding = expected_revenue(ok, by)
+def test_revenue_reconciles_to_the_ledger_to_the_cent(yok, by):
+    report = yok("report", "revenue", "--by", by, *YEAR)
+    groups, outstanding = expected_revenue(yok, by)
     assert {row["group"] for row in report["rows"]} == set(groups) | {g for g, due in outstanding.items()
                                                                         if due and by not in ("method", "provider")}
     for row in report["rows"]:
@@ -93,8 +148,8 @@ def test_revenue_reconciles_to_the_ledger_to_the_cent(year, ok, by):
     assert total["outstanding"] == sum(outstanding.values())
 
 
-def test_revenue_totals_agree_whatever_the_grouping(year, ok):
-    totals = [ok("report", "revenue", "--by", by, *YEAR)["total"] for by in ("month", "service", "staff", "method",
+def test_revenue_totals_agree_whatever_the_grouping(yok):
+    totals = [yok("report", "revenue", "--by", by, *YEAR)["total"] for by in ("month", "service", "staff", "method",
                                                                             "provider")]
     assert all(total == totals[0] for total in totals)
     # The year's figures, added up by hand from tests/cli/_report_store.py.
@@ -102,25 +157,25 @@ def test_revenue_totals_agree_whatever_the_grouping(year, ok):
         "charged": "768.00", "refunded": "93.00", "fees_kept": "50.00", "net": "675.00", "outstanding": "1219.00"}
 
 
-def test_revenue_names_open_and_overdue_invoices(year, ok):
-    report = ok("report", "revenue", *YEAR)
+def test_revenue_names_open_and_overdue_invoices(yok):
+    report = yok("report", "revenue", *YEAR)
     assert (report["open_invoices"], report["open_invoices_total"]["amount"]) == (1, "40.00")
     assert (report["overdue_invoices"], report["overdue_invoices_total"]["amount"]) == (1, "40.00")
-    later = ok("report", "revenue", extra_env=at("2026-11-10"))  # before its due date
+    later = yok("report", "revenue", extra_env=at("2026-11-10"))  # before its due date
     assert (later["open_invoices"], later["overdue_invoices"]) == (1, 0)
 
 
-def test_revenue_of_a_month_holds_only_its_entries(year, ok):
-    march = ok("report", "revenue", "--month", "2026-03", "--by", "service")
+def test_revenue_of_a_month_holds_only_its_entries(yok):
+    march = yok("report", "revenue", "--month", "2026-03", "--by", "service")
     physio = next(row for row in march["rows"] if row["group"] == PHYSIO)
     assert (physio["name"], physio["charged"]["amount"], physio["refunded"]["amount"],
             physio["fees_kept"]["amount"], physio["net"]["amount"]) == ("Physiotherapy", "65.00", "40.00", "25.00", "25.00")
     assert (march["from"], march["to"]) == ("2026-03-01", "2026-03-31")
 
 
-def expected_attendance(ok) -> dict[str, dict[str, int]]:  # noqa: ANN001
+def expected_attendance(yok) -> dict[str, dict[str, int]]:  # noqa: ANN001
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for booking in ok("export", "bookings", "--format", "json", *YEAR):
+    for booking in yok("export", "bookings", "--format", "json", *YEAR):
         cell = counts[booking["service_id"]]
         cell["bookings"] += 1
         cell["cancellations"] += booking["status"] == "cancelled"
@@ -131,9 +186,9 @@ def expected_attendance(ok) -> dict[str, dict[str, int]]:  # noqa: ANN001
     return counts
 
 
-def test_attendance_by_service_counts_every_booking(year, ok):
-    report = ok("report", "attendance", "--by", "service", *YEAR)
-    want = expected_attendance(ok)
+def test_attendance_by_service_counts_every_booking(yok):
+    report = yok("report", "attendance", "--by", "service", *YEAR)
+    want = expected_attendance(yok)
     rows = {row["group"]: row for row in report["rows"]}
     assert set(rows) == {PHYSIO, YOGA}
     for service, row in rows.items():
@@ -147,8 +202,8 @@ def test_attendance_by_service_counts_every_booking(year, ok):
     assert (rows[PHYSIO]["name"], rows[YOGA]["name"]) == ("Physiotherapy", "Yoga Flow")
 
 
-def test_attendance_totals_agree_whatever_the_grouping(year, ok):
-    reports = {by: ok("report", "attendance", "--by", by, *YEAR)
+def test_attendance_totals_agree_whatever_the_grouping(yok):
+    reports = {by: yok("report", "attendance", "--by", by, *YEAR)
                for by in ("service", "staff", "weekday", "hour", "month", "contact")}
     counts = ("bookings", "checked_in", "no_shows", "late_cancellations", "cancellations", "no_show_rate")
     for by, report in reports.items():
@@ -169,29 +224,29 @@ def test_attendance_rates_wait_for_the_session_to_end(ok, store):
     assert (row["bookings"], row["no_show_rate"]) == (1, None)
 
 
-def test_clients_tells_new_from_returning(year, ok):
-    january = ok("report", "clients", "--month", "2026-01")
+def test_clients_tells_new_from_returning(yok):
+    january = yok("report", "clients", "--month", "2026-01")
     assert (january["clients"], january["new_clients"], january["returning_clients"]) == (3, 3, 0)
     assert {row["name"]: row["visits"] for row in january["rows"]} == {"Bruno": 2, "Chiara": 1, "Dario": 1}
     assert january["top_by_visits"][0]["name"] == "Bruno"
-    november = ok("report", "clients", "--month", "2026-11")
+    november = yok("report", "clients", "--month", "2026-11")
     assert (november["clients"], november["new_clients"], november["returning_clients"]) == (3, 0, 3)
     assert {row["status"] for row in november["rows"]} == {"returning"}
 
 
-def test_clients_top_by_revenue_is_the_net_paid_in_the_period(year, ok):
+def test_clients_top_by_revenue_is_the_net_paid_in_the_period(yok):
     net: dict[str, int] = defaultdict(int)
-    for entry in ok("payment", "list"):
+    for entry in yok("payment", "list"):
         if entry["created_at"][:10] <= "2026-11-30":
             money = entry_cents(entry)
             net[entry["contact_id"]] += money.get("charged", 0) - money.get("refunded", 0)
-    top = ok("report", "clients", *YEAR)["top_by_revenue"]
+    top = yok("report", "clients", *YEAR)["top_by_revenue"]
     assert [(row["contact_id"], cents(row["net"])) for row in top] == sorted(
         ((contact, minor) for contact, minor in net.items() if minor > 0), key=lambda pair: -pair[1])[:10]
     assert len({row["contact_id"] for row in top}) == len(top) > 1
 
 
-def test_clients_lists_the_lapsed_with_their_last_visit(year, ok):
+def test_clients_lists_the_lapsed_with_their_last_visit(fresh_year, ok):
     feb = at("2026-02-01")
     gino = ok("contact", "add", "--first-name", "Gino", extra_env=feb)["id"]
     hana = ok("contact", "add", "--first-name", "Hana", extra_env=feb)["id"]
@@ -215,18 +270,18 @@ def test_reports_default_to_the_last_30_days(ok, store):
     assert ok("report", "revenue", "--to", "2026-01-31")["from"] == "2026-01-02"
 
 
-def test_csv_and_ndjson_hold_the_rows_alone(year, bookctl, store, ok):
-    rows = ok("report", "revenue", "--by", "service", *YEAR)["rows"]
-    text = bookctl("report", "revenue", "--by", "service", *YEAR, "--store", store, "--format", "csv").stdout
+def test_csv_and_ndjson_hold_the_rows_alone(year, bookctl, yok):
+    rows = yok("report", "revenue", "--by", "service", *YEAR)["rows"]
+    text = bookctl("report", "revenue", "--by", "service", *YEAR, "--store", year, "--format", "csv").stdout
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert list(parsed[0]) == ["group", "name", "charged", "refunded", "fees_kept", "net", "outstanding", "currency"]
     assert [(r["group"], r["net"], r["currency"]) for r in parsed] == [(r["group"], r["net"]["amount"], "EUR") for r in rows]
-    lines = bookctl("report", "revenue", "--by", "service", *YEAR, "--store", store, "--format", "ndjson").stdout
+    lines = bookctl("report", "revenue", "--by", "service", *YEAR, "--store", year, "--format", "ndjson").stdout
     assert [json.loads(line) for line in lines.splitlines()] == rows
 
 
-def test_piped_table_is_data_alone(year, bookctl, store):
-    text = bookctl("report", "attendance", *YEAR, "--store", store).stdout
+def test_piped_table_is_data_alone(year, bookctl):
+    text = bookctl("report", "attendance", *YEAR, "--store", year).stdout
     assert "\x1b" not in text
     assert "Physiotherapy" in text and "total" in text
 
@@ -246,20 +301,20 @@ def test_bad_input_is_refused_with_one_line(refused, args):
 
 
 @pytest.mark.parametrize("kind", ["attendance", "revenue", "clients"])
-def test_html_page_parses_and_its_numbers_are_the_json(year, bookctl, store, ok, tmp_path, kind):
+def test_html_page_parses_and_its_numbers_are_the_json(year, bookctl, yok, tmp_path, kind):
     import html5lib
 
     from tests.unit.test_report_html import Page, body_rows, tables_by_key
 
     page_file = tmp_path / f"{kind}.html"
-    result = bookctl("report", kind, *YEAR, "--output", page_file, "--store", store)
+    result = bookctl("report", kind, *YEAR, "--output", page_file, "--store", year)
     assert (result.exit_code, result.stdout) == (0, "")
     text = page_file.read_text(encoding="utf-8")
     html5lib.HTMLParser(strict=True).parse(text)  # a parse error raises
     assert "<script" not in text and "http" not in text
     page = Page(text)
     assert page.problems == []
-    data = ok("report", kind, *YEAR)
+    data = yok("report", kind, *YEAR)
     tables = tables_by_key(page)
     assert body_rows(tables["rows"]) == data["rows"]
     for key in ("top_by_visits", "top_by_revenue", "lapsed"):
@@ -268,7 +323,7 @@ def test_html_page_parses_and_its_numbers_are_the_json(year, bookctl, store, ok,
     assert len(page.root.all("svg")) >= 1
 
 
-def test_output_in_another_name_gets_the_format(year, bookctl, store, ok, tmp_path):
+def test_output_in_another_name_gets_the_format(year, bookctl, yok, tmp_path):
     target = tmp_path / "revenue.json"
-    assert bookctl("report", "revenue", *YEAR, "--output", target, "--store", store, "--format", "json").exit_code == 0
-    assert json.loads(target.read_text()) == ok("report", "revenue", *YEAR)
+    assert bookctl("report", "revenue", *YEAR, "--output", target, "--store", year, "--format", "json").exit_code == 0
+    assert json.loads(target.read_text()) == yok("report", "revenue", *YEAR)
