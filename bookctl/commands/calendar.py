@@ -68,7 +68,7 @@ def session_book(
     from bookctl.commands._parse_calendar import form_answers
     from bookctl.errors import UsageError
     from bookctl.services.calendar import book
-    from bookctl.services.lookups import zone_of
+    from bookctl.services.lookups import find_contact, zone_of
     from bookctl.timeutil import parse_datetime
 
     def action(uow, now):  # noqa: ANN001, ANN202 - the options are read in the order they always were
@@ -80,11 +80,12 @@ def session_book(
             raise UsageError("give --service and --start, or --session to join an existing one")
         if schedule is not None and start:
             raise UsageError("--schedule books a course whole; leave out --start")
+        contact_id = find_contact(uow, contact)
         if notify:
             from bookctl.services.mail import check_can_email
 
-            check_can_email(uow, uow.contacts.get(contact))  # before anything is booked
-        view = book(uow, now, contact, service_ref=service, session_id=session, staff_ref=staff, answers=answers,
+            check_can_email(uow, uow.contacts.get(contact_id))  # before anything is booked
+        view = book(uow, now, contact_id, service_ref=service, session_id=session, staff_ref=staff, answers=answers,
                     start=None if session is not None or not start else lambda: parse_datetime(start, zone, "--start"),
                     allow_past=allow_past, allow_overlap=allow_overlap, force=force, schedule_ref=schedule,
                     waitlist=waitlist)
@@ -93,7 +94,7 @@ def session_book(
 
             booking = uow.calendar.get_booking(view["id"])
             message_id = queue_confirmation_email(uow, now, booking, uow.calendar.get_session(booking.session_id))
-            view["email"] = {"message": message_id, "to": uow.contacts.get(contact).email, "status": "queued"}
+            view["email"] = {"message": message_id, "to": uow.contacts.get(contact_id).email, "status": "queued"}
         return view
 
     view = _run.write(store, action)
@@ -128,18 +129,19 @@ def session_list(
     from bookctl.commands._parse_calendar import day_or_range
     from bookctl.errors import UsageError
     from bookctl.services.calendar import display_rows, list_bookings
-    from bookctl.services.lookups import find_service, find_staff
+    from bookctl.services.lookups import find_contact, find_service, find_staff
 
     ctx = app_context(store)
     with ctx.store().read() as uow:
         settings = uow.settings
+        contact_id = find_contact(uow, contact) if contact else None
         staff_id = find_staff(settings, staff).id if staff else None
         service_id = find_service(settings, service).id if service else None
         if day and (date_from or date_to):
             raise UsageError("give --day or --from/--to, not both")
         days = (lambda: day_or_range(day, date_from, date_to)) if day or date_from or date_to else None
         rows = list_bookings(uow, ctx.clock(), days=days, staff_id=staff_id, service_id=service_id,
-                             contact_id=contact, waitlisted=waitlisted)  # days read after an unknown contact is refused
+                             contact_id=contact_id, waitlisted=waitlisted)  # days read after an unknown contact is refused
         if fmt is Format.table:
             rows = display_rows(uow, rows)
     emit_rows(rows, fmt)

@@ -126,12 +126,13 @@ def export_bookings(
     from bookctl.commands._parse_calendar import choices, export_period
     from bookctl.domain.models import ATTENDANCE_VALUES
     from bookctl.services.exports import BOOKING_CSV_COLUMNS, STATUS_VALUES, BookingFilter, export_rows, period
+    from bookctl.services.lookups import find_contact
 
     def selection(uow):  # noqa: ANN001, ANN202 - the days and the filter, refused in this order
         days = period(uow, *export_period(date_from, date_to, week, month))
         keep = BookingFilter(uow, attendance=choices(attendance, ATTENDANCE_VALUES, "--attendance"),
                              status=choices(status, STATUS_VALUES, "--status"), service=service, staff=staff,
-                             contact=contact, labels=label)
+                             contact=find_contact(uow, contact) if contact else None, labels=label)
         return days, keep
 
     _check_output(output)

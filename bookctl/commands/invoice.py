@@ -31,10 +31,14 @@ def invoice_create(
     """Create an open invoice from line items, or for a booking."""
     from bookctl.commands._parse_money import invoice_due, item_lines
     from bookctl.services.invoices import create_invoice
+    from bookctl.services.lookups import find_contact
 
     lines = item_lines(item) if item or booking is None else None  # no --item for a booking: its amount due
-    emit(_run.write(store, lambda uow, now: create_invoice(uow, now, contact, booking, lines,
-                                                      invoice_due(uow, contact, due))), fmt)
+    def action(uow, now):  # noqa: ANN001, ANN202
+        contact_id = find_contact(uow, contact)
+        return create_invoice(uow, now, contact_id, booking, lines, invoice_due(uow, contact_id, due))
+
+    emit(_run.write(store, action), fmt)
 
 
 @invoice_app.command("list")
@@ -84,7 +88,10 @@ def quote_create(contact: ContactOpt, item: ItemOpt = None, store: StoreOpt = No
     from bookctl.commands._parse_money import item_lines
     from bookctl.services.invoices import create_quote
 
-    emit(_run.write(store, lambda uow, now: create_quote(uow, now, contact, item_lines(item or []))), fmt)
+    from bookctl.services.lookups import find_contact
+
+    emit(_run.write(store, lambda uow, now: create_quote(uow, now, find_contact(uow, contact), item_lines(item or []))),
+         fmt)
 
 
 @quote_app.command("list")

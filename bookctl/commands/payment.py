@@ -147,7 +147,9 @@ def payment_list(
     from bookctl.commands._parse_money import period
     from bookctl.services.payments import list_payments
 
+    from bookctl.services.lookups import find_contact
+
     with app_context(store).store().read() as uow:
         first, last = period(date_from, date_to)
-        rows = list_payments(uow, booking, contact, first, last)
+        rows = list_payments(uow, booking, find_contact(uow, contact) if contact else None, first, last)
     emit_rows(rows, fmt, columns=_COLUMNS if fmt is Format.table else None)

@@ -10,6 +10,7 @@ from typing import Any
 from bookctl.domain.models import Contact
 from bookctl.errors import RuleError
 from bookctl.services.contact_fields import check_email, check_phone
+from bookctl.domain.contact_search import matches
 from bookctl.services.lookups import fold, live_contact
 from bookctl.storage.unit import UnitOfWork
 
@@ -54,22 +55,6 @@ def edit_contact(uow: UnitOfWork, contact_id: str, allow_duplicate: bool = False
 
 
 _fold_label = lru_cache(maxsize=4096)(fold)  # a store has few distinct labels and many contacts
-
-
-def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
-
-
-def matches(contact: Contact, needle: str) -> bool:
-    """Whether folded `needle` is in the contact's name, emails, phones or company; a needle of
-    digits also matches a phone written with other separators ('0612' finds '+33 6 12')."""
-    phones = [p for p in (contact.phone, *contact.phones) if p]
-    haystack = " ".join(filter(None, [contact.first_name, contact.last_name, contact.email, contact.phone,
-                                      contact.company, *contact.emails, *contact.phones]))
-    if needle in fold(haystack):
-        return True
-    digits = _digits(needle)
-    return len(digits) >= 3 and not needle.strip("+()./- 0123456789") and any(digits in _digits(p) for p in phones)
 
 
 def list_contacts(uow: UnitOfWork, labels: list[str] | None = None, search: str | None = None) -> Iterator[Contact]:
