@@ -18,6 +18,11 @@ StoreOpt = Annotated[
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or ndjson.", case_sensitive=False)]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Confirm an irreversible action (required when stdin is not a terminal).")]
 
+# The period of a report or of `export ledger` (domain.reports.report_period: none given, the last 30 days).
+FromOpt = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD, inclusive, in the store's time zone (alone: up to today).", show_default=False)]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last day, inclusive (alone: its last 30 days).", show_default=False)]
+WeekOpt = Annotated[str | None, typer.Option("--week", help="An ISO week, YYYY-Www (Monday to Sunday).", show_default=False)]
+MonthOpt = Annotated[str | None, typer.Option("--month", help="A month, YYYY-MM.", show_default=False)]
 KeyOpt = Annotated[str | None, typer.Option(
     "--idempotency-key", help="Retrying with the same key and arguments returns the first result and moves no money.",
     show_default=False)]

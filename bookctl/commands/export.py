@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bookctl.commands._options import StoreOpt, app_context
+from bookctl.commands._options import FromOpt, MonthOpt, StoreOpt, ToOpt, WeekOpt, app_context
 from bookctl.commands._run import streaming
 
 app = typer.Typer(no_args_is_help=True, help="Export bookings, contacts or the ledger (nothing but data on stdout).")
@@ -220,10 +220,7 @@ def export_contacts(
 
 @app.command("ledger")
 def export_ledger(
-    date_from: Annotated[Optional[str], typer.Option("--from", help="First day, YYYY-MM-DD, inclusive, in the store's time zone.", show_default=False)] = None,
-    date_to: Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive.", show_default=False)] = None,
-    week: Annotated[Optional[str], typer.Option("--week", help="An ISO week, YYYY-Www (Monday to Sunday).", show_default=False)] = None,
-    month: Annotated[Optional[str], typer.Option("--month", help="A month, YYYY-MM.", show_default=False)] = None,
+    date_from: FromOpt = None, date_to: ToOpt = None, week: WeekOpt = None, month: MonthOpt = None,
     fmt: Annotated[LedgerFormat, typer.Option("--format", "-f", help="hledger, beancount or csv.", case_sensitive=False)] = LedgerFormat.hledger,
     output: OutputOpt = None,
     store: StoreOpt = None,

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bookctl.commands._options import FormatOpt, StoreOpt, app_context
+from bookctl.commands._options import FormatOpt, FromOpt, MonthOpt, StoreOpt, ToOpt, WeekOpt, app_context
 from bookctl.output import Format
 
 app = typer.Typer(no_args_is_help=True, help="Reports: attendance, revenue and clients of a period.")
@@ -36,10 +36,6 @@ class RevenueBy(str, Enum):
     provider = "provider"
 
 
-FromOpt = Annotated[Optional[str], typer.Option("--from", help="First day, YYYY-MM-DD, inclusive, in the store's time zone (alone: up to today).", show_default=False)]
-ToOpt = Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive (alone: its last 30 days).", show_default=False)]
-WeekOpt = Annotated[Optional[str], typer.Option("--week", help="An ISO week, YYYY-Www (Monday to Sunday).", show_default=False)]
-MonthOpt = Annotated[Optional[str], typer.Option("--month", help="A month, YYYY-MM.", show_default=False)]
 OutputOpt = Annotated[Optional[Path], typer.Option(
     "--output", "-o", show_default=False,
     help="Write to FILE atomically instead of stdout: FILE.html (or .htm) is one self-contained page "

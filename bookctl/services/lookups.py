@@ -40,15 +40,15 @@ def resolve_booking(uow: UnitOfWork, ref: str) -> tuple[Booking, Session]:
 _LISTED = 8
 
 
-def _one(ref: str, option: str, matches: list, describe, see: str):  # noqa: ANN001, ANN202
-    """The one record `ref` names; several: RuleError (exit 1) listing them; none: NotFoundError."""
+def _one(ref: str, option: str, matches: list, describe, missing: str):  # noqa: ANN001, ANN202
+    """The one record `ref` names; several: RuleError (exit 1) listing them; none: NotFoundError(`missing`)."""
     if len(matches) == 1:
         return matches[0]
     if matches:
         shown = "; ".join(describe(m) for m in matches[:_LISTED])
         more = f"; and {len(matches) - _LISTED} more" if len(matches) > _LISTED else ""
         raise RuleError(f"{option} {ref!r} matches {len(matches)}: {shown}{more}; give an id")
-    raise NotFoundError(f"no {option.removeprefix('--')} matches {ref!r}; see '{see}'")
+    raise NotFoundError(missing)
 
 
 def _by_name(ref: str, records: list, name_of) -> list:  # noqa: ANN001
@@ -65,7 +65,7 @@ def find_service(settings: Settings, ref: str) -> Service:
     if ref in settings.services:
         return settings.services[ref]
     return _one(ref, "--service", _by_name(ref, list(settings.services.values()), lambda s: s.name),
-                lambda s: f"{s.id} {s.name}", "bookctl service list")
+                lambda s: f"{s.id} {s.name}", f"no service {ref!r}; see 'bookctl service list'")
 
 
 def find_staff(settings: Settings, ref: str) -> Staff:
@@ -73,7 +73,7 @@ def find_staff(settings: Settings, ref: str) -> Staff:
     if ref in settings.staff:
         return settings.staff[ref]
     return _one(ref, "--staff", _by_name(ref, list(settings.staff.values()), lambda s: s.name),
-                lambda s: f"{s.id} {s.name}", "bookctl staff list")
+                lambda s: f"{s.id} {s.name}", f"no staff member {ref!r}; see 'bookctl staff list'")
 
 
 def find_contact(uow: UnitOfWork, ref: str) -> str:
@@ -90,7 +90,7 @@ def find_contact(uow: UnitOfWork, ref: str) -> str:
         return uow.contacts.get(text).id
     if not text:
         raise UsageError("--contact must not be empty; give a contact's id, email or name")
-    see = f"bookctl contact list --search {_quoted(text)}"
+    see = f"no contact matches {text!r}; see 'bookctl contact list --search {_quoted(text)}'"
     if "@" in text:
         found = [c for c in uow.contacts.with_email(text) if c.erased_at is None]
         return _one(text, "--contact", found, _contact_line, see).id

@@ -27,15 +27,20 @@ def decode_utf8(raw: bytes, path: Path) -> str:
         raise StoreError(f"{path}: invalid UTF-8 at byte {exc.start}; the file is damaged") from None
 
 
-def load_json(path: Path, supported_version: int) -> dict[str, Any]:
-    """Parse a JSON data file, naming the file and line on any damage, refusing a newer schema."""
+def read_data(path: Path) -> bytes:
+    """The bytes of a data file; FileNotFoundError when it is missing, StoreError naming it when it
+    cannot be read."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise
     except OSError as exc:
         raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_json(raw, path, supported_version)
+
+
+def load_json(path: Path, supported_version: int) -> dict[str, Any]:
+    """Parse a JSON data file, naming the file and line on any damage, refusing a newer schema."""
+    return parse_json(read_data(path), path, supported_version)
 
 
 def parse_json(raw: bytes, path: Path, supported_version: int) -> dict[str, Any]:

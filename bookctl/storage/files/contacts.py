@@ -15,7 +15,7 @@ from bookctl.domain.models import Contact
 from bookctl.errors import NotFoundError, StoreError
 from bookctl.storage.files.emails import EmailIndexFiles
 from bookctl.storage.files.labels import LabelIndexFiles
-from bookctl.storage.io import dump_json, load_json, validate
+from bookctl.storage.io import dump_json, load_json, read_data, validate
 from bookctl.storage.repositories import Contacts
 
 if TYPE_CHECKING:
@@ -104,12 +104,10 @@ class FileContacts(EmailIndexFiles, LabelIndexFiles, Contacts):
 
             path = self.shard_path(shard_no)
             try:
-                raw = path.read_bytes()
+                raw = read_data(path)
             except FileNotFoundError:
                 self._records[shard_no] = {}
                 return self._records[shard_no]
-            except OSError as exc:
-                raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
             decoded = decode_contact_shard(raw)
             if decoded is None or decoded.schema_version != 1:
                 return None
@@ -135,11 +133,9 @@ class FileContacts(EmailIndexFiles, LabelIndexFiles, Contacts):
             decoded = None
             if shard_no not in self._shards:
                 try:
-                    raw = path.read_bytes()
+                    raw = read_data(path)
                 except FileNotFoundError:
                     continue
-                except OSError as exc:
-                    raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
                 decoded = decode_contact_shard(raw)
             if decoded is None or decoded.schema_version != 1:
                 shard = self.load_shard(shard_no)
