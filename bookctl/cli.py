@@ -105,10 +105,18 @@ class BookctlGroup(TyperGroup):
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
         """The named sub-command (a click command), loaded on first use; None if there is none."""
         if cmd_name in SUBCOMMANDS and cmd_name not in self.commands:
+            from bookctl.commands._help import add_epilogs
             from bookctl.commands._options import with_raw_option
 
-            self.commands[cmd_name] = with_raw_option(_load_subcommand(cmd_name))
+            self.commands[cmd_name] = add_epilogs(with_raw_option(_load_subcommand(cmd_name)), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        """The root's `--help` ends, like every command's, with an example (built only when shown)."""
+        from bookctl.commands._help import epilog
+
+        self.epilog = epilog("", None)
+        super().format_epilog(ctx, formatter)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:

@@ -35,7 +35,7 @@ def clock_from_env() -> Callable[[], datetime]:
 
 def find_store(option: Path | None, cwd: Path | None = None) -> Path:
     """The store directory: --store, then BOOKCTL_STORE, then the nearest ancestor holding bookctl.toml."""
-    for explicit in (option, os.environ.get("BOOKCTL_STORE") or None):
+    for explicit, source in ((option, "--store"), (os.environ.get("BOOKCTL_STORE") or None, "BOOKCTL_STORE")):
         if explicit is not None:
             root = Path(explicit).expanduser()
             try:
@@ -43,14 +43,35 @@ def find_store(option: Path | None, cwd: Path | None = None) -> Path:
             except OSError:  # a name too long to be a path, say
                 found = False
             if not found:
-                shown = str(root) if len(str(root)) <= 200 else str(root)[:200] + "…"
-                raise StoreError(f"no bookctl store at {shown}; run 'bookctl init {shown}'")
+                raise StoreError(_not_a_store(root, source))
             return root
     here = (cwd or Path.cwd()).resolve()
     for directory in (here, *here.parents):
         if (directory / SETTINGS_NAME).is_file():
             return directory
     raise StoreError("no bookctl store here; run 'bookctl init'")
+
+
+def _not_a_store(root: Path, source: str) -> str:
+    """Why the directory `source` (--store or BOOKCTL_STORE) names is no store, and what to run."""
+    import shlex
+
+    shown = str(root) if len(str(root)) <= 200 else str(root)[:200] + "…"
+    command = f"bookctl init {shlex.quote(shown)}"
+    init = f"run '{command}'" if "'" not in command else f'run "{command}"'
+    try:
+        kind = "directory" if root.is_dir() else "file" if root.exists() else None
+    except OSError:
+        kind = None
+    where = f"no bookctl store at {shown}" + (", which BOOKCTL_STORE names" if source == "BOOKCTL_STORE" else "")
+    elsewhere = ", or point BOOKCTL_STORE at your store" if source == "BOOKCTL_STORE" else ""
+    if kind == "file":
+        return f"{where}: it is a file, not a store directory"
+    if kind == "directory":
+        return f"{where}: the directory has no {SETTINGS_NAME}; {init} to make it one{elsewhere}"
+    if source == "BOOKCTL_STORE":
+        return f"{where}: there is no such directory; {init}{elsewhere}"
+    return f"{where}; {init}"
 
 
 @dataclass

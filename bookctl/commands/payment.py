@@ -9,6 +9,7 @@ import typer
 from bookctl.commands import _run
 from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt, YesOpt, app_context
 from bookctl.output import Format, emit, emit_rows
+from bookctl.output.payment_view import entry_summaries, entry_summary
 
 app = typer.Typer(no_args_is_help=True, help="Payments: collect, refund, reconcile and list the money ledger.")
 
@@ -53,7 +54,8 @@ def payment_collect(
         token = card_token(way, card, save_card)
         return collect(uow, now, booking, way, positive_amount(amount, currency), provider, token, save_card)
 
-    emit(_run.money(store, "payment collect", arguments, idempotency_key, action), fmt)
+    entry = _run.money(store, "payment collect", arguments, idempotency_key, action)
+    emit(entry_summary(entry) if fmt is Format.table else entry, fmt)
 
 
 @app.command("refund")
@@ -86,7 +88,7 @@ def payment_refund(
         for row in rows:  # every row shows the one message's final status
             if "email" in row:
                 row["email"] = email
-        emit_rows(rows, fmt)
+        emit_rows(entry_summaries(rows) if fmt is Format.table else rows, fmt)
 
 
 @app.command("reconcile")

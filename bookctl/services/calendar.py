@@ -409,9 +409,14 @@ def display_rows(uow: UnitOfWork, rows: list[dict[str, Any]]) -> list[dict[str, 
             "id": row["id"], "start": row["start"][:16].replace("T", " "), "end": row["end"][11:16],
             "service": service.name if service else row["service_id"], "contact": names[contact_id],
             "staff": staff.name if staff else "", "status": row["status"], "attendance": row["attendance"],
-            "payment": row["payment_status"], "price": row["price"],
+            "payment": row["payment_status"], "paid": _paid_of_price(row), "due": row["due"],
         })
     return out
+
+
+def _paid_of_price(row: dict[str, Any]) -> str:
+    """What the desk reads at check-in: "20.00 of 65.00", what is paid (net of refunds) of the price."""
+    return f"{row['paid']['amount']} of {row['price']['amount']}"
 
 
 def today(now: datetime, zone: tzinfo) -> date:

@@ -135,7 +135,8 @@ def test_store_option_naming_a_directory_without_a_store_is_exit_4(bookctl, tmp_
     empty.mkdir()
     result = bookctl("session", "list", "--store", empty)
     assert result.exit_code == 4
-    assert result.stderr == f"error: no bookctl store at {empty}; run 'bookctl init {empty}'\n"
+    assert result.stderr == (f"error: no bookctl store at {empty}: the directory has no bookctl.toml; "
+                             f"run 'bookctl init {empty}' to make it one\n")
 
 
 def test_environment_variable_naming_a_directory_without_a_store_is_exit_4(bookctl, tmp_path, monkeypatch):
@@ -144,7 +145,35 @@ def test_environment_variable_naming_a_directory_without_a_store_is_exit_4(bookc
     monkeypatch.chdir(tmp_path)
     result = bookctl("session", "list", extra_env={"BOOKCTL_STORE": str(empty)})
     assert result.exit_code == 4
-    assert result.stderr == f"error: no bookctl store at {empty}; run 'bookctl init {empty}'\n"
+    assert result.stderr == (f"error: no bookctl store at {empty}, which BOOKCTL_STORE names: the directory has "
+                             f"no bookctl.toml; run 'bookctl init {empty}' to make it one, or point BOOKCTL_STORE "
+                             "at your store\n")
+
+
+def test_environment_variable_naming_nothing_says_so_and_creates_nothing(bookctl, tmp_path, monkeypatch):
+    missing = tmp_path / "studio"
+    monkeypatch.chdir(tmp_path)
+    result = bookctl("session", "list", extra_env={"BOOKCTL_STORE": str(missing)})
+    assert result.exit_code == 4
+    assert result.stderr == (f"error: no bookctl store at {missing}, which BOOKCTL_STORE names: there is no such "
+                             f"directory; run 'bookctl init {missing}', or point BOOKCTL_STORE at your store\n")
+    assert not missing.exists()
+
+
+def test_store_option_naming_a_file_says_it_is_no_directory(bookctl, tmp_path):
+    afile = tmp_path / "bookings.csv"
+    afile.write_text("id\n")
+    result = bookctl("session", "list", "--store", afile)
+    assert result.exit_code == 4
+    assert result.stderr == f"error: no bookctl store at {afile}: it is a file, not a store directory\n"
+    assert afile.read_text() == "id\n"
+
+
+def test_a_store_path_with_a_space_is_suggested_quoted_for_the_shell(bookctl, tmp_path):
+    spaced = tmp_path / "my studio"
+    result = bookctl("session", "list", "--store", spaced)
+    assert result.exit_code == 4
+    assert result.stderr == f"error: no bookctl store at {spaced}; run \"bookctl init '{spaced}'\"\n"
 
 
 # --- hand-broken files --------------------------------------------------------------------------------
