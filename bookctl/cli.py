@@ -60,6 +60,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("bookctl.commands.schedule", "app"),
     "remind": ("bookctl.commands.remind", "app"),
     "waitlist": ("bookctl.commands.waitlist", "app"),
+    "plan": ("bookctl.commands.plan", "app"),
     "demo": ("bookctl.commands.demo", "app"),
     "payment": ("bookctl.commands.payment", "app"),
     "invoice": ("bookctl.commands.invoice", "invoice_app"),

@@ -8,11 +8,12 @@ from typing import Annotated, Optional
 import typer
 
 from bookctl.commands import contact_card as card_commands
+from bookctl.commands import plan as plan_commands
 from bookctl.commands._confirm import confirm_irreversible
 from bookctl.commands._options import FormatOpt, StoreOpt, YesOpt, app_context
 from bookctl.output import Format, emit, emit_rows
 
-app = typer.Typer(no_args_is_help=True, help="Clients: their details, labels, notes, tasks, files and bookings.")
+app = typer.Typer(no_args_is_help=True, help="Clients: their details, labels, notes, tasks, files, bookings and passes.")
 
 ContactArg = Annotated[str, typer.Argument(help="Contact id, e.g. c-12.")]
 AllowDuplicateOpt = Annotated[bool, typer.Option("--allow-duplicate", help="Keep a second contact with the same primary email.")]
@@ -173,3 +174,4 @@ app.command("attachments")(card_commands.contact_attachments)
 app.add_typer(card_commands.attachment_app, name="attachment")
 app.command("bookings")(card_commands.contact_bookings)
 app.command("form-responses")(card_commands.contact_form_responses)
+app.command("passes")(plan_commands.contact_passes)

@@ -142,6 +142,8 @@ class Contact(Record):
     # The contact's bookings, kept in the same unit of work as the bookings themselves so the
     # card never has to scan the calendar. Internal: not part of the contact's JSON.
     booking_ids: list[str] = Field(default_factory=list)
+    # The contact's passes (domain/plans.py), oldest first, linked as its bookings are. Internal too.
+    pass_ids: list[str] = Field(default_factory=list)
     # The card on file for no-show fees (`payment collect --save-card`). Internal, like booking_ids.
     saved_card: SavedCard | None = None
     # Set when the contact was erased: the id stays (bookings point at it), the personal data is gone.

@@ -18,7 +18,7 @@ from bookctl.storage.unit import UnitOfWork
 ERASED_NAME = "(erased)"
 ERASED_TEXT = "(erased)"
 # Fields an erased contact keeps: none of them says who the person was.
-_KEPT = ("id", "created_at", "booking_ids", "erased_at")
+_KEPT = ("id", "created_at", "booking_ids", "pass_ids", "erased_at")
 
 
 def check_deletable(uow: UnitOfWork, contact: Contact) -> None:
@@ -29,6 +29,11 @@ def check_deletable(uow: UnitOfWork, contact: Contact) -> None:
         raise RuleError(f"contact {contact.id} has {count} booking{'s' if count != 1 else ''}; "
                         "a contact with bookings cannot be deleted; use --erase to remove their personal data "
                         "and keep the bookings")
+    if contact.pass_ids:  # a pass was sold to them: its sale is money on the books
+        count = len(contact.pass_ids)
+        raise RuleError(f"contact {contact.id} has {count} pass{'es' if count != 1 else ''}; "
+                        "a contact with passes cannot be deleted; use --erase to remove their personal data "
+                        "and keep the passes")
     documents = len(uow.documents.invoices_of(contact.id)) + len(uow.documents.quotes_of(contact.id))
     if documents:
         raise RuleError(f"contact {contact.id} has {documents} invoice{'s' if documents != 1 else ''} or quotes; "

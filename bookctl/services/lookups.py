@@ -1,5 +1,5 @@
 """The floor of services/: the look-ups every service needs, importing no other service. The store's
-time zone; a booking named by its id or its session's; a service or member of staff by id or name; a
+time zone; a booking named by its id or its session's; a service, member of staff or plan by id or name; a
 contact whose card may change; the form names are matched in; a payment provider as configured."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import load_zone
 
 if TYPE_CHECKING:
+    from bookctl.domain.plans import Plan
     from bookctl.providers.base import Provider
 
 
@@ -74,6 +75,15 @@ def find_staff(settings: Settings, ref: str) -> Staff:
         return settings.staff[ref]
     return _one(ref, "--staff", _by_name(ref, list(settings.staff.values()), lambda s: s.name),
                 lambda s: f"{s.id} {s.name}", f"no staff member {ref!r}; see 'bookctl staff list'")
+
+
+def find_plan(uow: UnitOfWork, ref: str) -> Plan:
+    """A plan by id (pl-N), or by its name as `find_service` finds a service; archived plans too (the
+    caller says what they may not do)."""
+    if ref.startswith("pl-"):
+        return uow.plans.plan(ref)
+    return _one(ref, "PLAN", _by_name(ref, uow.plans.plans(), lambda p: p.name), lambda p: f"{p.id} {p.name}",
+                f"no plan {ref!r}; see 'bookctl plan list --all'")
 
 
 def find_contact(uow: UnitOfWork, ref: str) -> str:

@@ -39,8 +39,8 @@ def staff_view(staff: Staff) -> dict[str, Any]:
 
 
 def contact_view(contact: Contact, zone: tzinfo) -> dict[str, Any]:
-    """The contact's JSON keys; the booking index and the saved card stay internal."""
-    data = contact.model_dump(mode="json", exclude={"booking_ids", "saved_card"})
+    """The contact's JSON keys; the booking and pass indexes and the saved card stay internal."""
+    data = contact.model_dump(mode="json", exclude={"booking_ids", "pass_ids", "saved_card"})
     data["created_at"] = iso(contact.created_at, zone)
     data["erased_at"] = None if contact.erased_at is None else iso(contact.erased_at, zone)
     return data

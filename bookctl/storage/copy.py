@@ -27,14 +27,15 @@ if TYPE_CHECKING:
     from bookctl.storage.dumping import Day
 
 COUNTED = ("contacts", "sessions", "bookings", "ledger_entries", "invoices", "quotes", "notes", "tasks",
-           "attachments", "outbox_messages", "webhook_deliveries")
+           "attachments", "outbox_messages", "webhook_deliveries", "plans", "passes")
 # doctor's diagnose (services/doctor.py), handed in by the command: storage does not import services.
 Diagnose = Callable[[UnitOfWork], tuple[list[dict[str, str]], dict[str, int]]]
 # (what is being done, records copied so far): called now and then, for a progress line.
 Progress = Callable[[str, int], None]
 # The tables of a bookctl database that hold records (bookctl_schema aside).
 RECORD_TABLES = ("counters", "days", "contacts", "sessions", "bookings", "invoices", "quotes", "ledger", "notes",
-                 "tasks", "attachments", "attachment_blobs", "outbox", "idempotency", "timetable", "webhook_deliveries")
+                 "tasks", "attachments", "attachment_blobs", "outbox", "idempotency", "timetable", "webhook_deliveries",
+                 "plans", "passes")
 
 
 # --- what a store holds --------------------------------------------------------------------------
@@ -108,6 +109,8 @@ def census(uow: UnitOfWork) -> Census:
     found.counts["quotes"] = sum(1 for _ in uow.documents.quotes())
     found.counts["outbox_messages"] = len(uow.outbox.ids())
     found.counts["webhook_deliveries"] = len(uow.webhooks.all())
+    found.counts["plans"] = len(uow.plans.plans())
+    found.counts["passes"] = sum(1 for _ in uow.plans.passes())
     return found
 
 
@@ -182,6 +185,8 @@ def _copy_records(src: UnitOfWork, target: UnitOfWork, progress: Progress | None
                 copied.counts["outbox_messages"] += 1
             elif kind == "delivery":
                 copied.counts["webhook_deliveries"] += 1
+            elif kind in ("plan", "pass"):
+                copied.counts[f"{kind}{'es' if kind == 'pass' else 's'}"] += 1
             yield kind, value
 
     target.load(counted(src.dump()))

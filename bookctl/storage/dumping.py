@@ -63,5 +63,9 @@ def dump(uow: UnitOfWork, counters: dict[str, int], sequences: dict[date, int],
         yield "schedule", schedule
     for time_off in uow.timetable.time_off():
         yield "time_off", time_off
+    for plan in uow.plans.plans():
+        yield "plan", plan
+    for sold in uow.plans.passes():
+        yield "pass", sold
     for delivery in uow.webhooks.all():
         yield "delivery", delivery

@@ -133,6 +133,7 @@ class ContactRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     labels: list[str] = []
     created_at: Aware
     booking_ids: list[str] = []
+    pass_ids: list[str] = []
     saved_card: SavedCardRecord | None = None
     erased_at: Aware | None = None
 

@@ -6,10 +6,11 @@ kind of record, the same on every backend.
     uow.contacts    clients                           uow.outbox     queued email
     uow.replies     idempotency records               uow.settings   the business (a record too)
     uow.timetable   recurring schedules, staff time off  uow.webhooks  queued webhook deliveries
+    uow.plans       packs and memberships, and the passes sold of them
 
 What is the same for every backend is written here, once: how ids are minted (a session, booking or
 ledger entry id carries its UTC day; contacts, invoices, quotes, notes, tasks, attachments and
-messages count), that a new booking is linked on its contact, where a ledger entry belongs (with its
+messages count), that a new booking (and a new pass) is linked on its contact, where a ledger entry belongs (with its
 booking, or with an invoice that has none) and how a duplicate email is verified. A backend supplies
 the `_`-prefixed primitives. No method here persists anything: every record handed out is tracked by
 the unit of work (storage/unit.py), and `commit()` writes what changed.
@@ -17,6 +18,7 @@ the unit of work (storage/unit.py), and `commit()` writes what changed.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -32,6 +34,7 @@ from bookctl.errors import NotFoundError
 
 if TYPE_CHECKING:
     from bookctl.domain.cards import Card
+    from bookctl.domain.plans import Pass, Plan
     from bookctl.domain.records import BookingLike, ContactLike, EntryLike, SessionLike
     from bookctl.domain.schedules import Schedule, TimeOff
     from bookctl.storage.card_models import TaskRef
@@ -471,6 +474,77 @@ class Timetable(Repository, ABC):
         """Remove a "time_off" at commit."""
 
 
+class Plans(Repository, ABC):
+    """Plans (`pl-N`: few, read whole) and the passes sold of them (`ps-N`: one per sale, many). One
+    repository for both, as the timetable holds schedules and time off: a pass is made from a plan and
+    shown with it. A new pass is linked on its contact (`Contact.pass_ids`), so a contact's passes are
+    found without reading every pass, as its bookings are."""
+
+    def plan(self, plan_id: str) -> Plan:
+        """The plan, or NotFoundError."""
+        found = self._plans().get(plan_id)
+        if found is None:
+            raise NotFoundError(f"no plan {plan_id!r}; see 'bookctl plan list --all'")
+        return self._unit.seen("plan", found)
+
+    def plans(self) -> list[Plan]:
+        """Every plan, archived ones too, in number order."""
+        return [self._unit.seen("plan", p) for p in sorted(self._plans().values(), key=_number)]
+
+    def add_plan(self, **fields: Any) -> Plan:
+        """Create a plan from Plan's fields other than `id`."""
+        from bookctl.domain.plans import Plan
+
+        plan = Plan(id=f"pl-{self._unit.next_number('plans')}", **fields)
+        self._insert_plan(plan)
+        return self._unit.made("plan", plan)
+
+    def get_pass(self, pass_id: str) -> Pass:
+        """The pass, or NotFoundError."""
+        found = self._load_pass(pass_id) if _PASS_ID.fullmatch(pass_id) else None
+        if found is None:
+            raise NotFoundError(f"no pass {pass_id!r}; see 'bookctl contact passes CONTACT'")
+        return self._unit.seen("pass", found)
+
+    def passes_of(self, contact_id_: str) -> list[Pass]:
+        """The passes of contact `contact_id_` (NotFoundError if there is no such contact), oldest first."""
+        return [self.get_pass(pass_id) for pass_id in self._unit.contacts.get(contact_id_).pass_ids]
+
+    def passes(self) -> Iterator[Pass]:
+        """Every pass, in number order (this unit's changes included): for `plan expire` and copies."""
+        return (self._unit.seen("pass", p) for p in sorted(self._all_passes(), key=_number))
+
+    def add_pass(self, **fields: Any) -> Pass:
+        """Create a pass from Pass's fields other than `id` (domain.plans.pass_fields), linked on its contact."""
+        from bookctl.domain.plans import Pass
+
+        contact = self._unit.contacts.get(fields["contact_id"])
+        sold = Pass(id=f"ps-{self._unit.next_number('passes')}", **fields)
+        self._insert_pass(sold)
+        contact.pass_ids.append(sold.id)
+        return self._unit.made("pass", sold)
+
+    @abstractmethod
+    def _plans(self) -> dict[str, Plan]:
+        """Every plan by id, this unit's changes included (the same objects each call)."""
+
+    @abstractmethod
+    def _insert_plan(self, plan: Plan) -> None:
+        """Hold a new plan."""
+
+    @abstractmethod
+    def _load_pass(self, pass_id: str) -> Pass | None:
+        """The pass `pass_id` (the same object each call within a unit), or None."""
+
+    @abstractmethod
+    def _all_passes(self) -> Iterator[Pass]:
+        """Every pass, this unit's changes included, in any order (the objects `_load_pass` gives)."""
+
+    @abstractmethod
+    def _insert_pass(self, sold: Pass) -> None:
+        """Hold a new pass."""
+
+
 class WebhookDelivery(BaseModel):
     """One event on its way to one webhook: the exact body POSTed at every attempt (so its event id and
     what is signed never change), and how the attempts went. `failed`: given up, kept for the operator."""
@@ -537,8 +611,11 @@ class WebhookQueue(Repository, ABC):
         """Hold a new or changed delivery."""
 
 
+_PASS_ID = re.compile(r"ps-[1-9][0-9]{0,17}")
+
+
 def _number(record: Any) -> int:  # noqa: ANN401
-    """12 for `sch-12` or `off-12`."""
+    """12 for `sch-12`, `off-12`, `pl-12` or `ps-12`."""
     return int(record.id.rpartition("-")[2])
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         Documents,
         Ledger,
         Outbox,
+        Plans,
         Replies,
         Timetable,
         WebhookQueue,
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 # What the identity map tracks. "entry" is a ledger entry: only a pending intent may change (once).
-KINDS = ("settings", "contact", "session", "booking", "entry", "invoice", "quote", "card", "schedule", "time_off")
+KINDS = ("settings", "contact", "session", "booking", "entry", "invoice", "quote", "card", "schedule", "time_off",
+         "plan", "pass")
 CALENDAR_KINDS = frozenset({"session", "booking", "entry"})
 _MADE = object()  # the snapshot of a record this unit created: always written
 
@@ -91,6 +93,7 @@ class UnitOfWork(ABC):
     replies: Replies
     timetable: Timetable
     webhooks: WebhookQueue
+    plans: Plans
 
     def __init__(self, writable: bool) -> None:
         self.writable = writable
@@ -103,9 +106,9 @@ class UnitOfWork(ABC):
 
     def open_repositories(self, *kinds: type) -> None:
         """Give this unit its repositories: the backend's Calendar, Contacts, Ledger, Documents,
-        Cards, Outbox, Replies, Timetable and WebhookQueue classes, in that order."""
+        Cards, Outbox, Replies, Timetable, WebhookQueue and Plans classes, in that order."""
         (self.calendar, self.contacts, self.ledger, self.documents, self.cards, self.outbox,
-         self.replies, self.timetable, self.webhooks) = (kind(self) for kind in kinds)
+         self.replies, self.timetable, self.webhooks, self.plans) = (kind(self) for kind in kinds)
 
     # --- the identity map -------------------------------------------------------------------
     def seen(self, kind: str, record: R, key: str | None = None) -> R:
@@ -181,7 +184,7 @@ class UnitOfWork(ABC):
     @abstractmethod
     def next_number(self, counter: str) -> int:
         """The next number of a store-wide sequence: contacts, invoices, quotes, notes, tasks,
-        attachments, messages, schedules, time_off, webhooks, deliveries."""
+        attachments, messages, schedules, time_off, webhooks, deliveries, plans, passes."""
 
     # --- the unit of work ---------------------------------------------------------------------
     def commit(self) -> None:
@@ -254,6 +257,8 @@ class UnitOfWork(ABC):
             ("reply", (hashed key, Reply))                  in hash order
             ("schedule", Schedule)                          in number order
             ("time_off", TimeOff)                           by start
+            ("plan", Plan)                                  in number order
+            ("pass", Pass)                                  in number order (after their contacts and plans)
             ("delivery", WebhookDelivery)                   queued webhook deliveries, oldest first
         Memory stays bounded: a day, a card, a message at a time."""
 
@@ -265,4 +270,4 @@ class UnitOfWork(ABC):
 
 
 DUMP_KINDS = ("counters", "sequences", "contact", "invoice", "quote", "day", "card", "message", "reply",
-              "schedule", "time_off", "delivery")
+              "schedule", "time_off", "plan", "pass", "delivery")

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer.main
 
 from tests.conftest import NOW, tree_digest
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import typer.main
 
 from tests.conftest import database_url_of, run_process, tree_digest
 

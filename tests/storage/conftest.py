@@ -116,6 +116,21 @@ def add_quote(uow: Any, contact: Contact, minor: int = 5000) -> Any:
                                    total=eur(minor), created_at=NOW)
 
 
+def add_plan(uow: Any, name: str = "Ten classes", **fields: Any) -> Any:
+    values = dict(name=name, kind="pack", price=eur(15000), sessions=10, valid_days=90, service_ids=["yoga"],
+                  created_at=NOW)
+    values.update(fields)
+    return uow.plans.add_plan(**values)
+
+
+def add_pass(uow: Any, plan: Any, contact: Contact, starts_at: datetime = NOW) -> Any:
+    from zoneinfo import ZoneInfo
+
+    from bookctl.domain.plans import pass_fields
+
+    return uow.plans.add_pass(**pass_fields(plan, contact.id, starts_at, ZoneInfo("Europe/Rome"), NOW))
+
+
 # --- a store read back whole -------------------------------------------------------------------------
 def dumped(store: Any) -> list[tuple[str, Any]]:
     """`dump()` of a store in a form two backends can be compared in: records stay pydantic models
@@ -185,7 +200,10 @@ def fill(store: Any) -> dict[str, str]:
                                           end=NOW + timedelta(days=4), reason="conference", created_at=NOW)
         uow.timetable.add_time_off(staff_id="giulia", start=NOW + timedelta(days=1), end=NOW + timedelta(days=2),
                                    created_at=NOW)
+        pack = add_plan(uow)
+        sold = add_pass(uow, pack, ada)
         uow.commit()
+        ids.update(plan=pack.id, sold=sold.id)
         ids.update(schedule=weekly.id, away=away.id, ada=ada.id, bea=bea.id, gone=gone.id, morning=morning.id, late=late.id, first=first.id,
                    second=second.id, third=third.id, intent=intent.id, booked=booked.id, loose=loose.id,
                    attachment=attachment_id)
@@ -196,5 +214,7 @@ def fill(store: Any) -> dict[str, str]:
                                   datetime(2026, 11, 26, 10, tzinfo=UTC))
         uow.contacts.remove(uow.contacts.get(ids["gone"]))
         uow.timetable.schedule(ids["schedule"]).exdates.append(DAY + timedelta(days=7))
+        uow.plans.get_pass(ids["sold"]).balance = 9
+        uow.plans.plan(ids["plan"]).archived = True
         uow.commit()
     return ids

@@ -11,6 +11,7 @@ Layout (every JSON file carries `schema_version`):
     data/invoices/, data/quotes/      documents (files/documents.py); data/contact-documents/ each
                                       contact's (files/contact_documents.py)
     data/cards/, data/attachments/    notes, tasks, attachments (files/cards.py)
+    data/plans.json, data/passes/     plans, and passes 256 a file (files/plans.py)
     data/idempotency/XX.json          idempotency replies (files/replies.py)
     outbox/m-YYYYMMDD-HHMMSS-N.eml    queued email (files/outbox.py)
     webhooks/wd-N.json                queued webhook deliveries (files/webhooks.py)

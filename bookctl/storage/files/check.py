@@ -51,6 +51,7 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
         uow.timetable.schedules()
     except StoreError as exc:
         yield _split(exc, uow.timetable.path)
+    yield from _plans_and_passes(uow, data)
     yield from _documents_and_cards(uow, data)
     yield from _webhook_deliveries(uow)
     for path in _day_paths(data / "days"):
@@ -70,6 +71,24 @@ def damaged_files(uow: FileUnitOfWork) -> Iterator[tuple[str, str]]:
             continue
         try:
             uow.calendar.read_day(day)
+        except StoreError as exc:
+            yield _split(exc, path)
+
+
+def _plans_and_passes(uow: FileUnitOfWork, data: Path) -> Iterator[tuple[str, str]]:
+    """The plans file and each passes shard, each on its own."""
+    from bookctl.storage.files.plans import check_passes, plan_files
+
+    try:
+        uow.plans.plans()
+    except StoreError as exc:
+        yield _split(exc, uow.plans.path)
+    for path in sorted((data / "passes").glob("*")) if (data / "passes").is_dir() else []:
+        if not (path.suffix == ".json" and path.stem.isdigit()):
+            yield str(path), "not a passes file (expected NNNNN.json)"
+            continue
+        try:
+            uow.load_file(path, plan_files()[1], check=check_passes)
         except StoreError as exc:
             yield _split(exc, path)
 

@@ -82,6 +82,12 @@ def load(unit: FileUnitOfWork, items: Iterable[tuple[str, Any]]) -> None:
         elif kind in ("schedule", "time_off"):
             unit.timetable._insert(kind, value)
             unit.timetable.write(value)
+        elif kind == "plan":
+            unit.plans._insert_plan(value)
+            unit.plans.write(value)
+        elif kind == "pass":
+            unit.plans._insert_pass(value)
+            unit.plans.write(value)
         elif kind == "delivery":
             unit.webhooks._put(value)
         else:

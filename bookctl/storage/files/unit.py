@@ -38,6 +38,8 @@ class Counters(BaseModel):
     time_off: int = Field(default=0, ge=0)
     webhooks: int = Field(default=0, ge=0)  # wh-N
     deliveries: int = Field(default=0, ge=0)  # wd-N, webhook deliveries
+    plans: int = Field(default=0, ge=0)  # pl-N
+    passes: int = Field(default=0, ge=0)  # ps-N
 
 
 class FileUnitOfWork(UnitOfWork):
@@ -50,6 +52,7 @@ class FileUnitOfWork(UnitOfWork):
         from bookctl.storage.files.documents import FileDocuments
         from bookctl.storage.files.ledger import FileLedger
         from bookctl.storage.files.outbox import FileOutbox
+        from bookctl.storage.files.plans import FilePlans
         from bookctl.storage.files.replies import FileReplies
         from bookctl.storage.files.timetable import FileTimetable
         from bookctl.storage.files.webhooks import FileWebhookQueue
@@ -63,12 +66,13 @@ class FileUnitOfWork(UnitOfWork):
         self._counters: Counters | None = None
         self._settings: Settings | None = None
         self.open_repositories(FileCalendar, FileContacts, FileLedger, FileDocuments, FileCards, FileOutbox, FileReplies,
-                               FileTimetable, FileWebhookQueue)
+                               FileTimetable, FileWebhookQueue, FilePlans)
         self._writers: dict[str, Callable[[Any], None]] = {
             "contact": self.contacts.write, "session": self.calendar.write_session,
             "booking": self.calendar.write_booking, "entry": self.ledger.write, "invoice": self.documents.write,
             "quote": self.documents.write, "card": self.cards.write, "settings": self._write_settings,
-            "schedule": self.timetable.write, "time_off": self.timetable.write}
+            "schedule": self.timetable.write, "time_off": self.timetable.write, "plan": self.plans.write,
+            "pass": self.plans.write}
         self._settings_changed = False
         self._counters_changed = False
 

@@ -57,6 +57,8 @@ class State:
     schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
     time_off: dict[str, dict[str, Any]] = field(default_factory=dict)
     webhook_deliveries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plans: dict[str, dict[str, Any]] = field(default_factory=dict)
+    passes: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Indexes, their values tuples (replaced, never changed in place).
     day_sessions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # UTC day -> session ids
     session_bookings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # session id -> booking ids
@@ -112,7 +114,7 @@ class State:
     def is_empty(self) -> bool:
         return not any((self.counters, self.days, self.contacts, self.sessions, self.invoices, self.quotes,
                         self.cards, self.outbox, self.replies, self.schedules, self.time_off,
-                        self.webhook_deliveries))
+                        self.webhook_deliveries, self.plans, self.passes))
 
 
 def _link(index: dict[str, tuple[str, ...]], key: str, record_id: str) -> None:

@@ -16,6 +16,7 @@ from bookctl.storage.memory.contacts import MemoryContacts
 from bookctl.storage.memory.documents import MemoryDocuments
 from bookctl.storage.memory.ledger import MemoryLedger
 from bookctl.storage.memory.outbox import MemoryOutbox
+from bookctl.storage.memory.plans import MemoryPlans
 from bookctl.storage.memory.replies import MemoryReplies
 from bookctl.storage.memory.state import State, freeze, thaw
 from bookctl.storage.memory.timetable import MemoryTimetable
@@ -44,7 +45,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self._card_owner: dict[int, str] = {}  # id() of a card handed out -> its contact id
         self._settings: Settings | None = None
         self.open_repositories(MemoryCalendar, MemoryContacts, MemoryLedger, MemoryDocuments, MemoryCards,
-                               MemoryOutbox, MemoryReplies, MemoryTimetable, MemoryWebhookQueue)
+                               MemoryOutbox, MemoryReplies, MemoryTimetable, MemoryWebhookQueue, MemoryPlans)
 
     # --- records handed out ------------------------------------------------------------------
     def known(self, kind: str, record_id: str, build: Callable[[], R | None], track: bool = True) -> R | None:
@@ -116,6 +117,10 @@ class MemoryUnitOfWork(UnitOfWork):
                 state.schedules[record.id] = freeze(record)
             elif kind == "time_off":
                 state.time_off[record.id] = freeze(record)
+            elif kind == "plan":
+                state.plans[record.id] = freeze(record)
+            elif kind == "pass":
+                state.passes[record.id] = freeze(record)
             elif kind == "card":
                 contact_id = self._card_owner[id(record)]
                 if record.notes or record.tasks or record.attachments:
@@ -193,6 +198,10 @@ class MemoryUnitOfWork(UnitOfWork):
                 state.schedules[value.id] = freeze(value)
             elif kind == "time_off":
                 state.time_off[value.id] = freeze(value)
+            elif kind == "plan":
+                state.plans[value.id] = freeze(value)
+            elif kind == "pass":
+                state.passes[value.id] = freeze(value)
             elif kind == "delivery":
                 state.webhook_deliveries[value.id] = freeze(value)
             else:

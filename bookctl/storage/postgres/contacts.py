@@ -1,5 +1,5 @@
-"""Contacts in the `contacts` table. A contact's `booking_ids` are not stored: they are read from
-`bookings` (BOOKING_IDS_SQL); its `email_key` column serves `with_email` and its `label_keys` column
+"""Contacts in the `contacts` table. A contact's `booking_ids` and `pass_ids` are not stored: they are
+read from `bookings` and `passes` (BOOKING_IDS_SQL, PASS_IDS_SQL); its `email_key` column serves `with_email` and its `label_keys` column
 (GIN-indexed) `with_label`."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from bookctl.storage.postgres.rows import (
     BOOKING_IDS_SQL,
     CONTACT_ORDER_SQL,
     CONTACTS,
+    PASS_IDS_SQL,
     Writes,
 )
 from bookctl.storage.repositories import Contacts, email_key, label_keys
@@ -22,12 +23,12 @@ if TYPE_CHECKING:
     from bookctl.storage.postgres.unit import PostgresUnitOfWork
     from bookctl.storage.read_records import ListedContact
 
-SELECT_CONTACTS = f"SELECT {CONTACTS.select}, {BOOKING_IDS_SQL} FROM contacts"
+SELECT_CONTACTS = f"SELECT {CONTACTS.select}, {BOOKING_IDS_SQL}, {PASS_IDS_SQL} FROM contacts"
 
 
 def contact_of(row: tuple) -> Contact:
     """The contact of a row of SELECT_CONTACTS."""
-    return CONTACTS.record(row[:-1], booking_ids=list(row[-1]))
+    return CONTACTS.record(row[:-2], booking_ids=list(row[-2]), pass_ids=list(row[-1]))
 
 
 def contact_keys(contact: Contact) -> tuple[str | None, list[str]]:
@@ -140,7 +141,8 @@ class PgContacts(Contacts):
 
     # --- writing -------------------------------------------------------------------------------
     def write(self, contact: Contact) -> None:
-        """A changed contact (its booking_ids are derived: a change of them alone is written harmlessly)."""
+        """A changed contact (its booking_ids and pass_ids are derived: a change of them alone is written
+        harmlessly)."""
         self._writes.write(contact)
 
     def flush(self) -> None:

@@ -19,6 +19,7 @@ from bookctl.storage.postgres.cards import card_fields, card_rows, read_card
 from bookctl.storage.postgres.contacts import all_contacts, contact_keys
 from bookctl.storage.postgres.documents import all_documents
 from bookctl.storage.postgres.ledger import invoice_entries
+from bookctl.storage.postgres.plans import PASS_UPSERT_SQL, PLAN_UPSERT_SQL, pass_row, plan_row, read_passes, read_plans
 from bookctl.storage.postgres.replies import all_replies
 from bookctl.storage.postgres.timetable import UPSERT_SQL as TIMETABLE_SQL
 from bookctl.storage.postgres.timetable import read_rows, timetable_row
@@ -69,6 +70,10 @@ def dump(unit: PostgresUnitOfWork) -> Iterator[tuple[str, Any]]:
         found = [record for kind, record in rows if kind == wanted]
         found.sort(key=(lambda r: int(r.id.rpartition("-")[2])) if wanted == "schedule" else (lambda r: (r.start, r.id)))
         yield from ((wanted, record) for record in found)
+    for plan in read_plans(unit):
+        yield "plan", plan
+    for sold in read_passes(unit):
+        yield "pass", sold
     for delivery in unit.webhooks.all():
         yield "delivery", delivery
 
@@ -78,7 +83,7 @@ def load(unit: PostgresUnitOfWork, items: Iterable[tuple[str, Any]]) -> None:
     for kind, value in items:
         if kind not in DUMP_KINDS:
             raise ValueError(f"a dump holds no {kind!r}")
-        getattr(loader, kind)(value)
+        getattr(loader, "pass_" if kind == "pass" else kind)(value)
     loader.finish()
 
 
@@ -94,7 +99,8 @@ class _Loader:
         self._sql.update({"attachment_blobs": "INSERT INTO attachment_blobs (id, data) VALUES (%s, %s)",
                           "outbox": "INSERT INTO outbox (id, data) VALUES (%s, %s)",
                           "idempotency": "INSERT INTO idempotency (key_hash, arguments, result) VALUES (%s, %s, %s)",
-                          "timetable": TIMETABLE_SQL, "webhook_deliveries": DELIVERY_SQL})
+                          "timetable": TIMETABLE_SQL, "plans": PLAN_UPSERT_SQL, "passes": PASS_UPSERT_SQL,
+                          "webhook_deliveries": DELIVERY_SQL})
         self._rows: dict[str, list[list[object]]] = {name: [] for name in self._sql}
         self._links: list[list[object]] = []  # [booking id, invoice id], set once the bookings are in
         self._counters: dict[str, int] = {}
@@ -181,6 +187,14 @@ class _Loader:
 
     def time_off(self, time_off: Any) -> None:  # noqa: ANN401
         self._rows["timetable"].append(timetable_row("time_off", time_off))
+        self._settle()
+
+    def plan(self, plan: Any) -> None:  # noqa: ANN401
+        self._rows["plans"].append(plan_row(plan))
+        self._settle()
+
+    def pass_(self, sold: Any) -> None:  # noqa: ANN401 - `pass` is Python's
+        self._rows["passes"].append(pass_row(sold))
         self._settle()
 
     def delivery(self, delivery: Any) -> None:  # noqa: ANN401

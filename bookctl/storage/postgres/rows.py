@@ -79,7 +79,7 @@ def read_record(table: Table, row: tuple, record_type: type) -> Any:  # noqa: AN
 
 
 CONTACTS = Table("contacts", Contact, json_fields=("emails", "phones", "addresses", "custom_fields", "labels",
-                                                  "saved_card"), derived=("booking_ids",), extra=("email_key", "label_keys"))
+                                                  "saved_card"), derived=("booking_ids", "pass_ids"), extra=("email_key", "label_keys"))
 SESSIONS = Table("sessions", Session, renamed={"start": "start_at", "end": "end_at"})
 BOOKINGS = Table("bookings", Booking, json_fields=("form_responses", "reminded"), money=("price",))
 LEDGER = Table("ledger", LedgerEntry, json_fields=("request",), money=("amount",))
@@ -87,6 +87,8 @@ INVOICES = Table("invoices", Invoice, json_fields=("items",), money=("total",), 
 QUOTES = Table("quotes", Quote, json_fields=("items",), money=("total",), extra=("number",))
 # A contact's bookings, oldest first, as the file store keeps them on the card.
 BOOKING_IDS_SQL = "ARRAY(SELECT b.id FROM bookings b WHERE b.contact_id = contacts.id ORDER BY b.created_at, b.seq)"
+# A contact's passes, oldest first, as the file store keeps them on the card too.
+PASS_IDS_SQL = "ARRAY(SELECT p.id FROM passes p WHERE p.contact_id = contacts.id ORDER BY (substr(p.id, 4))::bigint)"
 CONTACT_ORDER_SQL = "(substr(contacts.id, 3))::bigint"
 
 

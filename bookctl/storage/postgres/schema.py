@@ -354,6 +354,25 @@ CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id);
 """
 
 
+# Packs and memberships (bookctl #23): plans, read whole, and the passes sold of them, a contact's found
+# through its index. Each record's fields are its json `data`; what a query looks into is a column beside it.
+_V10 = """
+CREATE TABLE plans (
+    id text PRIMARY KEY CHECK (id ~ '^pl-[1-9][0-9]*$'),
+    data json NOT NULL
+);
+CREATE TABLE passes (
+    id text PRIMARY KEY CHECK (id ~ '^ps-[1-9][0-9]*$'),
+    plan_id text NOT NULL REFERENCES plans (id),
+    contact_id text NOT NULL REFERENCES contacts (id),
+    status text NOT NULL CHECK (status IN ('active', 'expired', 'used_up', 'past_due', 'cancelled')),
+    expires_at timestamptz,
+    data json NOT NULL
+);
+CREATE INDEX passes_contact ON passes (contact_id, ((substr(id, 4))::bigint));
+"""
+
+
 def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
     """Each contact's folded labels, for the rows written before the column existed."""
     from bookctl.domain.values import fold
@@ -365,7 +384,7 @@ def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
             cursor.executemany("UPDATE contacts SET label_keys = %s WHERE id = %s", rows)
 
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10)
 LATEST = len(MIGRATIONS)
 # What a migration needs computed in Python, run right after it in the same transaction.
 FILLS: dict[int, Callable[[Any], None]] = {5: _fill_label_keys}

@@ -16,6 +16,7 @@ from bookctl.storage.postgres.contacts import PgContacts
 from bookctl.storage.postgres.documents import PgDocuments
 from bookctl.storage.postgres.ledger import PgLedger
 from bookctl.storage.postgres.outbox import PgOutbox
+from bookctl.storage.postgres.plans import PgPlans
 from bookctl.storage.postgres.replies import PgReplies
 from bookctl.storage.postgres.timetable import PgTimetable
 from bookctl.storage.postgres.webhooks import PgWebhookQueue
@@ -38,12 +39,12 @@ class PostgresUnitOfWork(UnitOfWork):
         self._settings: Settings | None = None
         self._settings_changed = False
         self.open_repositories(PgCalendar, PgContacts, PgLedger, PgDocuments, PgCards, PgOutbox, PgReplies, PgTimetable,
-                               PgWebhookQueue)
+                               PgWebhookQueue, PgPlans)
         self._writers: dict[str, Callable[[Any], None]] = {
             "settings": self._write_settings, "contact": self.contacts.write, "session": self.calendar.write_session,
             "booking": self.calendar.write_booking, "entry": self.ledger.write, "invoice": self.documents.write,
             "quote": self.documents.write, "card": self.cards.write, "schedule": self.timetable.write,
-            "time_off": self.timetable.write}
+            "time_off": self.timetable.write, "plan": self.plans.write, "pass": self.plans.write}
 
     # --- the connection ------------------------------------------------------------------------
     def _exec(self, sql: str, params: Iterable[object] | None = None) -> Any:  # noqa: ANN401 - a cursor
@@ -133,6 +134,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self.outbox.flush()
         self.replies.flush()
         self.timetable.flush()
+        self.plans.flush()
         self.webhooks.flush()
         self.contacts.flush_removed()
 

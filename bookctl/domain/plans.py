@@ -1,0 +1,152 @@
+"""Prepaid packs and memberships (bookctl #23): a plan is what the studio sells, a pass is one client's
+copy of it, with the terms it was sold with and what is left of it; and the pure arithmetic of when
+a pass runs out.
+
+A pass copies its plan's terms at sale, so editing or archiving a plan never changes a pass already
+sold. Expiry is a local midnight of the store's zone: a pack of 90 days started on 1 March may be used
+through 29 May and expires at the start of 30 May; a monthly membership started on 31 January ends
+at the start of 28 February (the same day next month, clamped to the month's end).
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from bookctl.domain.base import Record
+from bookctl.domain.money import Money
+
+PlanKind = Literal["pack", "membership"]
+PLAN_KINDS: tuple[str, ...] = ("pack", "membership")
+Period = Literal["week", "month", "year"]
+PERIODS: tuple[str, ...] = ("week", "month", "year")
+PassStatus = Literal["active", "expired", "used_up", "past_due", "cancelled"]
+# The most sessions a plan may hold, and the longest a pack may run (ten years).
+MAX_SESSIONS = 10_000
+MAX_VALID_DAYS = 3650
+
+
+def _check_terms(kind: str, price: Money, sessions: int | None, valid_days: int | None,
+                 period: str | None) -> None:
+    """The rules a plan's terms (and so a pass's copy of them) obey."""
+    if price.minor < 0:
+        raise ValueError(f"the price {price} is negative")
+    if kind == "pack":
+        if sessions is None:
+            raise ValueError("a pack holds a number of sessions; only a membership is unlimited")
+        if period is not None:
+            raise ValueError("a pack has no period; it runs for valid_days (or without a limit)")
+    else:
+        if period is None:
+            raise ValueError("a membership is paid by the period: week, month or year")
+        if valid_days is not None:
+            raise ValueError("a membership runs by its period, not valid_days")
+
+
+class Plan(Record):
+    """A pack (`sessions` classes, used within `valid_days` of its start, None: no limit) or a
+    membership (paid each `period`; `sessions` a period, None: unlimited), for `service_ids` (empty:
+    every service). An archived plan is no longer sold; its passes keep working."""
+
+    id: str = Field(pattern=r"^pl-[1-9][0-9]*$")
+    name: str
+    kind: PlanKind
+    price: Money
+    sessions: int | None = Field(default=None, ge=1, le=MAX_SESSIONS)
+    valid_days: int | None = Field(default=None, ge=1, le=MAX_VALID_DAYS)
+    period: Period | None = None
+    service_ids: list[str] = Field(default_factory=list)
+    archived: bool = False
+    created_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _terms(self) -> Plan:
+        _check_terms(self.kind, self.price, self.sessions, self.valid_days, self.period)
+        return self
+
+
+class Pass(Record):
+    """One client's pack or membership: the plan's terms as sold (`plan_name`, `price`, `sessions`,
+    `service_ids`, `period` or `valid_days`), the sessions left (`balance`, None: unlimited) and
+    until when it may be used (`expires_at`, None: no limit)."""
+
+    id: str = Field(pattern=r"^ps-[1-9][0-9]*$")
+    plan_id: str = Field(pattern=r"^pl-[1-9][0-9]*$")
+    contact_id: str
+    kind: PlanKind
+    plan_name: str
+    price: Money
+    sessions: int | None = Field(default=None, ge=1, le=MAX_SESSIONS)
+    valid_days: int | None = Field(default=None, ge=1, le=MAX_VALID_DAYS)
+    period: Period | None = None
+    service_ids: list[str] = Field(default_factory=list)
+    balance: int | None = Field(default=None, ge=0)
+    starts_at: AwareDatetime
+    expires_at: AwareDatetime | None = None
+    status: PassStatus = "active"
+    created_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _terms(self) -> Pass:
+        _check_terms(self.kind, self.price, self.sessions, self.valid_days, self.period)
+        if (self.balance is None) != (self.sessions is None):
+            raise ValueError("a pass has a balance exactly when its plan counts sessions")
+        if self.expires_at is not None and self.expires_at <= self.starts_at:
+            raise ValueError(f"it expires at {self.expires_at}, not after it starts at {self.starts_at}")
+        if self.kind == "membership" and self.expires_at is None:
+            raise ValueError("a membership's pass ends with its period")
+        return self
+
+    def covers(self, service_id: str) -> bool:
+        """Whether the pass may be used for `service_id`."""
+        return not self.service_ids or service_id in self.service_ids
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` so many months on, its day of the month clamped to that month's end (31 Jan + 1: 28 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def period_end(first_day: date, period: str, count: int = 1) -> date:
+    """The day after the `count`-th period that begins on `first_day`: a week is 7 days, a month the
+    same day `count` months on (clamped to the month's end), a year the same day `count` years on
+    (29 February: the 28th). Counted from `first_day` each time, so periods never drift."""
+    if count < 1:
+        raise ValueError(f"count {count} is not a number of periods")
+    if period == "week":
+        return first_day + timedelta(days=7 * count)
+    if period == "month":
+        return add_months(first_day, count)
+    if period == "year":
+        return add_months(first_day, 12 * count)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def local_midnight(day: date, zone: tzinfo) -> datetime:
+    """The instant `day` starts in `zone`."""
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+def pass_expiry(plan: Plan, starts_at: datetime, zone: tzinfo) -> datetime | None:
+    """When a pass of `plan` started at `starts_at` expires: a pack `valid_days` local days after the day it
+    starts (None if it has no limit), a membership at the end of its first period; both at local midnight."""
+    first_day = starts_at.astimezone(zone).date()
+    if plan.kind == "pack":
+        return None if plan.valid_days is None else local_midnight(first_day + timedelta(days=plan.valid_days), zone)
+    assert plan.period is not None
+    return local_midnight(period_end(first_day, plan.period), zone)
+
+
+def pass_fields(plan: Plan, contact_id: str, starts_at: datetime, zone: tzinfo, created_at: datetime) -> dict[str, Any]:
+    """The fields (all but `id`) of a new pass of `plan` for `contact_id`, starting at `starts_at`: the
+    plan's terms copied, its balance the plan's sessions, its expiry worked out (`pass_expiry`).
+    `uow.plans.add_pass(**pass_fields(...))` makes it."""
+    return {"plan_id": plan.id, "contact_id": contact_id, "kind": plan.kind, "plan_name": plan.name, "price": plan.price,
+            "sessions": plan.sessions, "valid_days": plan.valid_days, "period": plan.period,
+            "service_ids": list(plan.service_ids), "balance": plan.sessions, "starts_at": starts_at,
+            "expires_at": pass_expiry(plan, starts_at, zone), "status": "active", "created_at": created_at}
