@@ -101,6 +101,8 @@ EXAMPLES: dict[str, str] = {
     "plan show": "bookctl plan show 'ten classes'",
     "plan edit": "bookctl plan edit pl-1 --price 160",
     "plan archive": "bookctl plan archive pl-1",
+    "plan sell": "bookctl plan sell 'Ten classes' --contact zoe@example.org --method card --card tok_visa",
+    "plan expire": "bookctl plan expire",
     "payment": "bookctl payment collect b-20261124-3 --method card --card tok_visa",
     "payment collect": "bookctl payment collect b-20261124-3 --method card --card tok_visa",
     "payment refund": "bookctl payment refund b-20261124-3 --amount 20 --reason 'late start'",
@@ -150,7 +152,7 @@ _NEVER_REFUSE = frozenset({
 _REACH_OUT = frozenset({
     "session book", "session no-show", "session cancel", "session reschedule", "session move", "schedule skip",
     "schedule edit", "waitlist leave", "waitlist sweep", "payment collect", "payment refund",
-    "payment reconcile", "invoice pay", "remind run", "outbox send", "webhook send",
+    "payment reconcile", "invoice pay", "remind run", "outbox send", "webhook send", "plan sell",
 })
 # Parameters naming a record that may not exist: exit 3.
 _NAMES_A_RECORD = frozenset({

@@ -56,6 +56,8 @@ def session_book(
     schedule: Annotated[Optional[str], typer.Option("--schedule", help="A course: which of its schedules to book whole.", show_default=False)] = None,
     notify: Annotated[bool, typer.Option("--notify", help="Email the client a confirmation with a calendar invitation.")] = False,
     waitlist: Annotated[bool, typer.Option("--waitlist", help="A full class: put the client on its waitlist instead of refusing.")] = False,
+    pass_id: Annotated[Optional[str], typer.Option("--pass", help="Pay with a credit of this pass (ps-N).", show_default=False)] = None,
+    use_pass: Annotated[bool, typer.Option("--use-pass", help="Pay with a credit of the client's pass that covers it and expires first.")] = False,
     allow_past: AllowPastOpt = False,
     allow_overlap: AllowOverlapOpt = False,
     force: ForceOpt = False,
@@ -80,6 +82,8 @@ def session_book(
             raise UsageError("give --service and --start, or --session to join an existing one")
         if schedule is not None and start:
             raise UsageError("--schedule books a course whole; leave out --start")
+        if pass_id is not None and use_pass:
+            raise UsageError("give --pass ID or --use-pass, not both")
         contact_id = find_contact(uow, contact)
         if notify:
             from bookctl.services.mail import check_can_email
@@ -88,7 +92,7 @@ def session_book(
         view = book(uow, now, contact_id, service_ref=service, session_id=session, staff_ref=staff, answers=answers,
                     start=None if session is not None or not start else lambda: parse_datetime(start, zone, "--start"),
                     allow_past=allow_past, allow_overlap=allow_overlap, force=force, schedule_ref=schedule,
-                    waitlist=waitlist)
+                    waitlist=waitlist, pass_ref=pass_id, use_pass=use_pass)
         if notify and view["status"] == "confirmed":  # a client put on the waitlist is told when a place is theirs
             from bookctl.services.mail import queue_confirmation_email
 

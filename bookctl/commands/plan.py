@@ -1,4 +1,5 @@
-"""`plan`: the packs and memberships a studio sells (bookctl #23). Selling one (`plan sell`) is to come."""
+"""`plan`: the packs and memberships a studio sells (bookctl #23), selling them, and the cron chore that
+expires the passes that ran out."""
 
 # No `from __future__ import annotations`: Typer evals string annotations at every start-up (see contact.py).
 
@@ -7,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from bookctl.commands import _run
-from bookctl.commands._options import FormatOpt, StoreOpt
+from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt, YesOpt
 from bookctl.output import Format, emit, emit_rows
 
 app = typer.Typer(no_args_is_help=True, help="Packs and memberships: the plans clients buy.")
@@ -164,6 +165,54 @@ def plan_archive(plan: PlanArg, store: StoreOpt = None, fmt: FormatOpt = Format.
     from bookctl.services.plans import archive_plan, plan_view
 
     emit(_run.write(store, lambda uow, now: plan_view(archive_plan(uow, plan), zone_of(uow))), fmt)
+
+
+SALE_COLUMNS = ("id", "plan_name", "contact_id", "balance", "expires_at", "status", "invoice_id", "invoice_status")
+
+
+@app.command("sell")
+def plan_sell(
+    plan: PlanArg,
+    contact: Annotated[str, typer.Option("--contact", help="Contact id, email or name.")],
+    method: Annotated[str, typer.Option("--method", help="card, invoice or in-person.")],
+    card: Annotated[Optional[str], typer.Option("--card", help="The provider's card token (default: the card on file).", show_default=False)] = None,
+    start: Annotated[Optional[str], typer.Option("--start", help="YYYY-MM-DD: the day the pass starts (default: now).", show_default=False)] = None,
+    provider: Annotated[Optional[str], typer.Option("--provider", help="Payment provider (default: by method).", show_default=False)] = None,
+    yes: YesOpt = False,
+    idempotency_key: KeyOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Sell a plan to a client: a pass with its credits and expiry, on an invoice paid by card, in
+    person (irreversible), or left open for 'invoice pay'."""
+    from bookctl.commands._confirm import confirm_irreversible
+    from bookctl.commands._parse_money import card_token, method_of
+    from bookctl.services.plans import sell
+    from bookctl.timeutil import parse_date
+
+    way = method_of(method)
+    if way == "in_person":
+        confirm_irreversible(f"Mark the sale of {plan} as paid in person? This cannot be undone.", yes)
+    arguments = {"plan": plan, "contact": contact, "method": way, "card": card, "start": start, "provider": provider}
+
+    def action(uow, now):  # noqa: ANN001, ANN202
+        token = card_token(way, card, False)
+        day = None if start is None else parse_date(start, "--start")
+        return sell(uow, now, plan, contact, way, token, day, provider)
+
+    view = _run.money(store, "plan sell", arguments, idempotency_key, action)
+    if fmt is Format.table:
+        view = {key: view[key] for key in SALE_COLUMNS}
+    emit(view, fmt)
+
+
+@app.command("expire")
+def plan_expire(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Expire the passes whose end has passed, recording their unused credits (cron; safe to re-run)."""
+    from bookctl.services.plans import expire_passes
+
+    emit_rows(_run.write(store, expire_passes), fmt,
+              columns=("id", "plan_name", "contact_id", "balance", "expires_at", "status"))
 
 
 def contact_passes(

@@ -39,6 +39,8 @@ class Invoice(Record):
     voided_at: AwareDatetime | None = None
     method: str | None = None
     reference: str | None = None
+    # The pass (ps-N) it sells (bookctl #23): paying it activates the pass, voiding it cancels the pass.
+    pass_id: str | None = None
 
 
 class Quote(Record):

@@ -99,6 +99,8 @@ class Booking(Record):
     reminded: list[str] = Field(default_factory=list)
     # Until when a place freed in a full class is held for this client (status `offered`).
     offer_expires_at: AwareDatetime | None = None
+    # The pass (ps-N) whose credit covers it (bookctl #23): nothing is due, its payment_status is `covered`.
+    pass_id: str | None = None
     # Its ledger entries, attached by the store that loaded it (they live beside it in its day file).
     _ledger: list[Any] = PrivateAttr(default_factory=list)
 

@@ -167,12 +167,13 @@ def figures(booking: BookingLike, entries: Sequence[EntryLike]) -> Figures:
     `booking` and `entries` are the models or the read path's plain records (anything with their
     attributes). What the booking owes: its price while it stands; only its fees once it is
     cancelled, or once it is a no-show that was charged a no-show fee (the fee replaces the price);
-    nothing while it waits on a waitlist.
+    nothing while it waits on a waitlist; nothing but its fees when a pass's credit covers it (`covered`).
     """
     price = booking.price
+    covered = booking.pass_id is not None
     if not entries:  # most bookings: nothing has moved yet (the same arithmetic as below, unrolled)
-        owed = price.minor if booking.status == "confirmed" else 0  # cancelled, or waiting: nothing
-        return Figures(0, 0, 0, 0, 0, owed, max(owed, 0), "not_paid", ())
+        owed = price.minor if booking.status == "confirmed" and not covered else 0  # cancelled, waiting: nothing
+        return Figures(0, 0, 0, 0, 0, owed, max(owed, 0), "covered" if covered else "not_paid", ())
     currency = price.currency
     charged = _minor_sum((e for e in entries if money_moved_in(e)), currency)
     refunded = _minor_sum((e for e in entries if e.kind == "refund" and e.status == "succeeded"), currency)
@@ -184,12 +185,14 @@ def figures(booking: BookingLike, entries: Sequence[EntryLike]) -> Figures:
         owed = _minor_sum(fees, currency)
     elif booking.attendance == "no_show" and any(e.kind == "no_show_fee" for e in fees):
         owed = _minor_sum((e for e in fees if e.kind == "no_show_fee"), currency)
+    elif covered:
+        owed = 0
     else:
         owed = price.minor
     invoices = tuple(open_invoices(entries))
     deposit = _minor_sum((e for e in entries if e.deposit and money_moved_in(e)), currency)
-    status = payment_status(charged=charged, refunded=refunded, price=price.minor, owed=owed,
-                            deposit=deposit, invoiced=bool(invoices))
+    status = "covered" if covered and charged == 0 else payment_status(
+        charged=charged, refunded=refunded, price=price.minor, owed=owed, deposit=deposit, invoiced=bool(invoices))
     return Figures(charged, refunded, refunding, paid, kept, owed, max(owed - paid, 0), status, invoices)
 
 

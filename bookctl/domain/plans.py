@@ -24,6 +24,14 @@ PLAN_KINDS: tuple[str, ...] = ("pack", "membership")
 Period = Literal["week", "month", "year"]
 PERIODS: tuple[str, ...] = ("week", "month", "year")
 PassStatus = Literal["active", "expired", "used_up", "past_due", "cancelled"]
+# What happens to a pass's credits, each an entry of its own append-only list (`Pass.moves`):
+#   used       -1  a booking took a credit
+#   returned   +1  that booking was cancelled in time: the credit comes back
+#   forfeited   0  that booking was cancelled late, or was a no-show: the credit stays spent (a record, with its reason)
+#   expired    -n  the credits left when the pass ran out (`plan expire`)
+#   cancelled  -n  the credits left when the sale was undone (its card declined, its invoice voided)
+MoveKind = Literal["used", "returned", "forfeited", "expired", "cancelled"]
+_SIGN = {"used": -1, "returned": 1, "forfeited": 0, "expired": -1, "cancelled": -1}
 # The most sessions a plan may hold, and the longest a pack may run (ten years).
 MAX_SESSIONS = 10_000
 MAX_VALID_DAYS = 3650
@@ -44,6 +52,16 @@ def _check_terms(kind: str, price: Money, sessions: int | None, valid_days: int 
             raise ValueError("a membership is paid by the period: week, month or year")
         if valid_days is not None:
             raise ValueError("a membership runs by its period, not valid_days")
+
+
+class CreditMove(Record):
+    """One movement of a pass's credits (see MoveKind): `credits` moved, the booking it was for, why."""
+
+    kind: MoveKind
+    credits: int = Field(ge=0, le=MAX_SESSIONS)
+    at: AwareDatetime
+    booking_id: str | None = None
+    reason: str | None = None
 
 
 class Plan(Record):
@@ -88,12 +106,18 @@ class Pass(Record):
     expires_at: AwareDatetime | None = None
     status: PassStatus = "active"
     created_at: AwareDatetime
+    # The invoice that sold it (paid by card, in person, or left open to be paid), None for a free plan.
+    invoice_id: str | None = None
+    moves: list[CreditMove] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _terms(self) -> Pass:
         _check_terms(self.kind, self.price, self.sessions, self.valid_days, self.period)
         if (self.balance is None) != (self.sessions is None):
             raise ValueError("a pass has a balance exactly when its plan counts sessions")
+        if self.sessions is not None and self.balance != credits_left(self.sessions, self.moves):
+            raise ValueError(f"its balance {self.balance} is not the {self.sessions} sessions sold with its moves "
+                             f"({credits_left(self.sessions, self.moves)})")
         if self.expires_at is not None and self.expires_at <= self.starts_at:
             raise ValueError(f"it expires at {self.expires_at}, not after it starts at {self.starts_at}")
         if self.kind == "membership" and self.expires_at is None:
@@ -103,6 +127,64 @@ class Pass(Record):
     def covers(self, service_id: str) -> bool:
         """Whether the pass may be used for `service_id`."""
         return not self.service_ids or service_id in self.service_ids
+
+    def usable_at(self, when: datetime) -> bool:
+        """Whether a session at `when` may be booked with it: active, begun, not expired, a credit left."""
+        return (self.status == "active" and self.starts_at <= when
+                and (self.expires_at is None or when < self.expires_at) and self.balance != 0)
+
+    def move(self, kind: str, at: datetime, credits: int = 1, booking_id: str | None = None,
+             reason: str | None = None) -> CreditMove:
+        """Append a credit movement and keep `balance` and `status` with it; never below zero."""
+        entry = CreditMove(kind=kind, credits=credits, at=at, booking_id=booking_id, reason=reason)  # type: ignore[arg-type]
+        if self.balance is not None:
+            left = self.balance + _SIGN[kind] * credits
+            if left < 0:
+                raise ValueError(f"pass {self.id} has {self.balance} credits; cannot take {credits}")
+            if self.sessions is not None and left > self.sessions:
+                raise ValueError(f"pass {self.id} would hold {left} credits, more than the {self.sessions} sold")
+            self.balance = left
+            if self.status == "active" and left == 0 and kind == "used":
+                self.status = "used_up"
+            elif self.status == "used_up" and left > 0:
+                self.status = "active"
+        self.moves.append(entry)
+        return entry
+
+    def cancel(self, at: datetime, reason: str) -> None:
+        """Undo the sale: the credits left are taken back (`cancelled`), and the pass can no longer be used."""
+        if self.balance:
+            self.move("cancelled", at, credits=self.balance, reason=reason)
+        self.status = "cancelled"
+
+
+def sale_settled(sold: Pass, invoice_id: str, entry_id: str, succeeded: bool, at: datetime) -> bool:
+    """The payment `entry_id` of the invoice a pass was sold on got its provider's answer: a pass waiting on
+    it (`past_due`) becomes `active` when paid, and is cancelled when not. True: the invoice is to be voided."""
+    if sold.invoice_id != invoice_id or sold.status != "past_due":
+        return False  # paid after the pass was already in use (sold by invoice): the pass has nothing to change
+    if succeeded:
+        sold.status = "active"
+        return False
+    sold.cancel(at, f"its payment {entry_id} failed")
+    return True
+
+
+def sale_voided(sold: Pass, invoice_id: str, at: datetime) -> None:
+    """The invoice a pass was sold on is voided (`invoice void`): the pass is cancelled, its credits taken
+    back; refused (exit 1) once a credit of it was used."""
+    from bookctl.errors import RuleError
+
+    if sold.invoice_id != invoice_id or sold.status == "cancelled":
+        return
+    if any(m.kind == "used" for m in sold.moves):
+        raise RuleError(f"pass {sold.id}, sold on invoice {invoice_id}, has been used; it cannot be voided")
+    sold.cancel(at, f"invoice {invoice_id} was voided")
+
+
+def credits_left(sessions: int, moves: list[CreditMove]) -> int:
+    """Sessions sold, less used, plus returned, less expired or cancelled: what a pass's balance must be."""
+    return sessions + sum(_SIGN[m.kind] * m.credits for m in moves)
 
 
 def add_months(day: date, months: int) -> date:

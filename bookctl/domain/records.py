@@ -81,6 +81,9 @@ class BookingLike(Protocol):
     def revision(self) -> int: ...
 
     @property
+    def pass_id(self) -> str | None: ...
+
+    @property
     def course_booking_id(self) -> str | None: ...
 
 

@@ -142,6 +142,8 @@ class JsonTexts:
         answers = booking.form_responses
         course = booking.course_booking_id  # only a course's places carry it (views.booking_fields)
         course_text = "" if course is None else f', "course_booking_id": {encode_basestring(course)}'
+        if booking.pass_id is not None:  # only a booking a pass covers carries it (views.booking_fields)
+            course_text += f', "pass_id": {encode_basestring(booking.pass_id)}'
         return (f'{{"id": {encode_basestring(booking.id)}{session[0]}{encode_basestring(booking.contact_id)}'
                 f'{session[1]}{states}{amounts}{self._form(answers) if answers else "{}"}'
                 f', "created_at": {encode_basestring(iso(booking.created_at, part.zone))}'

@@ -86,7 +86,7 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
          start: Later[datetime] | None = None, session_id: str | None = None, staff_ref: str | None = None,
          answers: dict[str, str] | None = None, allow_past: bool = False,
          allow_overlap: bool = False, force: bool = False, schedule_ref: str | None = None,
-         waitlist: bool = False) -> dict[str, Any]:
+         waitlist: bool = False, pass_ref: str | None = None, use_pass: bool = False) -> dict[str, Any]:
     """Book a contact into a session: `session_id`, an existing one, or `service_ref` at `start`
     (with `staff_ref`, when given), a new appointment or a place in a class. `answers`: the booking
     form's. The contact may not hold another confirmed booking at that time unless `allow_overlap`.
@@ -96,11 +96,15 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
     then lists what it overrode under `overrode`. A course is booked whole: a course service with no
     `start` (its schedule: `schedule_ref`, or its only one) or one of its scheduled meetings books
     every meeting (`book_course`). With `waitlist`, a full class puts the client on its waitlist
-    (services/waitlist.py) instead of refusing."""
+    (services/waitlist.py) instead of refusing. `pass_ref` pays with a credit of that pass, `use_pass`
+    with the contact's pass that covers it and expires first (services/plans.py): the booking is `covered`."""
     from bookctl.services.availability import bookable_staff, enforce, time_problems
 
     zone = zone_of(uow)
     overrode: list[str] = []
+    with_pass = pass_ref is not None or use_pass
+    if with_pass and waitlist:
+        raise UsageError("--pass/--use-pass pays for a place taken now; a waitlist place is paid when it is offered")
     if waitlist:
         from bookctl.services.waitlist import check_can_wait
 
@@ -114,6 +118,7 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
         if session.status != "scheduled":
             raise RuleError(f"session {session.id} is cancelled")
         if service.kind == "course" and session.schedule_id is not None:
+            _no_pass_for_course(service, with_pass)
             from bookctl.services.courses import book_course
 
             return book_course(uow, now, contact_id, service, uow.timetable.schedule(session.schedule_id),
@@ -126,6 +131,7 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
             if service.kind != "course":
                 raise UsageError("give --start (or --session to join an existing one); only a course is booked "
                                  "without one, whole")
+            _no_pass_for_course(service, with_pass)
             from bookctl.services.courses import book_course, course_schedule
 
             return book_course(uow, now, contact_id, service, course_schedule(uow, service, schedule_ref),
@@ -146,6 +152,7 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
             session = uow.calendar.add_session(service_id=service.id, staff_id=staff_id, start=start, end=end,
                                       capacity=service.capacity, created_at=now)
         elif service.kind == "course" and session.schedule_id is not None:
+            _no_pass_for_course(service, with_pass)
             from bookctl.services.courses import book_course
 
             return book_course(uow, now, contact_id, service, uow.timetable.schedule(session.schedule_id),
@@ -173,6 +180,10 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
         return view
     booking = uow.calendar.add_booking(session, contact_id=contact.id, price=service.price,
                                        form_responses=dict(answers or {}), created_at=now)
+    if with_pass:
+        from bookctl.services.plans import spend_credit
+
+        spend_credit(uow, now, booking, session, service, pass_ref)
     label_with_service(contact, service)
     view = booking_view(booking, session, zone)
     if overrode:
@@ -199,11 +210,19 @@ def show(uow: UnitOfWork, ref: str) -> dict[str, Any]:
     return booking_view(booking, uow.calendar.get_session(booking.session_id), zone)
 
 
+def _no_pass_for_course(service: Service, with_pass: bool) -> None:
+    if with_pass:
+        raise RuleError(f"{service.name} is a course, booked whole at its own price; a pass pays for one session")
+
+
 def set_attendance(uow: UnitOfWork, now: datetime, ref: str, to: str) -> dict[str, Any]:
-    """Mark a booking booked, checked in or no-show."""
+    """Mark a booking booked, checked in or no-show; a no-show forfeits the credit of a pass that covers it."""
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
-    change_attendance(booking, session, to, now.astimezone(zone))
+    if change_attendance(booking, session, to, now.astimezone(zone)) and to == "no_show" and booking.pass_id:
+        from bookctl.services.plans import forfeit_no_show
+
+        forfeit_no_show(uow, now, booking)
     return booking_view(booking, session, zone)
 
 
@@ -226,10 +245,17 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False, whole
     held = booking.status in HOLDS_PLACE
     cancel_place(booking, now)
     service = uow.settings.services.get(session.service_id)
+    credit = None
+    if booking.pass_id is not None:
+        from bookctl.services.plans import release_credit
+
+        credit = release_credit(uow, now, booking, session, service)
     others = [b for b in uow.calendar.session_bookings(session) if b.status == "confirmed" and b.id != booking.id]
     if (service is None or service.kind == "appointment") and not others:
         session.status = "cancelled"  # frees the staff member's time
     view = booking_view(booking, session, zone)
+    if credit is not None:
+        view["credit"] = credit  # returned to the pass, or forfeited
     if held and service is not None and service.kind == "class":
         from bookctl.services.waitlist import fill_freed_places
 

@@ -75,7 +75,7 @@ def list_contacts(uow: UnitOfWork, labels: list[str] | None = None, search: str 
 
 def contact_card(uow: UnitOfWork, now: datetime, contact_id: str) -> dict[str, Any]:
     """The whole card: the contact's JSON keys, then `notes`, `tasks`, `attachments`, `bookings`
-    (newest first), `form_responses`, `payments`, `invoices` and `quotes`. Reads the contact's shard, its
+    (newest first), `form_responses`, `payments`, `invoices`, `quotes` and `passes`. Reads the contact's shard, its
     card shard, the day files of its own bookings and its own documents, never the rest of the store."""
     from bookctl.services.contact_history import booking_rows, form_response_rows
     from bookctl.services.invoices import invoice_view, quote_view
@@ -101,6 +101,12 @@ def contact_card(uow: UnitOfWork, now: datetime, contact_id: str) -> dict[str, A
     view["payments"] = list_payments(uow, contact_id=contact.id)
     view["invoices"] = [invoice_view(i, uow) for i in uow.documents.invoices_of(contact.id)]
     view["quotes"] = [quote_view(q, uow) for q in uow.documents.quotes_of(contact.id)]
+    if contact.pass_ids:  # most contacts hold none: their card reads no pass file
+        from bookctl.services.plans import pass_view
+
+        view["passes"] = [pass_view(p, zone) for p in uow.plans.passes_of(contact.id)]
+    else:
+        view["passes"] = []
     return view
 
 
@@ -138,7 +144,11 @@ def card_sections(uow: UnitOfWork, card: dict[str, Any], now: datetime) -> list[
                            "kind": p["kind"], "method": p["method"] or "", "amount": p["amount"],
                            "status": p["status"]} for p in card["payments"]]),
             ("Invoices", [{k: i[k] for k in ("id", "status", "total", "due", "booking_id")} for i in card["invoices"]]),
-            ("Quotes", [{k: q[k] for k in ("id", "status", "total", "invoice_id")} for q in card["quotes"]])]
+            ("Quotes", [{k: q[k] for k in ("id", "status", "total", "invoice_id")} for q in card["quotes"]]),
+            ("Passes", [{"id": p["id"], "plan": p["plan_name"], "balance": "unlimited" if p["balance"] is None
+                         else f"{p['balance']} of {p['sessions']}", "expires": _short(p["expires_at"] or "") or "never",
+                         "status": p["status"], "used": sum(1 for m in p["moves"] if m["kind"] == "used")}
+                        for p in card["passes"]])]
 
 
 def _short(stamp: str) -> str:

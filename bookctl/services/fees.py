@@ -98,6 +98,10 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, asked
         raise RuleError(f"booking {booking.id} is already cancelled")
     service = uow.settings.services.get(session.service_id)
     fee = None
+    if charge_fee:
+        from bookctl.services.plans import refuse_money_fee
+
+        refuse_money_fee(booking, "late cancel")
     if charge_fee and booking.status in WAITING_STATUSES:
         raise RuleError(f"booking {booking.id} is on the waitlist; leaving it costs nothing (cancel without --charge-fee)")
     if charge_fee:
@@ -142,7 +146,7 @@ def _cancelled(uow: UnitOfWork, booking: Booking, session: Session, intents: lis
             what = "the cancellation fee could not be charged and is recorded as due" if fee else "the refund failed"
         return Outcome(None, _after_cancel(answers.error, booking, what, stopped, answers.unknown))
     view = view_booking(uow, booking, session)
-    for key in ("email", "course_cancelled", "waitlist"):
+    for key in ("email", "course_cancelled", "waitlist", "credit"):
         if key in cancelled:
             view[key] = cancelled[key]
     if email is not None:
@@ -169,6 +173,9 @@ def no_show(uow: UnitOfWork, now: datetime, ref: str) -> Plan:
     again = resumable(booking.ledger_entries, ("no_show_fee",), None)
     if again:
         return Plan(again, lambda answers: _no_show_charged(uow, booking, session, answers), replay=True)
+    from bookctl.services.plans import refuse_money_fee
+
+    refuse_money_fee(booking, "no-show")
     service = uow.settings.services.get(session.service_id)
     if service is None or service.no_show_fee is None or service.no_show_fee.minor == 0:
         name = service.name if service else session.service_id

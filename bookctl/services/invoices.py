@@ -141,6 +141,10 @@ def void_invoice(uow: UnitOfWork, now: datetime, record_id: str) -> dict[str, An
     if paying:
         raise RuleError(f"payment {paying[0].id} of invoice {invoice.id} is pending; "
                         f"run 'bookctl payment reconcile {invoice.id}' first")
+    if invoice.pass_id is not None:
+        from bookctl.domain.plans import sale_voided
+
+        sale_voided(uow.plans.get_pass(invoice.pass_id), invoice.id, now)  # the pass it sold goes with it
     invoice.status, invoice.voided_at = "void", now
     if invoice.booking_id is not None:
         booking, _ = resolve_booking(uow, invoice.booking_id)

@@ -1,8 +1,18 @@
 """Packs and memberships (bookctl #23): the plans a studio sells, and the passes a contact holds.
 
 A plan's terms are checked here, where they are made and changed; a pass copies them at sale
-(domain.plans.pass_fields), so `edit_plan` and `archive_plan` never touch a pass already sold. Selling
-(the ledger, the providers) is not here yet.
+(domain.plans.pass_fields), so `edit_plan` and `archive_plan` never touch a pass already sold.
+
+Selling a pass (`sell`) issues an invoice for it, with no booking (INV-N, `Invoice.pass_id`), and
+its money goes through that invoice's ledger exactly as a booking's does (services/money.py): paid by
+card or in person, it is a pending intent first, settled by the provider's answer; by invoice, it
+waits for `invoice pay`. A pass paid by card or in person is `past_due` until the answer comes
+(domain.plans.sale_settled, from `money._settle`): `active` once the money is in, `cancelled` if the card
+is declined.
+
+A credit is spent by a booking (`spend_credit`), comes back when the booking is cancelled before the
+service's cancellation window opens, and is forfeited by a late cancel or a no-show
+(`release_credit`, `forfeit_no_show`); each is a move on the pass's append-only list.
 """
 
 from __future__ import annotations
@@ -13,12 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 from bookctl.domain import values
 from bookctl.domain.plans import Pass, Plan
-from bookctl.errors import RuleError, UsageError
+from bookctl.errors import NotFoundError, RuleError, UsageError
+from bookctl.services import money
 from bookctl.services.lookups import find_contact, find_plan, find_service, fold, zone_of
 from bookctl.timeutil import iso
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from bookctl.domain.invoices import Invoice
+    from bookctl.domain.models import Booking, Service, Session
     from bookctl.domain.money import Money
+    from bookctl.domain.payments import LedgerEntry
     from bookctl.storage.unit import UnitOfWork
 
 # Edit: leave a value as it is (None means "no limit" / "unlimited" for the optional terms).
@@ -41,7 +57,9 @@ def pass_view(sold: Pass, zone: tzinfo) -> dict[str, Any]:
             "valid_days": sold.valid_days, "service_ids": list(sold.service_ids), "price": sold.price.to_json(),
             "starts_at": iso(sold.starts_at, zone),
             "expires_at": None if sold.expires_at is None else iso(sold.expires_at, zone),
-            "status": sold.status, "created_at": iso(sold.created_at, zone)}
+            "status": sold.status, "created_at": iso(sold.created_at, zone), "invoice_id": sold.invoice_id,
+            "moves": [{"kind": m.kind, "credits": m.credits, "at": iso(m.at, zone), "booking_id": m.booking_id,
+                       "reason": m.reason} for m in sold.moves]}
 
 
 def check_plan_name(uow: UnitOfWork, name: str, ignore: str | None = None) -> str:
@@ -148,3 +166,192 @@ def contact_passes(uow: UnitOfWork, ref: str) -> list[dict[str, Any]]:
     """The passes of the contact `ref` names (an id, an email or a name), oldest first, as views."""
     zone = zone_of(uow)
     return [pass_view(p, zone) for p in uow.plans.passes_of(find_contact(uow, ref))]
+
+
+# --- selling ------------------------------------------------------------------------------
+
+SELL_METHODS = ("card", "invoice", "in_person")
+
+
+def sell(uow: UnitOfWork, now: datetime, plan_ref: str, contact_ref: str, method: str, card: str | None = None,
+         start: date | None = None, provider_name: str | None = None) -> money.Plan | money.Outcome:
+    """Sell a plan to a contact: a pass with the plan's terms, and the invoice it is sold on, paid by card
+    (`card`, the provider's token; the contact's saved card if None), in person, or left open (`invoice`).
+    `start`: the local day the pass starts (default: now). A membership sold by card keeps the card, for
+    `plan renew`. A retry after an unknown outcome resumes the pending sale of that plan to that contact."""
+    from bookctl.domain.plans import local_midnight, pass_fields
+    from bookctl.services.payments import CAPABILITY, default_provider, require
+
+    if method not in SELL_METHODS:
+        raise ValueError(f"sell: method {method!r}")  # the command checks it
+    zone = zone_of(uow)
+    plan = find_plan(uow, plan_ref)
+    contact = uow.contacts.get(find_contact(uow, contact_ref))
+    again = _pending_sale(uow, plan, contact.id)
+    if again is not None:
+        sold, intents = again
+        if intents[0].method != method or card not in (None, (intents[0].request or {}).get("token")):
+            raise RuleError(f"the sale of pass {sold.id} to {contact.id} is pending with another method or card; "
+                            f"retry it as it was, or run 'bookctl payment reconcile {sold.invoice_id}'")
+        invoice = uow.documents.get_invoice(sold.invoice_id or "")
+        return money.Plan(intents, lambda answers: _sold(uow, sold, invoice, intents, answers, zone), replay=True)
+    if plan.archived:
+        raise RuleError(f"plan {plan.id} ({plan.name}) is archived and no longer sold")
+    if contact.erased_at is not None:
+        raise RuleError(f"contact {contact.id} was erased; nothing can be sold to it")
+    provider = None
+    if plan.price.minor > 0 and method != "invoice":
+        from bookctl.services.lookups import provider_for
+
+        provider = provider_for(uow, provider_name or default_provider(method))
+        require(provider, CAPABILITY[method])
+    token = card
+    if method == "card" and token is None:
+        assert provider is not None
+        saved = contact.saved_card
+        if saved is None or saved.provider != provider.name:
+            raise UsageError(f"give --card TOKEN (contact {contact.id} has no card saved with {provider.name})")
+        token = saved.method
+    starts_at = now if start is None else local_midnight(start, zone)
+    sold = uow.plans.add_pass(**pass_fields(plan, contact.id, starts_at, zone, now))
+    if plan.price.minor == 0:
+        return money.Outcome(sale_view(uow, sold, None, []))
+    from bookctl.domain.invoices import LineItem
+
+    text = f"{plan.name} ({sold.id})"
+    invoice = uow.documents.add_invoice(contact_id=contact.id, items=[LineItem(text=text, amount=plan.price)],
+                                        total=plan.price, pass_id=sold.id, created_at=now)
+    sold.invoice_id = invoice.id
+    if method == "invoice":
+        return money.Outcome(sale_view(uow, sold, invoice, []))
+    assert provider is not None
+    sold.status = "past_due"  # until the money is in (domain.plans.sale_settled)
+    request = {"label": "card" if method == "card" else "in person"}
+    if method == "card":
+        request.update(token=token, save_card=plan.kind == "membership")
+    intent = money.charge_intent(uow, now, invoice, provider.name, plan.price, description=f"pass {sold.id} ({plan.name})",
+                                 method=method, request=request)
+    return money.Plan([intent], lambda answers: _sold(uow, sold, invoice, [intent], answers, zone))
+
+
+def _pending_sale(uow: UnitOfWork, plan: Plan, contact_id: str) -> tuple[Pass, list[LedgerEntry]] | None:
+    """The contact's pass of `plan` whose sale still waits on a provider's answer, with its pending intents."""
+    from bookctl.domain.payments import pending_intents
+
+    for sold in reversed(uow.plans.passes_of(contact_id)):
+        if sold.plan_id == plan.id and sold.status == "past_due" and sold.invoice_id is not None:
+            intents = pending_intents(uow.ledger.of_invoice(sold.invoice_id))
+            if intents:
+                return sold, intents
+    return None
+
+
+def _sold(uow: UnitOfWork, sold: Pass, invoice: Invoice, intents: list[LedgerEntry], answers: money.Answers,
+          zone: tzinfo) -> money.Outcome:
+    """After the sale's answer (the pass was settled with it, by `money._settle`): the pass and its payment."""
+    from bookctl.errors import ProviderError
+
+    error = answers.error
+    if error is not None and not answers.unknown:
+        kind = ProviderError if isinstance(error, ProviderError) else RuleError
+        error = kind(f"pass {sold.id} is cancelled: its payment failed ({error})")
+    return money.Outcome(sale_view(uow, sold, invoice, intents), error)
+
+
+def sale_view(uow: UnitOfWork, sold: Pass, invoice: Invoice | None, entries: list[LedgerEntry]) -> dict[str, Any]:
+    """A pass just sold: its view, with its invoice's status and the payment that paid it (if one did)."""
+    from bookctl.services.views import entry_view
+
+    zone = zone_of(uow)
+    view = pass_view(sold, zone)
+    view["invoice_status"] = None if invoice is None else invoice.status
+    view["payment"] = entry_view(entries[-1], zone) if entries else None
+    return view
+
+
+# --- credits --------------------------------------------------------------------------------
+
+def choose_pass(uow: UnitOfWork, contact_id: str, service: Service, session: Session,
+                pass_ref: str | None) -> Pass:
+    """The pass that pays for a booking of `service` in `session`: `pass_ref`, checked, or (None) the
+    contact's usable pass for it that expires first (one without an end last, then the oldest)."""
+    if pass_ref is not None:
+        try:
+            chosen = uow.plans.get_pass(pass_ref.strip())
+        except NotFoundError:
+            raise NotFoundError(f"no pass {pass_ref.strip()!r}; see 'bookctl contact passes {contact_id}'") from None
+        _check_usable(chosen, contact_id, service, session)
+        return chosen
+    usable = [p for p in uow.plans.passes_of(contact_id) if p.covers(service.id) and p.usable_at(session.start)]
+    if not usable:
+        raise RuleError(f"contact {contact_id} has no pass that covers {service.name} on "
+                        f"{session.start.astimezone(zone_of(uow)):%Y-%m-%d}; see 'bookctl contact passes {contact_id}'")
+    far = datetime.max.replace(tzinfo=session.start.tzinfo)
+    return min(usable, key=lambda p: (p.expires_at or far, int(p.id.removeprefix("ps-"))))
+
+
+def _check_usable(chosen: Pass, contact_id: str, service: Service, session: Session) -> None:
+    if chosen.contact_id != contact_id:
+        raise RuleError(f"pass {chosen.id} belongs to contact {chosen.contact_id}, not {contact_id}")
+    if not chosen.covers(service.id):
+        raise RuleError(f"pass {chosen.id} ({chosen.plan_name}) does not cover {service.name}; "
+                        f"it covers {', '.join(chosen.service_ids)}")
+    if chosen.status != "active":
+        why = {"past_due": "its payment has not come in", "used_up": "no credits are left"}.get(chosen.status, "")
+        raise RuleError(f"pass {chosen.id} is {chosen.status}" + (f": {why}" if why else ""))
+    if session.start < chosen.starts_at:
+        raise RuleError(f"pass {chosen.id} starts on {chosen.starts_at:%Y-%m-%d}, after session {session.id}")
+    if chosen.expires_at is not None and session.start >= chosen.expires_at:
+        raise RuleError(f"pass {chosen.id} expires at {chosen.expires_at.isoformat()}, before session {session.id}")
+
+
+def spend_credit(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, service: Service,
+                 pass_ref: str | None) -> Pass:
+    """Pay for a new booking with one credit of a pass (`pass_ref`, or the one `choose_pass` picks)."""
+    chosen = choose_pass(uow, booking.contact_id, service, session, pass_ref)
+    chosen.move("used", now, booking_id=booking.id)
+    booking.pass_id = chosen.id
+    return chosen
+
+
+def release_credit(uow: UnitOfWork, now: datetime, booking: Booking, session: Session, service: Service | None) -> str:
+    """A booking a pass covers is cancelled: its credit comes back before the service's cancellation
+    window opens (`returned`), and is forfeited inside it (`forfeited`, reason `late cancel`). Which."""
+    from bookctl.domain.attendance import inside_cancellation_window
+
+    held = uow.plans.get_pass(booking.pass_id or "")
+    late = service is not None and inside_cancellation_window(service.cancellation_window_hours, session.start, now)
+    if late or held.status in ("expired", "cancelled"):
+        reason = "late cancel" if late else f"cancelled after the pass was {held.status}"
+        held.move("forfeited", now, credits=1, booking_id=booking.id, reason=reason)
+        return "forfeited"
+    held.move("returned", now, booking_id=booking.id)
+    return "returned"
+
+
+def forfeit_no_show(uow: UnitOfWork, now: datetime, booking: Booking) -> None:
+    """A booking a pass covers was a no-show: its credit is forfeited (recorded once)."""
+    held = uow.plans.get_pass(booking.pass_id or "")
+    if not any(m.booking_id == booking.id and m.kind == "forfeited" for m in held.moves):
+        held.move("forfeited", now, credits=1, booking_id=booking.id, reason="no-show")
+
+
+def refuse_money_fee(booking: Booking, what: str) -> None:
+    """A booking a pass covers pays no fee in money: its credit is forfeited instead."""
+    if booking.pass_id is not None:
+        raise RuleError(f"booking {booking.id} is covered by pass {booking.pass_id}; a {what} forfeits its credit "
+                        f"instead of a fee: leave out --charge-fee")
+
+
+def expire_passes(uow: UnitOfWork, now: datetime) -> list[dict[str, Any]]:
+    """`plan expire` (cron, idempotent): every active or used-up pass whose end has passed becomes
+    `expired`, its unused credits recorded as an `expired` move. The passes it changed, as views."""
+    zone = zone_of(uow)
+    changed = []
+    for sold in uow.plans.passes():
+        if sold.status in ("active", "used_up") and sold.expires_at is not None and sold.expires_at <= now:
+            if sold.balance:
+                sold.move("expired", now, credits=sold.balance, reason=f"expired at {iso(sold.expires_at, zone)}")
+            sold.status = "expired"
+            changed.append(pass_view(sold, zone))
+    return changed

@@ -82,6 +82,8 @@ def booking_fields(booking: BookingLike, found: Figures, session_id: str, servic
     }
     if booking.course_booking_id is not None:  # a place in a course: the booking that holds its price and ledger
         fields["course_booking_id"] = booking.course_booking_id
+    if booking.pass_id is not None:  # covered by a pass's credit (bookctl #23)
+        fields["pass_id"] = booking.pass_id
     return fields
 
 

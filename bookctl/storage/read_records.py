@@ -64,6 +64,7 @@ class BookingRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     course_booking_id: str | None = None
     reminded: list[str] = []
     offer_expires_at: Aware | None = None
+    pass_id: str | None = None
 
 
 class EntryRecord(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, gc=False):

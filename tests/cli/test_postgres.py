@@ -129,6 +129,7 @@ def test_an_older_schema_asks_for_store_upgrade_which_brings_it_up(bookctl, pg_s
               "DROP TABLE timetable; ALTER TABLE sessions DROP COLUMN schedule_id; "
               "ALTER TABLE bookings DROP COLUMN course_booking_id, DROP COLUMN reminded, DROP COLUMN offer_expires_at; "
               "DROP TABLE webhook_deliveries; DROP TABLE passes; DROP TABLE plans; "
+              "ALTER TABLE bookings DROP COLUMN pass_id; ALTER TABLE invoices DROP COLUMN pass_id; "
               "UPDATE bookctl_schema SET version = 1")
     result = bookctl("contact", "list", "--store", pg_store)
     assert result.exit_code == 4
@@ -151,6 +152,7 @@ def test_upgrade_to_the_label_index_folds_the_labels_already_there(bookctl, pg_s
               "DROP TABLE timetable; ALTER TABLE sessions DROP COLUMN schedule_id; "
               "ALTER TABLE bookings DROP COLUMN course_booking_id, DROP COLUMN reminded, DROP COLUMN offer_expires_at; "
               "DROP TABLE webhook_deliveries; DROP TABLE passes; DROP TABLE plans; "
+              "ALTER TABLE bookings DROP COLUMN pass_id; ALTER TABLE invoices DROP COLUMN pass_id; "
               "UPDATE bookctl_schema SET version = 4")  # as version 4 left a database
     assert bookctl("store", "upgrade", "--store", pg_store).exit_code == 0
     assert _sql(url, "SELECT id, label_keys FROM contacts ORDER BY id") == [("c-1", ["vip", "zoe club"]), ("c-2", [])]

@@ -3,7 +3,8 @@
 tests/data/golden/ holds the output of the commands in `golden_store.OUTPUTS`, written by bookctl at
 commit 0b480e1 (the model-by-model read path) for the store `golden_store.build` makes. The store is
 rebuilt here through the CLI on each backend and every command must print exactly those bytes.
-The two `session list` tables were re-captured when #22 replaced the price column with paid/due;
+The two `session list` tables were re-captured when #22 replaced the price column with paid/due, and
+`contact show` when #23 gave an invoice its `pass_id` and the card its `passes`;
 regenerate with `python -m tests.cli.golden_store tests/data/golden` only for an intended change.
 """
 

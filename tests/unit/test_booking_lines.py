@@ -49,9 +49,10 @@ def rows(draw: st.DrawFn) -> ExportRow:
                             price=MoneyRecord(draw(st.integers(0, 10**9)), currency),
                             form_responses=draw(st.dictionaries(TEXT, TEXT, max_size=3)),
                             created_at=start - timedelta(seconds=draw(st.integers(0, 10**8))),
-                            course_booking_id=draw(st.one_of(st.none(), TEXT)))
+                            course_booking_id=draw(st.one_of(st.none(), TEXT)),
+                            pass_id=draw(st.one_of(st.none(), TEXT)))
     amounts = [draw(st.integers(0, 10**9)) for _ in range(3)]
-    found = Figures(0, amounts[1], 0, amounts[0], 0, 0, amounts[2], draw(st.sampled_from(["paid", "not_paid"])), ())
+    found = Figures(0, amounts[1], 0, amounts[0], 0, 0, amounts[2], draw(st.sampled_from(["paid", "not_paid", "covered"])), ())
     return ExportRow(part, contact, booking, found, ())
 
 

@@ -7,12 +7,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bookctl.domain.money import Money
-from bookctl.domain.plans import Pass, Plan, add_months, pass_expiry, pass_fields, period_end
+from bookctl.domain.plans import (
+    Pass,
+    Plan,
+    add_months,
+    credits_left,
+    pass_expiry,
+    pass_fields,
+    period_end,
+    sale_settled,
+)
 
 ROME = ZoneInfo("Europe/Rome")
 NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
@@ -116,3 +125,62 @@ def test_a_pack_expires_at_local_midnight_valid_days_after_its_start_day(first, 
     assert expires.date() == start.astimezone(zone).date() + timedelta(days=valid_days)
     assert expires.time() == time(0)
     assert expires > start
+
+
+# --- credit moves (bookctl #23) -------------------------------------------------------------
+
+_MOVES = st.lists(st.tuples(st.sampled_from(["used", "returned", "forfeited", "expired", "cancelled"]),
+                            st.integers(1, 4)), max_size=30)
+
+
+def _pack(sessions: int) -> Pass:
+    start = datetime(2026, 11, 23, 12, tzinfo=ROME)
+    return Pass(id="ps-1", plan_id="pl-1", contact_id="c-1", kind="pack", plan_name="Pack", price=Money(minor=1500, currency="EUR"),
+                sessions=sessions, balance=sessions, starts_at=start, created_at=start)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(sessions=st.integers(1, 12), moves=_MOVES)
+def test_a_pass_balance_is_what_was_sold_less_used_plus_returned_and_never_negative(sessions, moves):
+    sold = _pack(sessions)
+    at = datetime(2026, 11, 24, 9, tzinfo=ROME)
+    used = returned = taken = 0
+    for kind, credits in moves:
+        count = 1 if kind in ("used", "returned", "forfeited") else credits
+        before = sold.model_copy(deep=True)
+        try:
+            sold.move(kind, at, credits=count)
+        except ValueError:
+            assert sold == before  # a refused move changes nothing
+            continue
+        used += count if kind == "used" else 0
+        returned += count if kind == "returned" else 0
+        taken += count if kind in ("expired", "cancelled") else 0
+    assert sold.balance == sessions - used + returned - taken == credits_left(sessions, sold.moves)
+    assert 0 <= sold.balance <= sessions
+    assert sold.status in ("active", "used_up")
+    assert sold.status == "active" if sold.balance > 0 else True  # a credit back makes it usable again
+    if sold.status == "used_up":
+        assert sold.balance == 0
+    assert Pass.model_validate(sold.model_dump(mode="json")) == sold  # what the store writes reads back
+
+
+def test_a_hand_edited_balance_that_disagrees_with_the_moves_is_refused():
+    sold = _pack(5)
+    sold.move("used", datetime(2026, 11, 24, 9, tzinfo=ROME))
+    data = sold.model_dump(mode="json") | {"balance": 5}
+    with pytest.raises(ValueError, match="its balance 5 is not the 5 sessions sold with its moves"):
+        Pass.model_validate(data)
+
+
+def test_a_sale_waiting_on_its_payment_is_activated_or_cancelled_by_the_answer():
+    at = datetime(2026, 11, 23, 12, tzinfo=ROME)
+    paid, declined = _pack(3), _pack(3)
+    for sold in (paid, declined):
+        sold.invoice_id, sold.status = "INV-0001", "past_due"
+    assert sale_settled(paid, "INV-0001", "p-INV-0001-1", True, at) is False
+    assert (paid.status, paid.balance) == ("active", 3)
+    assert sale_settled(declined, "INV-0001", "p-INV-0001-1", False, at) is True  # void the invoice
+    assert (declined.status, declined.balance, declined.moves[-1].kind) == ("cancelled", 0, "cancelled")
+    assert sale_settled(paid, "INV-0002", "p-INV-0002-1", False, at) is False  # not the invoice that sold it
+    assert paid.status == "active"

@@ -384,7 +384,14 @@ def _fill_label_keys(conn: Any) -> None:  # noqa: ANN401 - a psycopg connection
             cursor.executemany("UPDATE contacts SET label_keys = %s WHERE id = %s", rows)
 
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10)
+# Credits (bookctl #23): the pass that covers a booking, and the pass an invoice sells.
+_V11 = """
+ALTER TABLE bookings ADD COLUMN pass_id text;
+ALTER TABLE invoices ADD COLUMN pass_id text;
+"""
+
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11)
 LATEST = len(MIGRATIONS)
 # What a migration needs computed in Python, run right after it in the same transaction.
 FILLS: dict[int, Callable[[Any], None]] = {5: _fill_label_keys}
