@@ -103,6 +103,7 @@ EXAMPLES: dict[str, str] = {
     "plan archive": "bookctl plan archive pl-1",
     "plan sell": "bookctl plan sell 'Ten classes' --contact zoe@example.org --method card --card tok_visa",
     "plan expire": "bookctl plan expire",
+    "plan renew": "bookctl plan renew --format json",
     "payment": "bookctl payment collect b-20261124-3 --method card --card tok_visa",
     "payment collect": "bookctl payment collect b-20261124-3 --method card --card tok_visa",
     "payment refund": "bookctl payment refund b-20261124-3 --amount 20 --reason 'late start'",
@@ -152,7 +153,7 @@ _NEVER_REFUSE = frozenset({
 _REACH_OUT = frozenset({
     "session book", "session no-show", "session cancel", "session reschedule", "session move", "schedule skip",
     "schedule edit", "waitlist leave", "waitlist sweep", "payment collect", "payment refund",
-    "payment reconcile", "invoice pay", "remind run", "outbox send", "webhook send", "plan sell",
+    "payment reconcile", "invoice pay", "remind run", "outbox send", "webhook send", "plan sell", "plan renew",
 })
 # Parameters naming a record that may not exist: exit 3.
 _NAMES_A_RECORD = frozenset({

@@ -215,6 +215,23 @@ def plan_expire(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
               columns=("id", "plan_name", "contact_id", "balance", "expires_at", "status"))
 
 
+@app.command("renew")
+def plan_renew(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Charge the next period of each membership whose period has ended, to the card on file (cron; safe
+    to re-run). A decline or no card leaves it past_due with its invoice open; exit 5 if a provider did
+    not answer (run it again: the same charge is resumed, never repeated)."""
+    from bookctl.commands._options import app_context
+    from bookctl.services.plans import renew_memberships
+
+    ctx = app_context(store)
+    with ctx.store().write() as uow:
+        outcome = renew_memberships(uow, ctx.clock())
+    emit_rows(outcome.view, fmt, columns=("id", "contact_id", "plan_name", "invoice_id", "result", "status",
+                                          "expires_at"))
+    if outcome.error is not None:
+        raise outcome.error
+
+
 def contact_passes(
     contact: Annotated[str, typer.Argument(metavar="CONTACT", help="A contact's id, email or name.")],
     store: StoreOpt = None,

@@ -30,8 +30,9 @@ PassStatus = Literal["active", "expired", "used_up", "past_due", "cancelled"]
 #   forfeited   0  that booking was cancelled late, or was a no-show: the credit stays spent (a record, with its reason)
 #   expired    -n  the credits left when the pass ran out (`plan expire`)
 #   cancelled  -n  the credits left when the sale was undone (its card declined, its invoice voided)
-MoveKind = Literal["used", "returned", "forfeited", "expired", "cancelled"]
-_SIGN = {"used": -1, "returned": 1, "forfeited": 0, "expired": -1, "cancelled": -1}
+#   renewed   +n  a membership's next period was paid: its sessions a period are back to the full count
+MoveKind = Literal["used", "returned", "forfeited", "expired", "cancelled", "renewed"]
+_SIGN = {"used": -1, "returned": 1, "forfeited": 0, "expired": -1, "cancelled": -1, "renewed": 1}
 # The most sessions a plan may hold, and the longest a pack may run (ten years).
 MAX_SESSIONS = 10_000
 MAX_VALID_DAYS = 3650
@@ -109,6 +110,10 @@ class Pass(Record):
     # The invoice that sold it (paid by card, in person, or left open to be paid), None for a free plan.
     invoice_id: str | None = None
     moves: list[CreditMove] = Field(default_factory=list)
+    # A membership: the periods paid so far (its end is `periods` periods from its first day), and the open
+    # invoice of the next one while `plan renew` waits on its payment (the pass is `past_due` meanwhile).
+    periods: int = Field(default=1, ge=1)
+    renewing: str | None = None
 
     @model_validator(mode="after")
     def _terms(self) -> Pass:
@@ -158,9 +163,15 @@ class Pass(Record):
         self.status = "cancelled"
 
 
-def sale_settled(sold: Pass, invoice_id: str, entry_id: str, succeeded: bool, at: datetime) -> bool:
-    """The payment `entry_id` of the invoice a pass was sold on got its provider's answer: a pass waiting on
-    it (`past_due`) becomes `active` when paid, and is cancelled when not. True: the invoice is to be voided."""
+def invoice_settled(sold: Pass, invoice_id: str, entry_id: str, succeeded: bool, at: datetime, zone: tzinfo) -> bool:
+    """The payment `entry_id` of an invoice of a pass got its provider's answer (`money._settle`). The sale's
+    invoice: a pass waiting on it (`past_due`) becomes `active` when paid, and is cancelled when not. A
+    membership's renewal invoice: paid, its next period begins (`renew_period`); not, it stays `past_due`
+    with the invoice open, for the next `plan renew` or `invoice pay`. True: the invoice is to be voided."""
+    if sold.renewing == invoice_id:
+        if succeeded:
+            renew_period(sold, at, zone)
+        return False
     if sold.invoice_id != invoice_id or sold.status != "past_due":
         return False  # paid after the pass was already in use (sold by invoice): the pass has nothing to change
     if succeeded:
@@ -168,6 +179,25 @@ def sale_settled(sold: Pass, invoice_id: str, entry_id: str, succeeded: bool, at
         return False
     sold.cancel(at, f"its payment {entry_id} failed")
     return True
+
+
+def renew_period(sold: Pass, at: datetime, zone: tzinfo) -> None:
+    """A membership's next period is paid: it ends a period later (counted from its first day, so periods
+    never drift), its sessions a period are full again, and it is active."""
+    assert sold.period is not None and sold.expires_at is not None
+    sold.periods += 1
+    first_day = sold.starts_at.astimezone(zone).date()
+    sold.expires_at = local_midnight(period_end(first_day, sold.period, sold.periods), zone)
+    if sold.sessions is not None and sold.balance is not None and sold.balance < sold.sessions:
+        sold.move("renewed", at, credits=sold.sessions - sold.balance, reason=f"period {sold.periods}")
+    sold.status, sold.renewing = "active", None
+
+
+def renewal_due(sold: Pass, now: datetime) -> bool:
+    """Whether `plan renew` charges this membership now: its period has ended, or its renewal is unpaid."""
+    if sold.kind != "membership" or sold.status in ("cancelled", "expired"):
+        return False
+    return sold.renewing is not None or (sold.expires_at is not None and sold.expires_at <= now)
 
 
 def sale_voided(sold: Pass, invoice_id: str, at: datetime) -> None:

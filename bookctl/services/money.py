@@ -264,9 +264,11 @@ def _settle(uow: UnitOfWork, now: datetime, entry: LedgerEntry, result: Any, **a
     if entry.invoice_id and entry.kind == "charge" and entry.booking_id is None:
         invoice = uow.documents.get_invoice(entry.invoice_id)
         if invoice.pass_id is not None:  # the sale of a pass: it is usable once paid, cancelled if declined
-            from bookctl.domain.plans import sale_settled
+            from bookctl.domain.plans import invoice_settled
+            from bookctl.services.lookups import zone_of
 
-            if sale_settled(uow.plans.get_pass(invoice.pass_id), invoice.id, entry.id, entry.status == "succeeded", now):
+            if invoice_settled(uow.plans.get_pass(invoice.pass_id), invoice.id, entry.id, entry.status == "succeeded",
+                               now, zone_of(uow)):
                 invoice.status, invoice.voided_at = "void", now
 
 

@@ -7,7 +7,7 @@ Selling a pass (`sell`) issues an invoice for it, with no booking (INV-N, `Invoi
 its money goes through that invoice's ledger exactly as a booking's does (services/money.py): paid by
 card or in person, it is a pending intent first, settled by the provider's answer; by invoice, it
 waits for `invoice pay`. A pass paid by card or in person is `past_due` until the answer comes
-(domain.plans.sale_settled, from `money._settle`): `active` once the money is in, `cancelled` if the card
+(domain.plans.invoice_settled, from `money._settle`): `active` once the money is in, `cancelled` if the card
 is declined.
 
 A credit is spent by a booking (`spend_credit`), comes back when the booking is cancelled before the
@@ -58,6 +58,7 @@ def pass_view(sold: Pass, zone: tzinfo) -> dict[str, Any]:
             "starts_at": iso(sold.starts_at, zone),
             "expires_at": None if sold.expires_at is None else iso(sold.expires_at, zone),
             "status": sold.status, "created_at": iso(sold.created_at, zone), "invoice_id": sold.invoice_id,
+            "periods": sold.periods, "renewing": sold.renewing,
             "moves": [{"kind": m.kind, "credits": m.credits, "at": iso(m.at, zone), "booking_id": m.booking_id,
                        "reason": m.reason} for m in sold.moves]}
 
@@ -225,7 +226,7 @@ def sell(uow: UnitOfWork, now: datetime, plan_ref: str, contact_ref: str, method
     if method == "invoice":
         return money.Outcome(sale_view(uow, sold, invoice, []))
     assert provider is not None
-    sold.status = "past_due"  # until the money is in (domain.plans.sale_settled)
+    sold.status = "past_due"  # until the money is in (domain.plans.invoice_settled)
     request = {"label": "card" if method == "card" else "in person"}
     if method == "card":
         request.update(token=token, save_card=plan.kind == "membership")
@@ -344,14 +345,80 @@ def refuse_money_fee(booking: Booking, what: str) -> None:
 
 
 def expire_passes(uow: UnitOfWork, now: datetime) -> list[dict[str, Any]]:
-    """`plan expire` (cron, idempotent): every active or used-up pass whose end has passed becomes
-    `expired`, its unused credits recorded as an `expired` move. The passes it changed, as views."""
+    """`plan expire` (cron, idempotent): every active or used-up pack whose end has passed becomes
+    `expired`, its unused credits recorded as an `expired` move. The passes it changed, as views. A
+    membership does not expire: `plan renew` charges its next period, or leaves it `past_due`."""
     zone = zone_of(uow)
     changed = []
     for sold in uow.plans.passes():
-        if sold.status in ("active", "used_up") and sold.expires_at is not None and sold.expires_at <= now:
+        if sold.kind == "pack" and sold.status in ("active", "used_up") and sold.expires_at is not None \
+                and sold.expires_at <= now:
             if sold.balance:
                 sold.move("expired", now, credits=sold.balance, reason=f"expired at {iso(sold.expires_at, zone)}")
             sold.status = "expired"
             changed.append(pass_view(sold, zone))
     return changed
+
+
+# --- renewing -------------------------------------------------------------------------------
+
+def renew_memberships(uow: UnitOfWork, now: datetime) -> money.Outcome:
+    """`plan renew` (cron, idempotent): charge the next period of each membership whose period has ended.
+
+    Each renewal is an invoice of its own for the pass (`Pass.renewing`), and the pass is `past_due` until
+    it is paid. With a card on file it is charged at once, one membership at a time, each through
+    `money.carry_out` (a pending intent, then the answer, each committed), so one client's decline never
+    stops the next. Paid, the period is renewed (domain.plans.renew_period); declined, or with no card on
+    file, the pass stays `past_due` and its invoice open, and the next run charges it again (or the
+    studio records the payment with `invoice pay`). A run after a lost answer resumes that charge with its
+    key. The rows say what became of each; an outcome still unknown is exit 5 after them."""
+    from bookctl.domain.invoices import LineItem
+    from bookctl.domain.payments import pending_intents
+    from bookctl.domain.plans import renewal_due
+
+    zone = zone_of(uow)
+    rows: list[dict[str, Any]] = []
+    unknown: list[Exception] = []
+    for sold in [p for p in uow.plans.passes() if renewal_due(p, now)]:
+        contact = uow.contacts.get(sold.contact_id)
+        if sold.renewing is None:
+            assert sold.period is not None and sold.expires_at is not None
+            text = f"{sold.plan_name} ({sold.id}), period {sold.periods + 1} from {sold.expires_at.astimezone(zone):%Y-%m-%d}"
+            invoice = uow.documents.add_invoice(contact_id=contact.id, items=[LineItem(text=text, amount=sold.price)],
+                                                total=sold.price, pass_id=sold.id, created_at=now)
+            sold.renewing, sold.status = invoice.id, "past_due"
+        invoice = uow.documents.get_invoice(sold.renewing)
+        again = pending_intents(uow.ledger.of_invoice(invoice.id))
+        saved = contact.saved_card
+        if again:
+            decided = money.Plan(again, lambda answers: money.Outcome(None, answers.error), replay=True)
+        elif saved is not None and contact.erased_at is None:
+            intent = money.charge_intent(uow, now, invoice, saved.provider, sold.price, method="card",
+                                         description=f"renewal of pass {sold.id} ({sold.plan_name})",
+                                         request={"token": saved.method, "label": "card"})
+            decided = money.Plan([intent], lambda answers: money.Outcome(None, answers.error))
+        else:
+            uow.commit()
+            rows.append(_renewal_row(sold, invoice, "invoiced", "no card on file: the invoice waits for 'invoice pay'", zone))
+            continue
+        outcome = money.carry_out(uow, now, decided)
+        error = outcome.error
+        if error is None:
+            rows.append(_renewal_row(sold, invoice, "renewed", None, zone))
+        elif sold.status == "past_due" and any(e.status == "pending" for e in uow.ledger.of_invoice(invoice.id)):
+            unknown.append(error)
+            rows.append(_renewal_row(sold, invoice, "pending", str(error), zone))
+        else:
+            rows.append(_renewal_row(sold, invoice, "declined", str(error), zone))
+    uow.commit()
+    if unknown:
+        from bookctl.errors import ProviderError
+
+        return money.Outcome(rows, ProviderError(f"{len(unknown)} renewal(s) still pending: {unknown[0]}"))
+    return money.Outcome(rows)
+
+
+def _renewal_row(sold: Pass, invoice: Invoice, result: str, detail: str | None, zone: tzinfo) -> dict[str, Any]:
+    return {"id": sold.id, "contact_id": sold.contact_id, "plan_name": sold.plan_name, "invoice_id": invoice.id,
+            "result": result, "status": sold.status,
+            "expires_at": None if sold.expires_at is None else iso(sold.expires_at, zone), "detail": detail}

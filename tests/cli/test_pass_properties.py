@@ -1,6 +1,6 @@
 """Property (bookctl #23): whatever sequence of sell / book with a pass / cancel early or late / no-show /
-expire a studio runs, on either backend, each pass's balance is the credits sold less those used plus
-those returned (less what expired or was cancelled), never below zero; every booking a pass covers
+expire / renew a studio runs, on either backend, each pass's balance is the credits sold less those used plus
+those returned (less what expired or was cancelled, plus what a renewal refilled), never below zero; every booking a pass covers
 spent one credit of it, and a cancelled one got it back or forfeited it, once; and the money of the
 sales in bookctl's ledger is, to the cent, what the sandbox provider's own books say it charged."""
 
@@ -18,7 +18,7 @@ from tests.cli._payment_fixtures import _builtin_providers_only  # noqa: F401 - 
 
 START = datetime.fromisoformat("2026-11-23T12:00:00+01:00")
 OPS = st.one_of(
-    st.tuples(st.just("sell"), st.sampled_from(["Three", "Five"]),
+    st.tuples(st.just("sell"), st.sampled_from(["Three", "Five", "Monthly"]),
               st.sampled_from(["tok_visa", "tok_chargeDeclined", "tok_lostAnswer", "invoice", "in-person"])),
     st.tuples(st.just("book"), st.integers(1, 40)),  # hours from the clock, on the hour
     st.tuples(st.just("cancel"), st.integers(0, 5)),
@@ -26,6 +26,7 @@ OPS = st.one_of(
     st.tuples(st.just("wait"), st.sampled_from([3, 30, 24 * 40])),
     st.tuples(st.just("expire"),),
     st.tuples(st.just("reconcile"),),
+    st.tuples(st.just("renew"),),
 )
 
 
@@ -50,6 +51,7 @@ def test_credits_and_money_of_passes_always_reconcile(bookctl, ops):
         call("contact", "add", "--first-name", "Ada")
         call("plan", "add", "Three", "--kind", "pack", "--sessions", "3", "--price", "45", "--valid-days", "30")
         call("plan", "add", "Five", "--kind", "pack", "--sessions", "5", "--price", "70.50")
+        call("plan", "add", "Monthly", "--kind", "membership", "--sessions", "4", "--price", "60", "--period", "month")
         booked: list[str] = []
         for op in ops:
             if op[0] == "sell":
@@ -69,15 +71,17 @@ def test_credits_and_money_of_passes_always_reconcile(bookctl, ops):
                 call("plan", "expire")
             elif op[0] == "reconcile":
                 call("payment", "reconcile")
+            elif op[0] == "renew":
+                call("plan", "renew")
 
         passes = call("contact", "passes", "c-1").json()
         bookings = {b["id"]: b for b in call("session", "list", "--contact", "c-1").json()}
         for sold in passes:
             moves = sold["moves"]
             count = {kind: sum(m["credits"] for m in moves if m["kind"] == kind)
-                     for kind in ("used", "returned", "forfeited", "expired", "cancelled")}
+                     for kind in ("used", "returned", "forfeited", "expired", "cancelled", "renewed")}
             assert sold["balance"] == sold["sessions"] - count["used"] + count["returned"] - count["expired"] \
-                - count["cancelled"]
+                - count["cancelled"] + count["renewed"]
             assert 0 <= sold["balance"] <= sold["sessions"]
             covered = [b for b in bookings.values() if b.get("pass_id") == sold["id"]]
             assert sorted(m["booking_id"] for m in moves if m["kind"] == "used") == sorted(b["id"] for b in covered)
@@ -108,7 +112,9 @@ def test_credits_and_money_of_passes_always_reconcile(bookctl, ops):
         assert not [e for e in entries if e["status"] == "pending"]
         paid = {e["invoice_id"] for e in entries if e["status"] == "succeeded"}
         for sold in call("contact", "passes", "c-1").json():
-            if sold["invoice_id"] in paid:
+            if sold["renewing"] is not None:  # a membership's next period, not paid yet
+                assert sold["status"] == "past_due" and sold["renewing"] not in paid
+            elif sold["invoice_id"] in paid:
                 assert sold["status"] in ("active", "used_up", "expired")
             else:
                 assert sold["status"] in ("cancelled", "active", "used_up", "expired")  # declined, or by invoice

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bookctl.providers.builtin.sandbox import read_books
+from bookctl.storage.stores import open_store
 from tests.cli._payment_fixtures import _builtin_providers_only, one_error_line  # noqa: F401 - autouse
 from tests.conftest import tree_digest
 
@@ -313,3 +314,62 @@ def test_the_contact_card_shows_each_pass_with_its_balance_and_uses(bookctl, ok,
     section = shown.stdout[shown.stdout.index("Passes"):]
     assert "ps-1" in section and "Ten classes" in section and "9 of 10" in section and "2027-02-21 00:00" in section
     assert ok("contact", "show", ok("contact", "add", "--first-name", "Bea")["id"])["passes"] == []
+
+
+# --- memberships ----------------------------------------------------------------------------
+
+MONTHLY = ("plan", "add", "Monthly", "--kind", "membership", "--price", "60", "--period", "month", "--sessions", "8")
+
+
+def test_plan_renew_charges_the_saved_card_once_a_period_and_refills_the_sessions(ok, store, ada, monkeypatch):
+    ok(*MONTHLY)
+    sold = ok("plan", "sell", "Monthly", "--contact", ada, "--method", "card", "--card", "tok_visa")
+    assert (sold["expires_at"], sold["balance"]) == ("2026-12-23T00:00:00+01:00", 8)
+    with open_store(store).read() as uow:  # kept for the renewals: the provider's reusable method, never the card
+        assert uow.contacts.get(ada).saved_card.method == "pm_sandbox_visa_4242"
+    book_with(ok, ada, "--use-pass")
+    assert ok("plan", "renew") == []  # its month has not ended
+    monkeypatch.setenv("BOOKCTL_NOW", "2026-12-23T06:00:00+01:00")
+    assert ok("plan", "expire") == []  # a membership is renewed, never expired
+    [row] = ok("plan", "renew")
+    assert (row["id"], row["result"], row["status"], row["expires_at"]) == (
+        "ps-1", "renewed", "active", "2027-01-23T00:00:00+01:00")
+    [renewed] = passes(ok, ada)
+    assert (renewed["balance"], renewed["moves"][-1]["kind"], renewed["moves"][-1]["credits"]) == (8, "renewed", 1)
+    assert ok("plan", "renew") == []  # cron runs it again: nothing is charged twice
+    assert sorted(c["amount"] for c in books(store)["charges"].values()) == [6000, 6000]
+    assert ok("invoice", "show", row["invoice_id"])["status"] == "paid"
+
+
+def test_a_declined_renewal_leaves_the_membership_past_due_until_it_is_paid(run, ok, store, ada, monkeypatch):
+    ok(*MONTHLY)
+    ok("plan", "sell", "Monthly", "--contact", ada, "--method", "card", "--card", "tok_visa")
+    # The card on file now declines (as a card that expired would), by hand in the contact's record:
+    with open_store(store).write() as uow:
+        uow.contacts.get(ada).saved_card.method = "tok_chargeDeclined"
+        uow.commit()
+    monkeypatch.setenv("BOOKCTL_NOW", "2026-12-23T06:00:00+01:00")
+    [row] = ok("plan", "renew")
+    assert (row["result"], row["status"]) == ("declined", "past_due")
+    refused = run("session", "book", "--service", "yoga-flow", "--start", "2026-12-24 18:00", "--contact", ada,
+                  "--use-pass")
+    assert refused.exit_code == 1  # not usable while unpaid
+    ok("invoice", "pay", row["invoice_id"], "--method", "cash")  # the client pays at the desk
+    [paid] = passes(ok, ada)
+    assert (paid["status"], paid["expires_at"], paid["balance"]) == ("active", "2027-01-23T00:00:00+01:00", 8)
+    assert ok("plan", "renew") == []
+
+
+def test_a_renewal_whose_answer_is_lost_is_resumed_by_the_next_run(run, ok, store, ada, monkeypatch):
+    ok(*MONTHLY)
+    lost = run("plan", "sell", "Monthly", "--contact", ada, "--method", "card", "--card", "tok_lostAnswer")
+    assert lost.exit_code == 5
+    ok("plan", "sell", "Monthly", "--contact", ada, "--method", "card", "--card", "tok_lostAnswer")  # resumed
+    assert passes(ok, ada)[0]["status"] == "active"
+    monkeypatch.setenv("BOOKCTL_NOW", "2026-12-23T06:00:00+01:00")
+    first = run("plan", "renew")
+    assert first.exit_code == 5 and "1 renewal(s) still pending" in one_error_line(first.stderr)
+    [row] = ok("plan", "renew")
+    assert (row["result"], row["status"]) == ("renewed", "active")
+    assert len(books(store)["charges"]) == 2  # the sale and one renewal, whatever the retries
+

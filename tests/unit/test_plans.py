@@ -20,7 +20,7 @@ from bookctl.domain.plans import (
     pass_expiry,
     pass_fields,
     period_end,
-    sale_settled,
+    invoice_settled,
 )
 
 ROME = ZoneInfo("Europe/Rome")
@@ -129,7 +129,7 @@ def test_a_pack_expires_at_local_midnight_valid_days_after_its_start_day(first, 
 
 # --- credit moves (bookctl #23) -------------------------------------------------------------
 
-_MOVES = st.lists(st.tuples(st.sampled_from(["used", "returned", "forfeited", "expired", "cancelled"]),
+_MOVES = st.lists(st.tuples(st.sampled_from(["used", "returned", "forfeited", "expired", "cancelled", "renewed"]),
                             st.integers(1, 4)), max_size=30)
 
 
@@ -154,7 +154,7 @@ def test_a_pass_balance_is_what_was_sold_less_used_plus_returned_and_never_negat
             assert sold == before  # a refused move changes nothing
             continue
         used += count if kind == "used" else 0
-        returned += count if kind == "returned" else 0
+        returned += count if kind in ("returned", "renewed") else 0
         taken += count if kind in ("expired", "cancelled") else 0
     assert sold.balance == sessions - used + returned - taken == credits_left(sessions, sold.moves)
     assert 0 <= sold.balance <= sessions
@@ -178,9 +178,9 @@ def test_a_sale_waiting_on_its_payment_is_activated_or_cancelled_by_the_answer()
     paid, declined = _pack(3), _pack(3)
     for sold in (paid, declined):
         sold.invoice_id, sold.status = "INV-0001", "past_due"
-    assert sale_settled(paid, "INV-0001", "p-INV-0001-1", True, at) is False
+    assert invoice_settled(paid, "INV-0001", "p-INV-0001-1", True, at, ROME) is False
     assert (paid.status, paid.balance) == ("active", 3)
-    assert sale_settled(declined, "INV-0001", "p-INV-0001-1", False, at) is True  # void the invoice
+    assert invoice_settled(declined, "INV-0001", "p-INV-0001-1", False, at, ROME) is True  # void the invoice
     assert (declined.status, declined.balance, declined.moves[-1].kind) == ("cancelled", 0, "cancelled")
-    assert sale_settled(paid, "INV-0002", "p-INV-0002-1", False, at) is False  # not the invoice that sold it
+    assert invoice_settled(paid, "INV-0002", "p-INV-0002-1", False, at, ROME) is False  # not the invoice that sold it
     assert paid.status == "active"
