@@ -88,28 +88,101 @@ class Delivery:
         return not self.failures
 
 
+class MailServerError(Exception):
+    """Why no session with the mail server could be had, as a sentence for the user: unreachable, or
+    reached and refusing (no STARTTLS, no AUTH, a login refused), with what the server answered."""
+
+
 def _connect(settings: EmailSettings, password: str | None) -> Any:
+    """A logged-in SMTP session, or MailServerError. Each step's failure says which step it was: a
+    server that cannot be reached is not one that was reached and lacks STARTTLS or AUTH."""
     import smtplib
     import socket
     import ssl
 
+    where = _where(settings)
     local = socket.gethostname()  # not getfqdn(): a DNS lookup could stall every send
-    if settings.security == "tls":
-        conn = smtplib.SMTP_SSL(settings.host, settings.port or 465, local_hostname=local,
-                                timeout=TIMEOUT_SECONDS, context=ssl.create_default_context())
-    else:
-        conn = smtplib.SMTP(settings.host, settings.port or (587 if settings.security == "starttls" else 25),
-                            local_hostname=local, timeout=TIMEOUT_SECONDS)
-        if settings.security == "starttls":
-            conn.starttls(context=ssl.create_default_context())
     try:
-        conn.ehlo_or_helo_if_needed()  # what the server offers (SMTPUTF8) is known before the first message
-        if settings.username:
-            conn.login(settings.username, password or "")
+        if settings.security == "tls":
+            conn = smtplib.SMTP_SSL(settings.host, settings.port or 465, local_hostname=local,
+                                    timeout=TIMEOUT_SECONDS, context=ssl.create_default_context())
+        else:
+            conn = smtplib.SMTP(settings.host, settings.port or (587 if settings.security == "starttls" else 25),
+                                local_hostname=local, timeout=TIMEOUT_SECONDS)
+    except ssl.SSLError as exc:  # reached, but no TLS session: an untrusted certificate, or no TLS on that port
+        hint = "" if isinstance(exc, ssl.SSLCertVerificationError) else \
+            "; email.security tls needs a port that speaks TLS from the start (465), starttls one that offers STARTTLS"
+        raise MailServerError(f"the TLS handshake with the mail server {where} failed: "
+                              f"{_printable(str(exc))}{hint}") from None
+    except smtplib.SMTPConnectError as exc:
+        raise MailServerError(f"the mail server {where} refused the connection; it answered: "
+                              f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
+    except (OSError, smtplib.SMTPServerDisconnected) as exc:
+        raise MailServerError(f"cannot reach the mail server {where}: {_reason(exc)}") from None
+    try:
+        _start_session(conn, settings, password, where)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _start_session(conn: Any, settings: EmailSettings, password: str | None, where: str) -> None:
+    """EHLO, STARTTLS when configured, AUTH when a username is set, on a connected `conn`."""
+    import smtplib
+    import ssl
+
+    step = "EHLO"
+    try:
+        conn.ehlo_or_helo_if_needed()  # what the server offers (SMTPUTF8) is known before the first message
+        if settings.security == "starttls":
+            if not conn.has_extn("starttls"):
+                raise MailServerError(f"the mail server {where} does not offer STARTTLS, which email.security "
+                                      f"starttls needs; it answered: {_greeting(conn)}")
+            step = "STARTTLS"
+            conn.starttls(context=ssl.create_default_context())
+            conn.ehlo()  # what it offers once encrypted (AUTH often only then)
+        if settings.username:
+            step = "AUTH"
+            if not conn.has_extn("auth"):
+                hint = " (many servers offer it only over TLS: email.security starttls)" if settings.security == "none" \
+                    else ""
+                raise MailServerError(f"the mail server {where} does not offer AUTH{hint}, so email.username "
+                                      f"{settings.username} cannot log in; it answered: {_greeting(conn)}")
+            conn.login(settings.username, password or "")
+    except smtplib.SMTPAuthenticationError as exc:
+        raise MailServerError(f"the mail server {where} refused the login of {settings.username}; it answered: "
+                              f"{exc.smtp_code} {_text(exc.smtp_error)}; check {PASSWORD_ENV}") from None
+    except smtplib.SMTPResponseException as exc:
+        raise MailServerError(f"the mail server {where} refused {step}; it answered: "
+                              f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
+    except ssl.SSLError as exc:
+        raise MailServerError(f"the TLS handshake with the mail server {where} failed: {_printable(str(exc))}") from None
+    except smtplib.SMTPServerDisconnected as exc:
+        raise MailServerError(f"the mail server {where} dropped the connection during {step}: {_reason(exc)}") \
+            from None
+    except smtplib.SMTPException as exc:  # AUTH offered with no mechanism smtplib speaks
+        raise MailServerError(f"the mail server {where} could not be used ({step}): {_printable(str(exc))}; "
+                              f"it answered: {_greeting(conn)}") from None
+    except OSError as exc:  # a reset or a timeout mid-way
+        raise MailServerError(f"the mail server {where} dropped the connection during {step}: {_reason(exc)}") \
+            from None
+
+
+def _printable(text: str) -> str:
+    """A server's words on one line of stderr: whitespace runs as one space, control characters out."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def _text(answer: bytes | str) -> str:
+    return _printable(answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer))
+
+
+def _greeting(conn: Any) -> str:
+    """The server's EHLO (or HELO) answer as it sent it, on one line: "250-mx.example 250-SIZE ... 250 HELP"."""
+    answer = conn.ehlo_resp if conn.ehlo_resp is not None else conn.helo_resp
+    lines = [_printable(line) for line in (answer or b"").decode(errors="replace").splitlines()] or [""]
+    return " ".join([*(f"250-{line}" for line in lines[:-1]), f"250 {lines[-1]}"])[:400]
 
 
 def _where(settings: EmailSettings) -> str:
@@ -120,14 +193,17 @@ def _reason(exc: BaseException) -> str:
     import smtplib
 
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "; ".join(f"{rcpt} refused ({code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg})"
+        return "; ".join(f"the server refused the recipient {rcpt}: {code} {_text(msg)}"
                          for rcpt, (code, msg) in exc.recipients.items())
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return f"the server refused the sender {_text(exc.sender)}: {exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, smtplib.SMTPDataError):
+        return f"the server refused the message: {exc.smtp_code} {_text(exc.smtp_error)}"
     if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"the server answered {exc.smtp_code} {text}"
+        return f"the server answered {exc.smtp_code} {_text(exc.smtp_error)}"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
-    return str(exc) or type(exc).__name__
+    return _printable(str(exc)) or type(exc).__name__
 
 
 def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None = None) -> Delivery:
@@ -152,16 +228,10 @@ def deliver(store: Any, settings: EmailSettings, message_ids: list[str] | None =
             return result
         try:
             conn = _connect(settings, password)
-        except (OSError, smtplib.SMTPException) as exc:
-            where = _where(settings)
-            if isinstance(exc, smtplib.SMTPAuthenticationError):
-                reason = (f"the mail server {where} refused the login of {settings.username}: {_reason(exc)}; "
-                          f"check {PASSWORD_ENV}")
-            else:
-                reason = f"cannot reach the mail server {where}: {_reason(exc)}"
+        except MailServerError as exc:
             for message_id, data in messages:
                 result.rows.append({**message_summary(message_id, data), "status": "kept"})
-            result.failures.append(reason)
+            result.failures.append(str(exc))
             return result
         try:
             for n, (message_id, data) in enumerate(messages):

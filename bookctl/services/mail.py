@@ -62,16 +62,24 @@ def check_can_email(uow: UnitOfWork, contact: Contact) -> str:
     return contact.email
 
 
-def _values(uow: UnitOfWork, contact: Contact, booking: Booking, session: Session) -> dict[str, str]:
-    zone = load_zone(uow.settings.business.timezone)
-    start = session.start.astimezone(zone)
+def _when(uow: UnitOfWork, moment: datetime, language: str) -> tuple[str, str]:
+    """(date, time) of `moment` in the studio's zone, as `language` writes them ("Tuesday, 24 November
+    2026", "10:00"); ISO for a language bookctl has no date table for (a store's own templates)."""
+    from bookctl.domain.dates import clock_time, long_date
+
+    local = moment.astimezone(load_zone(uow.settings.business.timezone))
+    return long_date(local.date(), language), clock_time(local.time(), language)
+
+
+def _values(uow: UnitOfWork, contact: Contact, booking: Booking, session: Session, language: str) -> dict[str, str]:
     service = uow.settings.services.get(session.service_id)
+    day, time = _when(uow, session.start, language)
     return {
         "name": contact.first_name,
         "business": uow.settings.business.name,
         "service": service.name if service else session.service_id,
-        "date": f"{start:%Y-%m-%d}",
-        "time": f"{start:%H:%M}",
+        "date": day,
+        "time": time,
         "booking": booking.id,
     }
 
@@ -97,7 +105,9 @@ def build_message(uow: UnitOfWork, now: datetime, contact: Contact, kind: str, v
         message["To"] = mail_address(contact.display_name, contact.email or "")
     except (UnicodeError, ValueError) as exc:
         raise _unwritable(contact, exc) from None
-    message["Subject"] = rendered.subject
+    from bookctl.output.mail_headers import set_unstructured
+
+    set_unstructured(message, "Subject", rendered.subject)  # folded so that no reader loses a space
     message["Date"] = format_datetime(now.astimezone(load_zone(settings.business.timezone)))  # the studio's local time
     message["Message-ID"] = make_msgid(idstring=booking_id, domain=message["From"].addresses[0].domain)
     message["X-Bookctl-Kind"] = kind
@@ -194,7 +204,7 @@ def _queue_with_invitation(uow: UnitOfWork, now: datetime, booking: Booking, ses
     contact = uow.contacts.get(booking.contact_id)
     language = choose_language(uow, contact, kind)
     calendar = (method, invitation(uow, booking, session, method, now))
-    message = build_message(uow, now, contact, kind, _values(uow, contact, booking, session), language,
+    message = build_message(uow, now, contact, kind, _values(uow, contact, booking, session, language), language,
                             booking.id, calendar=calendar)
     return _queue(uow, now, message, contact)
 
@@ -231,10 +241,8 @@ def queue_rescheduled_email(uow: UnitOfWork, now: datetime, booking: Booking, se
     work that moves the session, before `commit()`."""
     contact = uow.contacts.get(booking.contact_id)
     language = choose_language(uow, contact, "rescheduled")
-    values = _values(uow, contact, booking, session)
-    was = old_start.astimezone(load_zone(uow.settings.business.timezone))
-    values["old_date"] = f"{was:%Y-%m-%d}"
-    values["old_time"] = f"{was:%H:%M}"
+    values = _values(uow, contact, booking, session, language)
+    values["old_date"], values["old_time"] = _when(uow, old_start, language)
     from bookctl.output.invitation import invitation
 
     # The invitation again, with its SEQUENCE raised by the move: the client's calendar moves the event.
@@ -248,10 +256,8 @@ def queue_offer_email(uow: UnitOfWork, now: datetime, booking: Booking, session:
     client is not booked until they take it); returns the message id."""
     contact = uow.contacts.get(booking.contact_id)
     language = choose_language(uow, contact, "offer")
-    values = _values(uow, contact, booking, session)
-    until = (booking.offer_expires_at or now).astimezone(load_zone(uow.settings.business.timezone))
-    values["until_date"] = f"{until:%Y-%m-%d}"
-    values["until_time"] = f"{until:%H:%M}"
+    values = _values(uow, contact, booking, session, language)
+    values["until_date"], values["until_time"] = _when(uow, booking.offer_expires_at or now, language)
     message = build_message(uow, now, contact, "offer", values, language, booking.id)
     return _queue(uow, now, message, contact)
 
@@ -266,7 +272,7 @@ def refund_email(uow: UnitOfWork, now: datetime, booking: Booking, session: Sess
     contact = uow.contacts.get(booking.contact_id)
     language = choose_language(uow, contact, "refund")
     words = phrases(uow, language)
-    values = _values(uow, contact, booking, session)
+    values = _values(uow, contact, booking, session, language)
     values["refunded"] = format_money(refunded, words)
     if fee_kept is not None and fee_kept.minor > 0:
         from string import Template

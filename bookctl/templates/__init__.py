@@ -7,5 +7,8 @@ blank line. Placeholders are `string.Template` ones: $name $business $service $d
 in `refund` $refunded $fee_sentence, and in `rescheduled` $old_date $old_time (the time it had
 before). A confirmation, a reminder and a cancellation carry the booking's iCalendar invitation
 beside the text (output/invitation.py): their words may say so, the templates do not hold it.
-Keep a Hebrew subject short: CPython folds a long non-ASCII subject so that readers lose a space.
+$date and the other dates read as the folder's language writes them, weekday first ("martedì 24
+novembre 2026", "вторник, 24 ноября 2026 г.", domain/dates.py), so a template's words must fit
+before a full date: Hebrew prefixes it ("ב$date" reads "ביום שלישי, ..."), Italian says "di $date",
+Russian keeps the nominative date in parentheses. A folder of another language gets ISO dates.
 """

@@ -85,7 +85,7 @@ def test_cancel_notify_queues_an_rfc5322_message_in_the_outbox_with_the_cancella
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")  # CRLF line ends throughout
     message = parse(raw)
     assert message["To"].addresses[0].addr_spec == "ada@example.com"
-    assert message["Subject"] == "Your Physiotherapy booking on 2026-11-24 has been cancelled"
+    assert message["Subject"] == "Your Physiotherapy booking on Tuesday, 24 November 2026 has been cancelled"
     assert message.get_content_type() == "multipart/alternative"
     assert message.get_body(("plain",)).get_content().startswith("Hello Ada,")
     assert "10:00" in message.get_body(("plain",)).get_content()
@@ -97,7 +97,7 @@ def test_outbox_list_and_show_describe_the_queued_message(ok, client, store):
     message_id = ok("session", "cancel", booking["id"], "--notify")["email"]["message"]
     [row] = ok("outbox", "list")
     assert row == {"id": message_id, "date": "2026-11-23T12:00:00+01:00", "to": "ada@example.com",
-                   "subject": "Your Physiotherapy booking on 2026-11-24 has been cancelled",
+                   "subject": "Your Physiotherapy booking on Tuesday, 24 November 2026 has been cancelled",
                    "kind": "cancellation", "booking": booking["id"]}
     shown = ok("outbox", "show", message_id)
     assert shown["language"] == "en"
@@ -155,29 +155,39 @@ def test_cancel_notify_in_smtp_mode_delivers_and_empties_the_outbox(ok, client, 
     message = received.message
     assert message["From"].addresses[0].display_name == "Studio Verde"
     assert message["X-Bookctl-Booking"] == booking["id"]
-    assert "2026-11-24" in message.get_body(("plain",)).get_content()
+    assert "on Tuesday, 24 November 2026 at 10:00" in message.get_body(("plain",)).get_content()
     assert outbox_files(store) == []
 
 
-@pytest.mark.parametrize(("language", "subject", "body_words"), [
-    ("en", "Your Physiotherapy booking on 2026-11-24 has been cancelled", "Hello Ada,"),
-    ("it", "La tua prenotazione per Physiotherapy del 2026-11-24 è stata cancellata", "Ciao Ada,"),
-    ("nl", "Je afspraak voor Physiotherapy op 2026-11-24 is geannuleerd", "om 10:00 is geannuleerd"),
-    ("fr", "Votre réservation Physiotherapy du 2026-11-24 a été annulée", "Bonjour Ada,"),
-    ("ru", "Ваша запись на Physiotherapy 2026-11-24 отменена", "Здравствуйте, Ada!"),
-    ("he", "ההזמנה שלך ל-Physiotherapy בתאריך 2026-11-24 בוטלה", "שלום Ada,"),
+@pytest.mark.parametrize(("language", "subject", "greeting", "sentence"), [
+    ("en", "Your Physiotherapy booking on Tuesday, 24 November 2026 has been cancelled", "Hello Ada,",
+     "your booking for Physiotherapy on Tuesday, 24 November 2026 at 10:00 has been cancelled."),
+    ("it", "La tua prenotazione per Physiotherapy di martedì 24 novembre 2026 è stata cancellata", "Ciao Ada,",
+     "la tua prenotazione per Physiotherapy di martedì 24 novembre 2026 alle 10:00 è stata cancellata."),
+    ("nl", "Je afspraak voor Physiotherapy op dinsdag 24 november 2026 is geannuleerd", "Hallo Ada,",
+     "je boeking voor Physiotherapy op dinsdag 24 november 2026 om 10:00 is geannuleerd."),
+    ("fr", "Votre réservation Physiotherapy du mardi 24 novembre 2026 a été annulée", "Bonjour Ada,",
+     "votre réservation pour Physiotherapy le mardi 24 novembre 2026 à 10:00 a été annulée."),
+    ("ru", "Ваша запись на Physiotherapy (вторник, 24 ноября 2026 г.) отменена", "Здравствуйте, Ada!",
+     "Ваша запись на Physiotherapy (вторник, 24 ноября 2026 г., 10:00) отменена."),
+    ("he", "ההזמנה שלך ל-Physiotherapy ביום שלישי, 24 בנובמבר 2026 בוטלה", "שלום Ada,",
+     "ההזמנה שלך ל-Physiotherapy ביום שלישי, 24 בנובמבר 2026 בשעה 10:00 בוטלה."),
 ])
-def test_the_cancellation_email_is_in_the_contacts_language(ok, client, mail_server, language, subject, body_words):
+def test_the_cancellation_email_is_in_the_contacts_language_with_its_dates(ok, client, mail_server, language,
+                                                                            subject, greeting, sentence):
     smtp_mode(ok, mail_server.port)
     ok("session", "cancel", client(language=language)["id"], "--notify")
     [received] = mail_server.received
     assert received.raw.isascii()  # 7-bit clean on the wire: encoded words and base64/QP bodies
+    assert max(len(line) for line in received.raw.partition(b"\r\n\r\n")[0].split(b"\r\n")) <= 78  # headers
     message = received.message
     assert message["Subject"] == subject
     assert message["Content-Language"] == language
-    assert body_words in message.get_body(("plain",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    assert text.startswith(greeting) and sentence in text
     html_part = message.get_body(("html",))
     assert html_part.get_content_charset() == "utf-8"
+    assert sentence in html_part.get_content()
     assert f'lang="{language}"' in html_part.get_content()
     assert ('dir="rtl"' in html_part.get_content()) == (language == "he")
 
@@ -201,9 +211,22 @@ def test_a_template_in_the_store_overrides_the_packaged_one(ok, client, store, m
         "Subject: Cancelled: $service, $date\n\nDear $name, see you another time.\n$business\n", encoding="utf-8")
     ok("session", "cancel", client()["id"], "--notify")
     message = mail_server.received[0].message
-    assert message["Subject"] == "Cancelled: Physiotherapy, 2026-11-24"
+    assert message["Subject"] == "Cancelled: Physiotherapy, Tuesday, 24 November 2026"
     assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == "Dear Ada, see you another time.\nStudio Verde\n"
     assert "<p>Hello Ada,</p>" in message.get_body(("html",)).get_content()  # the HTML part was not overridden
+
+
+def test_a_stores_templates_in_a_language_bookctl_has_no_dates_for_get_iso_dates(ok, client, store, mail_server):
+    smtp_mode(ok, mail_server.port)
+    (store / "templates" / "de").mkdir(parents=True)
+    (store / "templates" / "de" / "cancellation.txt").write_text(
+        "Subject: Abgesagt: $service am $date\n\nHallo $name, $date um $time ist abgesagt.\n", encoding="utf-8")
+    (store / "templates" / "de" / "cancellation.html").write_text(
+        '<html lang="de"><p>Hallo $name, $date um $time ist abgesagt.</p></html>\n', encoding="utf-8")
+    ok("session", "cancel", client(language="de")["id"], "--notify")
+    message = mail_server.received[0].message
+    assert message["Subject"] == "Abgesagt: Physiotherapy am 2026-11-24"
+    assert "Hallo Ada, 2026-11-24 um 10:00 ist abgesagt." in message.get_body(("plain",)).get_content()
 
 
 def test_the_password_comes_from_the_environment_and_is_never_stored(ok, client, store, mail_server):
@@ -323,7 +346,7 @@ def test_the_refund_email_without_a_fee_says_none_was_kept(ok, client, store, ma
     smtp_mode(ok, mail_server.port)
     ok("outbox", "send")
     message = mail_server.received[0].message
-    assert message["Subject"] == "Your refund for Physiotherapy on 2026-11-24"
+    assert message["Subject"] == "Your refund for Physiotherapy on Tuesday, 24 November 2026"
     assert "we have refunded 65.00 EUR" in message.get_body(("plain",)).get_content()
     assert "No fee was kept." in message.get_body(("plain",)).get_content()
 
@@ -357,8 +380,8 @@ def test_a_long_subject_folds_without_gaining_spaces(ok, client, mail_server):
     ok("session", "cancel", client(language="it")["id"], "--notify")
     received = mail_server.received[0]
     assert max(len(line) for line in received.raw.split(b"\r\n")) <= 78
-    assert received.message["Subject"] == ("La tua prenotazione per Prenatal Yoga Course del "
-                                           "2026-11-24 è stata cancellata")
+    assert received.message["Subject"] == ("La tua prenotazione per Prenatal Yoga Course di "
+                                           "martedì 24 novembre 2026 è stata cancellata")
 
 
 def test_outbox_show_raw_prints_the_stored_message_byte_for_byte(bookctl, ok, client, store):

@@ -185,6 +185,19 @@ def test_offer_mode_holds_the_place_and_accept_takes_it(ok, meeting, clients):
     assert (accepted["status"], accepted["due"]["amount"]) == ("confirmed", "18.00")
 
 
+def test_the_offer_email_says_the_meeting_and_the_end_of_the_hold_with_their_weekdays(ok, meeting, clients):
+    ok("config", "set", "waitlist.mode", "offer")
+    ok("config", "set", "waitlist.hold_hours", "6")
+    booked = fill(ok, meeting, clients(3))
+    [waiting] = clients(1)
+    queued = ok("session", "book", "--session", meeting, "--contact", waiting, "--waitlist")
+    ok("session", "cancel", booked[0]["id"])
+    [offer] = [m for m in ok("outbox", "list") if m["booking"] == queued["id"]]
+    assert offer["subject"] == "A place in Yoga Flow on Wednesday, 25 November 2026 is yours"
+    assert ("a place has opened in Yoga Flow on Wednesday, 25 November 2026 at 18:00, and it is held for you "
+            "until Monday, 23 November 2026 at 18:00.") in ok("outbox", "show", offer["id"])["text"]
+
+
 def test_an_offer_held_past_its_hold_is_swept_and_the_place_goes_to_the_next(bookctl, ok, store, meeting, clients):
     ok("config", "set", "waitlist.mode", "offer")
     ok("config", "set", "waitlist.hold_hours", "6")
