@@ -237,11 +237,13 @@ def export_ledger(
     money went out from. A fee kept out of money paid moves from the service's income to
     Income:Fees:Cancellation or Income:Fees:NoShow; one charged to a card comes in through the
     provider's clearing account. Fees still due, failed payments and payments whose outcome is
-    unknown post nothing. So Income (with Income:Refunds) balances to minus the period's net:
-    charged less refunded, as `report revenue` has it. Every account is set in bookctl.toml's
-    [accounts] (`bookctl config set accounts.income Income:Sales`, ... accounts.refunds,
+    unknown post nothing. A pack sold goes to Liabilities:DeferredRevenue, and each credit used
+    moves its share of the price to Income:Bookings:<Service> (what is left when it expires, to
+    Income:Bookings). So Income (with Income:Refunds and the deferred revenue) balances to minus the
+    period's net: charged less refunded, as `report revenue` has it. Every account is set in
+    bookctl.toml's [accounts] (`bookctl config set accounts.income Income:Sales`, ... accounts.refunds,
     accounts.cancellation_fees, accounts.no_show_fees, accounts.clearing, accounts.cash,
-    accounts.bank, accounts.receivable).
+    accounts.bank, accounts.receivable, accounts.deferred).
 
     hledger: a journal with the commodity and the accounts declared (it passes `hledger check
     --strict`), tags booking, contact, reference, invoice, provider and entry in each transaction's

@@ -212,6 +212,21 @@ def sale_voided(sold: Pass, invoice_id: str, at: datetime) -> None:
     sold.cancel(at, f"invoice {invoice_id} was voided")
 
 
+def credit_value(price_minor: int, sessions: int, used: int) -> int:
+    """What the `used`-th credit of a pack of `sessions` at `price_minor` is worth: the price shared out in
+    whole minor units so that all of them add up to it (150.00 over 7: 21.42, 21.43, 21.43, ...)."""
+    return price_minor * used // sessions - price_minor * (used - 1) // sessions
+
+
+def unused_value(sold: Pass) -> int:
+    """What a pack's credits not yet used are worth, in minor units: its price less the value of the credits
+    used (net of those returned); 0 once it expired or was cancelled, and for a membership."""
+    if sold.kind != "pack" or sold.sessions is None or sold.status in ("expired", "cancelled", "past_due"):
+        return 0
+    used = sum(1 if m.kind == "used" else -1 if m.kind == "returned" else 0 for m in sold.moves)
+    return sold.price.minor - sold.price.minor * used // sold.sessions
+
+
 def credits_left(sessions: int, moves: list[CreditMove]) -> int:
     """Sessions sold, less used, plus returned, less expired or cancelled: what a pass's balance must be."""
     return sessions + sum(_SIGN[m.kind] * m.credits for m in moves)

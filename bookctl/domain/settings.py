@@ -182,6 +182,8 @@ class AccountOptions(BaseModel):
     cash: str = Field(default="Assets:Cash", pattern=ACCOUNT_PATTERN)
     bank: str = Field(default="Assets:Bank", pattern=ACCOUNT_PATTERN)
     receivable: str = Field(default="Assets:Receivable", pattern=ACCOUNT_PATTERN)
+    # What packs sold and not yet used are worth: a liability until a credit is used or expires (bookctl #23).
+    deferred: str = Field(default="Liabilities:DeferredRevenue", pattern=ACCOUNT_PATTERN)
 
     @model_validator(mode="after")
     def _distinct(self) -> AccountOptions:

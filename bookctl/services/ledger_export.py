@@ -19,8 +19,14 @@ accounts are `[accounts]` of bookctl.toml (AccountOptions); `income` gains a par
 - nothing is posted for a fee still `due`, a `failed` charge or refund, or a pending intent (an
   idempotency key sent to a provider that has not answered): no money moved, or nobody knows yet.
 
-So the income accounts and refunds together balance to minus the period's net: charged (succeeded
-charges by card, in person and for invoices of no booking, invoices issued less voided, fees
+Packs (bookctl #23): the payment of a pack's invoice credits `deferred` (a liability: sessions owed)
+instead of income. Each credit used then moves its value from `deferred` to income:<Service> of the
+booking, a credit returned moves it back, and the credits left when a pack expires move what is left of
+its price to income (breakage). A credit's value is the price shared over the sessions so that they add
+up to the price exactly (`credit_value`). A membership is a period paid for: its payments are income.
+
+So the income accounts, refunds and deferred revenue together balance to minus the period's net: charged
+(succeeded charges by card, in person and for invoices of no booking, invoices issued less voided, fees
 charged to a card) less refunded, as `report revenue` counts it; `net` reads it back from the postings.
 """
 
@@ -34,6 +40,7 @@ from datetime import date, tzinfo
 from typing import TYPE_CHECKING
 
 from bookctl.domain.money import Money, money_of
+from bookctl.domain.plans import credit_value
 
 if TYPE_CHECKING:
     from bookctl.domain.settings import AccountOptions
@@ -135,12 +142,18 @@ class _Accounts:
         return f"{self.options.clearing}:{account_part(provider or '') or 'Unknown'}"
 
 
-def _legs(entry, service_id: str | None, accounts: _Accounts) -> tuple[str, str, str] | None:  # noqa: ANN001
-    """(label, debit account, credit account) of one entry by the rules above, or None: no posting."""
+def _legs(entry, service_id: str | None, accounts: _Accounts,  # noqa: ANN001
+          packs: Mapping[str, str] | None = None) -> tuple[str, str, str] | None:
+    """(label, debit account, credit account) of one entry by the rules above, or None: no posting.
+    `packs`: the pass each invoice of a pack sells, by invoice id."""
     kind, status, method = entry.kind, entry.status, entry.method
     income = accounts.income(service_id)
     if kind == "charge":
         has_booking = entry.booking_id is not None
+        sold = None if has_booking or packs is None else packs.get(entry.invoice_id or "")
+        if sold is not None and status == "succeeded":
+            how = {"invoice": "invoice paid", "in_person": "paid in person"}.get(method, "card payment")
+            return f"Pass {sold} sold ({how})", accounts.money(method, entry.provider), accounts.options.deferred
         if status == "succeeded" and method == "invoice":
             invoice = entry.invoice_id or entry.reference or ""
             if has_booking:
@@ -167,20 +180,90 @@ def _legs(entry, service_id: str | None, accounts: _Accounts) -> tuple[str, str,
 
 
 def _is_revenue(account: str, options: AccountOptions) -> bool:
-    return (account in (options.refunds, options.cancellation_fees, options.no_show_fees, options.income)
+    return (account in (options.refunds, options.cancellation_fees, options.no_show_fees, options.income,
+                        options.deferred)
             or account.startswith(options.income + ":"))
 
 
+@dataclass(frozen=True)
+class PackMove:
+    """A credit movement of a pack, for the books: the pass, the move, the booking's service (None: none)."""
+
+    pass_id: str
+    contact_id: str
+    kind: str
+    credits: int
+    at: object  # an aware datetime
+    value: int  # minor units moved out of deferred revenue (negative: back into it)
+    currency: str
+    booking_id: str | None
+    service_id: str | None
+    index: int
+
+
+def pack_moves(uow: UnitOfWork, first: date, last: date, zone: tzinfo) -> tuple[dict[str, str], list[PackMove]]:
+    """(the pass each pack's invoice sells, by invoice id; the packs' credit movements on the local days
+    `first` to `last` that move value out of deferred revenue or back)."""
+    invoices: dict[str, str] = {}
+    found: list[PackMove] = []
+    for sold in uow.plans.passes():
+        if sold.kind != "pack" or sold.sessions is None:
+            continue
+        if sold.invoice_id is not None:
+            invoices[sold.invoice_id] = sold.id
+        if sold.price.minor == 0:
+            continue
+        used = 0  # credits used, net of those returned, so far
+        for index, move in enumerate(sold.moves, 1):
+            value = 0
+            if move.kind == "used":
+                used += 1
+                value = credit_value(sold.price.minor, sold.sessions, used)
+            elif move.kind == "returned":
+                value = -credit_value(sold.price.minor, sold.sessions, used)
+                used -= 1
+            elif move.kind == "expired":
+                value = sold.price.minor - sold.price.minor * used // sold.sessions
+                used = sold.sessions
+            if value == 0 or not first <= move.at.astimezone(zone).date() <= last:
+                continue
+            service_id = None
+            if move.booking_id is not None and move.kind != "expired":
+                service_id = uow.calendar.get_session(uow.calendar.get_booking(move.booking_id).session_id).service_id
+            found.append(PackMove(sold.id, sold.contact_id, move.kind, move.credits, move.at, value,
+                                  sold.price.currency, move.booking_id, service_id, index))
+    return invoices, found
+
+
+def _pack_transaction(move: PackMove, accounts: _Accounts, services: Mapping[str, str], zone: tzinfo) -> Transaction:
+    """A credit used (or returned, or expired) moves its value between deferred revenue and income."""
+    deferred, income = accounts.options.deferred, accounts.income(move.service_id)
+    amount = money_of(abs(move.value), move.currency)
+    debit, credit = (deferred, income) if move.value > 0 else (income, deferred)
+    if move.kind == "expired":
+        label = f"Pass {move.pass_id} expired: {move.credits} credits unused"
+    else:
+        name = services.get(move.service_id or "", move.service_id or "")
+        label = f"Pass {move.pass_id} credit {'used' if move.kind == 'used' else 'returned'}: {name}"
+    options = accounts.options
+    postings = (Posting(debit, amount, _is_revenue(debit, options)),
+                Posting(credit, money_of(-amount.minor, amount.currency), _is_revenue(credit, options)))
+    return Transaction(id=f"{move.pass_id}-m{move.index}", day=move.at.astimezone(zone).date(),  # type: ignore[attr-defined]
+                       description=label, postings=postings, contact_id=move.contact_id, booking_id=move.booking_id)
+
+
 def transactions(lines: Iterable[LedgerLine], options: AccountOptions, services: Mapping[str, str],
-                 zone: tzinfo) -> list[Transaction]:
-    """The transactions of `lines` (ledger entries with their booking and session), in their order.
-    `services` names each service id; `zone` dates them."""
+                 zone: tzinfo, packs: Mapping[str, str] | None = None,
+                 moves: Iterable[PackMove] = ()) -> list[Transaction]:
+    """The transactions of `lines` (ledger entries with their booking and session), in their order, then
+    those of the packs' credit `moves`, all by day. `services` names each service id; `zone` dates them;
+    `packs` names the pass each pack's invoice sells."""
     accounts = _Accounts(options, services)
     found: list[Transaction] = []
     for line in lines:
         entry = line.entry
         service_id = line.session.service_id if line.session is not None else None
-        legs = _legs(entry, service_id, accounts)  # type: ignore[arg-type]
+        legs = _legs(entry, service_id, accounts, packs)  # type: ignore[arg-type]
         if legs is None:
             continue
         label, debit, credit = legs
@@ -196,6 +279,9 @@ def transactions(lines: Iterable[LedgerLine], options: AccountOptions, services:
             description=label + about, postings=postings, contact_id=entry.contact_id,  # type: ignore[attr-defined]
             booking_id=entry.booking_id, reference=entry.reference,  # type: ignore[attr-defined]
             invoice_id=entry.invoice_id, provider=entry.provider))  # type: ignore[attr-defined]
+    credits = [_pack_transaction(move, accounts, services, zone) for move in moves]
+    if credits:  # a stable sort: each day's entries keep their order, the day's credit moves after them
+        found = sorted(found + credits, key=lambda t: t.day)
     return found
 
 
@@ -206,8 +292,9 @@ def export_ledger(uow: UnitOfWork, first: date, last: date) -> LedgerExport:
 
     settings = uow.settings
     names = {service_id: service.name for service_id, service in settings.services.items()}
-    found = transactions(ledger_lines(uow, first, last), settings.accounts, names,
-                         load_zone(settings.business.timezone))
+    zone = load_zone(settings.business.timezone)
+    packs, moves = pack_moves(uow, first, last, zone)
+    found = transactions(ledger_lines(uow, first, last), settings.accounts, names, zone, packs, moves)
     return LedgerExport(first, last, settings.business.currency, settings.business.name, found)
 
 

@@ -10,7 +10,10 @@ units of the store's currency (`line_money`, the one definition `export ledger` 
   paid or charged; net: charged less refunded;
 - outstanding: what the bookings of the period's ended sessions still owe (`figures(...).due`), in
   the group of their session; a grouping by method or provider has it in the total alone;
-- the open and overdue invoices as of today (overdue: its due date has passed), in the summary.
+- the open and overdue invoices as of today (overdue: its due date has passed), in the summary;
+- the packs and memberships paid for in the period (their sales are in `charged`, with no service),
+  and, as of today, the credits of packs not yet used and what they are worth: a liability, the
+  sessions the studio owes (bookctl #23), in the summary.
 Failed and unanswered payments, and fees not yet paid (`due`), move no money and count nowhere.
 """
 
@@ -125,8 +128,8 @@ def revenue_report(uow: UnitOfWork, first: date, last: date, by: str, now: datet
         rows.append(row | figures_.row(currency, by_group))
     columns = ("group", *(("name",) if by in _NAMED else ()), *MONEY_COLUMNS)
     table = Table("rows", f"Revenue by {by}", columns, rows, label="name" if by in _NAMED else "group", bar="net")
-    return Report("revenue", first, last, by, [table], total=total.row(currency, True),
-                  summary=_invoices(uow, currency, now.astimezone(zone).date()))
+    summary = _invoices(uow, currency, now.astimezone(zone).date()) | _passes(uow, currency, first, last, zone)
+    return Report("revenue", first, last, by, [table], total=total.row(currency, True), summary=summary)
 
 
 def _line_key(by: str, zone: tzinfo) -> Callable[[LedgerLine], str]:
@@ -172,3 +175,26 @@ def _invoices(uow: UnitOfWork, currency: str, today: date) -> dict[str, Any]:
             overdue_minor += invoice.total.minor
     return {"open_invoices": open_count, "open_invoices_total": money_json(open_minor, currency),
             "overdue_invoices": overdue_count, "overdue_invoices_total": money_json(overdue_minor, currency)}
+
+
+def _passes(uow: UnitOfWork, currency: str, first: date, last: date, zone: tzinfo) -> dict[str, Any]:
+    """The passes sold (paid) in the period, packs and memberships apart, and the packs' unused credits now."""
+    from bookctl.domain.plans import unused_value
+
+    sold = {"pack": [0, 0], "membership": [0, 0]}
+    for invoice in uow.documents.invoices():  # a sale, or a membership's renewal, is an invoice of its pass
+        if invoice.pass_id is not None and invoice.status == "paid" and invoice.paid_at is not None \
+                and first <= invoice.paid_at.astimezone(zone).date() <= last:
+            kind = uow.plans.get_pass(invoice.pass_id).kind
+            sold[kind][0] += 1
+            sold[kind][1] += invoice.total.minor
+    unused = unused_minor = 0
+    for held in uow.plans.passes():
+        value = unused_value(held)
+        if value:
+            unused += held.balance or 0
+            unused_minor += value
+    return {"packs_sold": sold["pack"][0], "packs_sold_total": money_json(sold["pack"][1], currency),
+            "memberships_paid": sold["membership"][0],
+            "memberships_paid_total": money_json(sold["membership"][1], currency),
+            "unused_credits": unused, "unused_credits_value": money_json(unused_minor, currency)}

@@ -140,7 +140,7 @@ SETTABLE_KEYS = ("business.name", "business.timezone", "business.currency",
                  "waitlist.mode", "waitlist.hold_hours", "waitlist.cutoff_hours", "hooks.timeout_seconds")
 # The accounts `export ledger` posts to (AccountOptions).
 ACCOUNT_KEYS = ("accounts.income", "accounts.refunds", "accounts.cancellation_fees", "accounts.no_show_fees",
-                "accounts.clearing", "accounts.cash", "accounts.bank", "accounts.receivable")
+                "accounts.clearing", "accounts.cash", "accounts.bank", "accounts.receivable", "accounts.deferred")
 SETTABLE_KEYS += ACCOUNT_KEYS
 
 

@@ -377,3 +377,48 @@ def test_the_reports_year_checks_in_both_tools_and_balances_to_its_net(bookctl, 
     checked(tool("bean-check"), export(books, tmp_path, "beancount"))
     net = amount(ok("report", "revenue", "--from", "2026-01-01", "--to", "2026-12-31")["total"]["net"])
     assert hledger_balance(journal, "Income")["total"] == -net == -Decimal("675.00")
+
+
+@pytest.fixture
+def pack_year(ok, run, store):  # noqa: ANN001, ANN201
+    """A pack of 7 classes at 150.00 sold by card in November, two credits used, one given back by a timely
+    cancel, and the pack expired in March with five credits unused."""
+    ada = ok("contact", "add", "--first-name", "Ada")["id"]
+    ok("plan", "add", "Seven", "--kind", "pack", "--sessions", "7", "--price", "150", "--valid-days", "90")
+    ok("plan", "sell", "Seven", "--contact", ada, "--method", "card", "--card", "tok_visa",
+       extra_env=at("2026-11-02T09:00:00+01:00"))
+    first = ok("session", "book", "--service", "yoga-flow", "--contact", ada, "--start", "2026-11-10 18:00",
+               "--use-pass", extra_env=at("2026-11-03T09:00:00+01:00"))["id"]
+    second = ok("session", "book", "--service", "yoga-flow", "--contact", ada, "--start", "2026-11-20 18:00",
+                "--use-pass", extra_env=at("2026-11-04T09:00:00+01:00"))["id"]
+    assert ok("session", "cancel", second, extra_env=at("2026-11-05T09:00:00+01:00"))["credit"] == "returned"
+    [expired] = ok("plan", "expire", extra_env=at("2027-03-01T09:00:00+01:00"))
+    assert expired["moves"][-1]["credits"] == 6
+    return first
+
+
+def test_a_pack_is_deferred_revenue_recognised_credit_by_credit(books, pack_year, tmp_path):
+    journal = export(books, tmp_path, "hledger", "--from", "2026-11-01", "--to", "2027-03-31")
+    checked(tool("hledger"), "-f", journal, "check", "--strict", "ordereddates")
+    assert checked(tool("bean-check"), export(books, tmp_path, "beancount", "--from", "2026-11-01",
+                                              "--to", "2027-03-31")).stderr == ""
+    # November: the sale is owed in sessions; one credit used (150/7 in cents, shared so 7 add up to 150).
+    november = hledger_balance(journal, "-e", "2026-12-01", "Income", "Liabilities")
+    assert november["Liabilities:DeferredRevenue"] == Decimal("-128.58")
+    assert november["Income:Bookings:YogaFlow"] == Decimal("-21.42")
+    assert november["total"] == Decimal("-150.00")  # minus the net the sale brought in
+    # By March the pack has expired: what was left of its price is income, nothing is owed any more.
+    march = hledger_balance(journal, "Income", "Liabilities")
+    assert "Liabilities:DeferredRevenue" not in march or march["Liabilities:DeferredRevenue"] == 0
+    assert march["Income:Bookings"] == Decimal("-128.58")
+    assert march["total"] == Decimal("-150.00")
+    assert hledger_balance(journal, "Assets")["Assets:Clearing:Sandbox"] == Decimal("150.00")
+
+
+@pytest.mark.parametrize(("price", "sessions"), [(15000, 7), (100, 3), (1, 10), (99999, 13)])
+def test_the_credits_of_a_pack_add_up_to_its_price_to_the_cent(price, sessions):
+    from bookctl.domain.plans import credit_value
+
+    values = [credit_value(price, sessions, n) for n in range(1, sessions + 1)]
+    assert sum(values) == price
+    assert max(values) - min(values) <= 1

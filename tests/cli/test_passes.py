@@ -373,3 +373,18 @@ def test_a_renewal_whose_answer_is_lost_is_resumed_by_the_next_run(run, ok, stor
     assert (row["result"], row["status"]) == ("renewed", "active")
     assert len(books(store)["charges"]) == 2  # the sale and one renewal, whatever the retries
 
+
+
+def test_the_revenue_report_shows_pass_sales_and_what_unused_credits_are_worth(ok, ada, pack):
+    ok(*MONTHLY)
+    sell(ok, ada, "--method", "card", "--card", "tok_visa")  # 150.00 for ten classes
+    ok("plan", "sell", "Monthly", "--contact", ada, "--method", "in-person", "--yes")
+    sell(ok, ada, "--method", "invoice")  # not paid yet: not a sale of the period's money
+    book_with(ok, ada, "--pass", "ps-1")
+    report = ok("report", "revenue", "--by", "month", "--month", "2026-11")
+    summary = report  # the summary keys sit at the top of the JSON
+    assert (summary["packs_sold"], summary["packs_sold_total"]["amount"]) == (1, "150.00")
+    assert (summary["memberships_paid"], summary["memberships_paid_total"]["amount"]) == (1, "60.00")
+    # ps-1: nine of ten left, 135.00; ps-3 (by invoice, usable already): all ten, 150.00. Memberships are not owed.
+    assert (summary["unused_credits"], summary["unused_credits_value"]["amount"]) == (19, "285.00")
+    assert report["total"]["charged"]["amount"] == "210.00"

@@ -33,7 +33,7 @@ DEFAULT_ACCOUNTS = {
     "accounts.income": "Income:Bookings", "accounts.refunds": "Income:Refunds",
     "accounts.cancellation_fees": "Income:Fees:Cancellation", "accounts.no_show_fees": "Income:Fees:NoShow",
     "accounts.clearing": "Assets:Clearing", "accounts.cash": "Assets:Cash", "accounts.bank": "Assets:Bank",
-    "accounts.receivable": "Assets:Receivable",
+    "accounts.receivable": "Assets:Receivable", "accounts.deferred": "Liabilities:DeferredRevenue",
 }
 
 
@@ -232,7 +232,7 @@ def test_config_set_unknown_key_is_exit_2_and_names_the_settable_keys(bookctl, s
                              "email.language, hours.DAY, hours, schedule.horizon_weeks, remind.offsets, "
                              "waitlist.mode, waitlist.hold_hours, waitlist.cutoff_hours, hooks.timeout_seconds, "
                              "accounts.income, accounts.refunds, accounts.cancellation_fees, accounts.no_show_fees, "
-                             "accounts.clearing, accounts.cash, accounts.bank, accounts.receivable\n")
+                             "accounts.clearing, accounts.cash, accounts.bank, accounts.receivable, accounts.deferred\n")
     assert tree_digest(store) == before
 
 
