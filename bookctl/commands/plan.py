@@ -7,12 +7,12 @@ from typing import Annotated, Optional
 import typer
 
 from bookctl.commands import _run
-from bookctl.commands._options import FormatOpt, StoreOpt
+from bookctl.commands._options import FormatOpt, StoreOpt, complete_with
 from bookctl.output import Format, emit, emit_rows
 
 app = typer.Typer(no_args_is_help=True, help="Packs and memberships: the plans clients buy.")
 
-PlanArg = Annotated[str, typer.Argument(metavar="PLAN", help="A plan id (pl-N) or name.")]
+PlanArg = Annotated[str, typer.Argument(metavar="PLAN", help="A plan id (pl-N) or name.", shell_complete=complete_with("plan"))]
 PriceOpt = Annotated[str, typer.Option("--price", help="Price in the store currency, e.g. 150 or 59.90.")]
 SessionsOpt = Annotated[Optional[int], typer.Option("--sessions", help="Sessions in a pack, or a membership's sessions a period (1..10000).", show_default=False)]
 UnlimitedOpt = Annotated[bool, typer.Option("--unlimited", help="A membership with no limit on sessions.")]
@@ -167,7 +167,7 @@ def plan_archive(plan: PlanArg, store: StoreOpt = None, fmt: FormatOpt = Format.
 
 
 def contact_passes(
-    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="A contact's id, email or name.")],
+    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="A contact's id, email or name.", shell_complete=complete_with("contact"))],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
