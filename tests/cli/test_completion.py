@@ -125,6 +125,22 @@ def test_session_offers_todays_sessions_with_what_is_booked(ok, store, desk) -> 
                                                         (paul, "17:00 Physiotherapy, 1/1 booked")]
 
 
+def test_waitlist_accept_offers_todays_waitlisted_bookings(ok, store, desk) -> None:
+    meeting = ok("session", "add", "--service", "yoga-flow", "--start", f"{TODAY} 18:00")["id"]
+    for who in ("zoe", "paul", "ada"):
+        ok("session", "book", "--session", meeting, "--contact", desk[who])
+    waiting = ok("session", "book", "--session", meeting, "--contact", desk["adam"], "--waitlist")["id"]
+    assert candidates(store, "waitlist", "accept", "") == [(waiting, "18:00 Adam Rossi, Yoga Flow (waitlisted)")]
+
+
+def test_plans_and_schedules_offer_their_ids_with_what_they_are(ok, store) -> None:
+    ok("plan", "add", "Ten classes", "--kind", "pack", "--sessions", "10", "--price", "150")
+    ok("schedule", "add", "--service", "yoga-flow", "--days", "mon,wed", "--at", "18:00", "--from", "2026-11-30",
+       "--count", "4")
+    assert candidates(store, "plan", "show", "") == [("pl-1", "Ten classes")]
+    assert candidates(store, "schedule", "show", "") == [("sch-1", "Yoga Flow mon,wed 18:00")]
+
+
 def test_a_command_name_still_completes(store) -> None:
     assert ("checkin", "Mark that the client arrived.") in candidates(store, "session", "ch")
 
