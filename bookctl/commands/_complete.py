@@ -25,13 +25,18 @@ SHELLS = ("bash", "zsh", "fish")
 # Bash shows no descriptions of its own: the candidates come as "value<TAB>description" lines, a single
 # one is inserted bare, several are listed as "value  -- description" (which keeps their common
 # prefix the ids'). When several match the typed word by name rather than by id, the word itself is
-# offered too, so that bash keeps it instead of replacing it with the ids' common prefix.
+# offered too, so that bash keeps it instead of replacing it with the ids' common prefix. A lone empty
+# candidate (NOTHING) means an id that has no candidates: no file names either.
 BASH_SCRIPT = r"""
 _bookctl_completion() {
     local IFS=$'\n' item cur="${COMP_WORDS[COMP_CWORD]}" by_name=0
     local -a found
     found=( $( env COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD=$COMP_CWORD _BOOKCTL_COMPLETE=complete_bash "$1" 2>/dev/null ) )
     COMPREPLY=()
+    if (( ${#found[@]} == 1 )) && [[ ${found[0]} == $'\t' ]]; then
+        compopt +o default 2>/dev/null
+        return 0
+    fi
     if (( ${#found[@]} == 1 )); then
         COMPREPLY=( "${found[0]%%$'\t'*}" )
         return 0
@@ -51,10 +56,21 @@ complete -o default -F _bookctl_completion bookctl
 """.strip()
 
 
+# What an id completes to when the store offers none (or there is no store): nothing at all, where a
+# shell would otherwise offer the file names of the working directory.
+NOTHING = CompletionItem("", type="nothing")
+
+
+def _nothing(items: list[CompletionItem]) -> bool:
+    return bool(items) and all(item.type == NOTHING.type for item in items)
+
+
 class BookctlBash(BashComplete):
     """Typer's bash completion, with each candidate's description after a tab (BASH_SCRIPT shows it)."""
 
     def format_completion(self, item: CompletionItem) -> str:
+        if item.type == NOTHING.type:
+            return "\t"
         return f"{item.value}\t{_one_line(item.help)}" if item.help else item.value
 
 
@@ -70,12 +86,27 @@ class BookctlZsh(ZshComplete):
             return f'"{escape(item.value)}":"{escape(_one_line(item.help))}"'
         return f'"{escape(item.value)}"'
 
+    def complete(self) -> str:
+        """As Typer's, but NOTHING answers nothing rather than `_files`."""
+        items = self.get_completions(*self.get_completion_args())
+        if _nothing(items):
+            return ""
+        if not items:
+            return "_files"
+        return "_arguments '*: :((" + "\n".join(self.format_completion(item) for item in items) + "))'"
+
 
 class BookctlFish(FishComplete):
-    """Typer's fish completion, without its rich markup pass."""
+    """Typer's fish completion, without its rich markup pass; NOTHING keeps file names out."""
 
     def format_completion(self, item: CompletionItem) -> str:
         return f"{item.value}\t{_one_line(item.help)}" if item.help else item.value
+
+    def complete(self) -> str:
+        items = self.get_completions(*self.get_completion_args())
+        if os.getenv("_TYPER_COMPLETE_FISH_ACTION", "") == "is-args":
+            sys.exit(0 if items else 1)  # 0: these are the arguments (no files); 1: let fish offer files
+        return "\n".join(self.format_completion(item) for item in items if item.type != NOTHING.type)
 
 
 def _one_line(text: str | None) -> str:
@@ -162,14 +193,15 @@ def _queries() -> dict[str, Callable[..., list[tuple[str, str]]]]:
 
 
 def candidates(kind: str, ctx: Any, incomplete: str) -> list[CompletionItem]:  # noqa: ANN401 - a click context
-    """The `kind` values (KINDS) the store holds that `incomplete` may start, each with what it is;
-    none when there is no store or it cannot be read."""
+    """The `kind` values the store holds that `incomplete` may start, each with what it is; NOTHING
+    when there are none, or no store, or one that cannot be read."""
     try:
-        return [CompletionItem(value, help=about) for value, about in _query(kind, ctx, incomplete)]
+        found = [CompletionItem(value, help=about) for value, about in _query(kind, ctx, incomplete)]
     except Exception:
         if os.environ.get("BOOKCTL_DEBUG") == "1":
             raise
-        return []
+        found = []
+    return found or [NOTHING]
 
 
 def _query(kind: str, ctx: Any, incomplete: str) -> list[tuple[str, str]]:  # noqa: ANN401

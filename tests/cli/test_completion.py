@@ -35,14 +35,15 @@ def complete(store: Path | None, *words: str, shell: str = "bash", **extra: str)
     else:  # zsh and fish pass the line as typed; a trailing space means a new, empty word
         protocol = {"_TYPER_COMPLETE_ARGS": " ".join(line), "_TYPER_COMPLETE_FISH_ACTION": "get-args"}
     return subprocess.run([sys.executable, "-m", "bookctl"], capture_output=True, text=True, timeout=60,
-                          env=_env(store, _BOOKCTL_COMPLETE=f"complete_{shell}", **protocol, **extra))
+                          env=_env(store, _BOOKCTL_COMPLETE=f"complete_{shell}", **{**protocol, **extra}))
 
 
 def candidates(store: Path | None, *words: str) -> list[tuple[str, str]]:
     """(value, description) of each candidate bash is offered, in order; nothing on stderr."""
     result = complete(store, *words)
     assert result.returncode == 0 and result.stderr == "", result
-    return [tuple(line.split("\t", 1)) if "\t" in line else (line, "") for line in result.stdout.splitlines() if line]
+    found = [tuple(line.split("\t", 1)) if "\t" in line else (line, "") for line in result.stdout.splitlines()]
+    return [pair for pair in found if pair[0]]  # a lone empty one says: no candidates, and no file names either
 
 
 def values(store: Path | None, *words: str) -> list[str]:
@@ -262,6 +263,33 @@ def test_tab_in_an_interactive_bash_completes_a_clients_booking(store, desk, on_
         os.close(fd)
 
 
+def test_tab_offers_no_file_names_for_an_id_with_no_candidates_but_still_for_a_file(store, desk, on_path,
+                                                                                    tmp_path: Path) -> None:
+    import pty
+
+    here = tmp_path / "desk"
+    here.mkdir()
+    (here / "notes.txt").write_text("")
+    rc = tmp_path / "bashrc"
+    rc.write_text(f"PS1='$ '\ncd '{here}'\nsource <(bookctl --show-completion bash)\n")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe("bash", ["bash", "--noprofile", "--rcfile", str(rc), "-i"],
+                   {**_env(store, **on_path), "TERM": "dumb", "INPUTRC": "/dev/null"})
+    try:
+        _read_until(fd, b"$ ")
+        os.write(fd, b"bookctl session checkin no\t\t")  # no client of today is a "no..."
+        time.sleep(1)
+        os.write(fd, b"\x15echo one-done\n")
+        assert b"notes.txt" not in _read_until(fd, b"one-done\r\n")
+        os.write(fd, b"bookctl contact attach c-1 no\t")
+        assert b"notes.txt" in _read_until(fd, b"notes.txt")
+    finally:
+        os.write(fd, b"\x15exit\n")
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
 def _read_until(fd: int, wanted: bytes, timeout: float = 30) -> bytes:
     seen = b""
     deadline = time.monotonic() + timeout
@@ -287,6 +315,14 @@ def test_fish_is_answered_with_descriptions(store, desk) -> None:
                                           f"{desk['b_paul']}\t17:00 Paul Martin, Physiotherapy"]
 
 
+def test_zsh_and_fish_offer_no_file_names_for_an_id_with_no_candidates(store, desk) -> None:
+    assert complete(store, "session", "checkin", "nobody", shell="zsh").stdout.strip() == ""
+    assert complete(store, "contact", "attach", desk["zoe"], "", shell="zsh").stdout.strip() == "_files"
+    fish = {words: complete(store, *words, shell="fish", _TYPER_COMPLETE_FISH_ACTION="is-args").returncode
+            for words in (("session", "checkin", "nobody"), ("session", "checkin", ""), ("contact", "attach", "c-1", ""))}
+    assert list(fish.values()) == [0, 0, 1]  # 0: only these arguments; 1: fish offers file names
+
+
 @pytest.mark.parametrize(("shell", "says"), [
     ("bash", "complete -o default -F _bookctl_completion bookctl"),
     ("zsh", "compdef _bookctl_completion bookctl"),
@@ -296,6 +332,13 @@ def test_show_completion_prints_the_named_shells_script(bookctl, shell: str, say
     result = bookctl("--show-completion", shell)
     assert result.exit_code == 0, result.stderr
     assert says in result.stdout and f"_BOOKCTL_COMPLETE=complete_{shell}" in result.stdout
+
+
+def test_show_completion_alone_prints_the_script_of_the_shell_it_runs_under(on_path) -> None:
+    result = subprocess.run(["bash", "--norc", "--noprofile", "-c", "bookctl --show-completion"], capture_output=True,
+                            text=True, env=_env(None, **on_path), timeout=60)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.rstrip().endswith("complete -o default -F _bookctl_completion bookctl")
 
 
 def test_an_unknown_shell_is_bad_usage(bookctl) -> None:
