@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -121,8 +122,6 @@ def run_completion(cli: Any, ctx_args: Any, prog_name: str, instruction: str) ->
     completion_init()
     for cls in (BookctlBash, BookctlZsh, BookctlFish):
         add_completion_class(cls, cls.name)
-    import warnings
-
     try:
         with warnings.catch_warnings():  # a warning on stderr would land in the user's command line
             warnings.simplefilter("ignore")
