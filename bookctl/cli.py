@@ -82,16 +82,34 @@ def _load_subcommand(name: str) -> Any:
     import typer.main
     from typer.models import CommandInfo, TyperInfo
 
+    import warnings
+
     module, attribute = SUBCOMMANDS[name]
     target = getattr(importlib.import_module(module), attribute)
-    if isinstance(target, typer.Typer):
-        return typer.main.get_group_from_info(TyperInfo(target, name=name),
-                                              pretty_exceptions_short=app.pretty_exceptions_short,
-                                              rich_markup_mode=app.rich_markup_mode,
-                                              suggest_commands=app.suggest_commands)
-    return typer.main.get_command_from_info(CommandInfo(name=name, callback=target),
-                                            pretty_exceptions_short=app.pretty_exceptions_short,
-                                            rich_markup_mode=app.rich_markup_mode)
+    with warnings.catch_warnings():
+        # Typer frowns on click's `shell_complete`, which completion needs (commands/_options.complete_with).
+        warnings.filterwarnings("ignore", "In Typer, only the parameter 'autocompletion'", DeprecationWarning)
+        if isinstance(target, typer.Typer):
+            return typer.main.get_group_from_info(TyperInfo(target, name=name),
+                                                  pretty_exceptions_short=app.pretty_exceptions_short,
+                                                  rich_markup_mode=app.rich_markup_mode,
+                                                  suggest_commands=app.suggest_commands)
+        return typer.main.get_command_from_info(CommandInfo(name=name, callback=target),
+                                                pretty_exceptions_short=app.pretty_exceptions_short,
+                                                rich_markup_mode=app.rich_markup_mode)
+
+
+COMPLETION_OPTIONS = ("--install-completion", "--show-completion")
+
+
+def _shell_defaulted(args: list[str]) -> list[str]:
+    """`--show-completion` / `--install-completion` with no shell after them mean the current shell:
+    the empty value, as click has no options whose value may be left out."""
+    found = [i for i, arg in enumerate(args) if arg in COMPLETION_OPTIONS
+             and (i + 1 == len(args) or args[i + 1].startswith("-"))]
+    for i in reversed(found):
+        args.insert(i + 1, "")
+    return args
 
 
 class BookctlGroup(TyperGroup):
@@ -119,9 +137,18 @@ class BookctlGroup(TyperGroup):
         self.epilog = epilog("", None)
         super().format_epilog(ctx, formatter)
 
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        """Typer's completion protocol (`_BOOKCTL_COMPLETE=complete_bash` ...), answered by
+        commands/_complete.py, which loads only then; it exits once it has answered."""
+        if os.environ.get("_BOOKCTL_COMPLETE"):
+            from bookctl.commands._complete import main_completion
+
+            main_completion(self, ctx_args, prog_name)
+
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        code = self._run(args, prog_name or "bookctl", complete_var, extra)
+        code = self._run(_shell_defaulted(sys.argv[1:] if args is None else list(args)), prog_name or "bookctl",
+                         complete_var, extra)
         if standalone_mode:
             sys.exit(code)
         return code
@@ -174,6 +201,21 @@ app = typer.Typer(
 )
 
 
+def _completion_script(ctx: typer.Context, param: Any, value: str | None) -> None:
+    """--show-completion [SHELL] prints the script; --install-completion [SHELL] installs it."""
+    if value is None or ctx.resilient_parsing:
+        return
+    from bookctl.commands import _complete
+
+    shell = _complete.chosen_shell(value)
+    if param.name == "install_completion":
+        path = _complete.install(shell)
+        sys.stdout.write(f"{shell} completion installed in {path}; it takes effect in a new shell\n")
+    else:
+        sys.stdout.write(_complete.script(shell) + "\n")
+    raise typer.Exit()
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"bookctl {__version__}\n")
@@ -187,6 +229,14 @@ def root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
     raw: Annotated[bool, typer.Option("--raw", help="CSV: write text cells as they are, without the ' that keeps a spreadsheet from running one as a formula.")] = False,
     no_hooks: Annotated[bool, typer.Option("--no-hooks", help="Run none of the store's hooks/on-EVENT (as BOOKCTL_NO_HOOKS=1 does).")] = False,
+    install_completion: Annotated[str | None, typer.Option(
+        "--install-completion", metavar="[bash|zsh|fish]", callback=_completion_script,
+        is_eager=True, expose_value=False, show_default=False,
+        help="Install Tab completion for SHELL (default: the current one), ids from the store included.")] = None,
+    show_completion: Annotated[str | None, typer.Option(
+        "--show-completion", metavar="[bash|zsh|fish]", callback=_completion_script,
+        is_eager=True, expose_value=False, show_default=False,
+        help="Print the completion script for SHELL (default: the current one), to install it by hand.")] = None,
 ) -> None:
     """Global options go before or after the command: `bookctl --store DIR session list`."""
     from bookctl.output import use_raw_csv

@@ -74,3 +74,18 @@ def app_context(store: Path | None) -> AppContext:
     current = get_current_context(silent=True)
     root = current.find_root().obj if current is not None else None
     return (root if isinstance(root, AppContext) else AppContext()).with_store(store)
+
+
+def complete_with(kind: str) -> Any:  # noqa: ANN401 - click's shell_complete callback
+    """An option's or argument's `shell_complete`: Tab offers the store's `kind` values ("contact",
+    "service", "staff", "booking", "waitlisted", "session", "plan", "schedule") with what each is. A
+    name typed matches too, so this is click's callback rather than Typer's `autocompletion`, which
+    keeps only values starting with what was typed. Its code loads only when completing."""
+
+    def complete(ctx: Any, param: Any, incomplete: str) -> list[Any]:  # noqa: ANN401, ARG001
+        from bookctl.commands._complete import candidates
+
+        return candidates(kind, ctx, incomplete)
+
+    complete.__name__ = f"complete_{kind}"
+    return complete

@@ -7,12 +7,12 @@ from typing import Annotated, Optional
 import typer
 
 from bookctl.commands import _run
-from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt, app_context
+from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt, app_context, complete_with
 from bookctl.output import Format, emit, emit_rows
 
 app = typer.Typer(no_args_is_help=True, help="The calendar: sessions, bookings and attendance.")
 
-BookingArg = Annotated[str, typer.Argument(help="A booking id (or a session id with exactly one active booking).")]
+BookingArg = Annotated[str, typer.Argument(help="A booking id (or a session id with exactly one active booking).", shell_complete=complete_with("booking"))]
 AllowPastOpt = Annotated[bool, typer.Option("--allow-past", help="Record a session that already happened.")]
 AllowOverlapOpt = Annotated[bool, typer.Option(
     "--allow-overlap", help="Let the client hold this booking and another one at the same time.")]
@@ -23,9 +23,9 @@ ForceOpt = Annotated[bool, typer.Option(
 
 @app.command("add")
 def session_add(
-    service: Annotated[str, typer.Option("--service", help="Service id or name (a class or course).")],
+    service: Annotated[str, typer.Option("--service", help="Service id or name (a class or course).", shell_complete=complete_with("service"))],
     start: StartOpt,
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False, shell_complete=complete_with("staff"))] = None,
     capacity: Annotated[Optional[int], typer.Option("--capacity", help="Places (default: the service's).", show_default=False)] = None,
     allow_past: AllowPastOpt = False,
     store: StoreOpt = None,
@@ -47,13 +47,13 @@ def session_add(
 
 @app.command("book")
 def session_book(
-    contact: Annotated[str, typer.Option("--contact", help="Contact id.")],
-    service: Annotated[Optional[str], typer.Option("--service", help="Service id or name.", show_default=False)] = None,
+    contact: Annotated[str, typer.Option("--contact", help="Contact id.", shell_complete=complete_with("contact"))],
+    service: Annotated[Optional[str], typer.Option("--service", help="Service id or name.", show_default=False, shell_complete=complete_with("service"))] = None,
     start: Annotated[Optional[str], typer.Option("--start", help="'YYYY-MM-DD HH:MM' in the store's time zone.", show_default=False)] = None,
-    session: Annotated[Optional[str], typer.Option("--session", help="Join this existing session instead.", show_default=False)] = None,
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False)] = None,
+    session: Annotated[Optional[str], typer.Option("--session", help="Join this existing session instead.", show_default=False, shell_complete=complete_with("session"))] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False, shell_complete=complete_with("staff"))] = None,
     form: Annotated[Optional[list[str]], typer.Option("--form", help="A booking-form answer KEY=VALUE (repeatable).", show_default=False)] = None,
-    schedule: Annotated[Optional[str], typer.Option("--schedule", help="A course: which of its schedules to book whole.", show_default=False)] = None,
+    schedule: Annotated[Optional[str], typer.Option("--schedule", help="A course: which of its schedules to book whole.", show_default=False, shell_complete=complete_with("schedule"))] = None,
     notify: Annotated[bool, typer.Option("--notify", help="Email the client a confirmation with a calendar invitation.")] = False,
     waitlist: Annotated[bool, typer.Option("--waitlist", help="A full class: put the client on its waitlist instead of refusing.")] = False,
     pass_id: Annotated[Optional[str], typer.Option("--pass", help="Pay with a credit of this pass (ps-N).", show_default=False)] = None,
@@ -121,9 +121,9 @@ def session_list(
     day: Annotated[Optional[str], typer.Option("--day", help="One day, YYYY-MM-DD (default: today).", show_default=False)] = None,
     date_from: Annotated[Optional[str], typer.Option("--from", help="First day, inclusive.", show_default=False)] = None,
     date_to: Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive.", show_default=False)] = None,
-    staff: Annotated[Optional[str], typer.Option("--staff", show_default=False)] = None,
-    service: Annotated[Optional[str], typer.Option("--service", show_default=False)] = None,
-    contact: Annotated[Optional[str], typer.Option("--contact", help="Only this contact (all their bookings when no period is given).", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", show_default=False, shell_complete=complete_with("staff"))] = None,
+    service: Annotated[Optional[str], typer.Option("--service", show_default=False, shell_complete=complete_with("service"))] = None,
+    contact: Annotated[Optional[str], typer.Option("--contact", help="Only this contact (all their bookings when no period is given).", show_default=False, shell_complete=complete_with("contact"))] = None,
     waitlisted: Annotated[bool, typer.Option("--waitlisted", help="Show the clients on waitlists too (status waitlisted or offered).")] = False,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
@@ -152,7 +152,7 @@ def session_list(
 
 
 @app.command("show")
-def session_show(ref: Annotated[str, typer.Argument(help="A booking id, or a session id.")], store: StoreOpt = None,
+def session_show(ref: Annotated[str, typer.Argument(help="A booking id, or a session id.", shell_complete=complete_with("booking"))], store: StoreOpt = None,
                  fmt: FormatOpt = Format.table) -> None:
     """Show a booking, or a session with its bookings."""
     from bookctl.services.calendar import show
@@ -216,7 +216,8 @@ def session_attendance(
 
 @app.command("cancel")
 def session_cancel(
-    booking: Annotated[str, typer.Argument(help="A booking id (or a session id: with --all, the whole meeting).")],
+    booking: Annotated[str, typer.Argument(help="A booking id (or a session id: with --all, the whole meeting).",
+                                             shell_complete=complete_with("booking"))],
     refund: Annotated[bool, typer.Option("--refund", help="Refund what was paid (less a fee kept).")] = False,
     amount: Annotated[Optional[str], typer.Option("--amount", help="Refund only this much.", show_default=False)] = None,
     charge_fee: Annotated[bool, typer.Option("--charge-fee", help="Keep the service's cancellation fee.")] = False,
@@ -277,7 +278,7 @@ def _cancel_meeting(store, session, refund, amount, charge_fee, notify, refund_e
 def session_reschedule(
     booking: BookingArg,
     start: Annotated[Optional[str], typer.Option("--start", help="The new time, 'YYYY-MM-DD HH:MM' (a class: the time of an existing meeting).", show_default=False)] = None,
-    session: Annotated[Optional[str], typer.Option("--session", help="A class booking: move to this existing meeting.", show_default=False)] = None,
+    session: Annotated[Optional[str], typer.Option("--session", help="A class booking: move to this existing meeting.", show_default=False, shell_complete=complete_with("session"))] = None,
     allow_past: AllowPastOpt = False,
     allow_overlap: AllowOverlapOpt = False,
     force: ForceOpt = False,
@@ -311,7 +312,8 @@ def session_reschedule(
 
 @app.command("move")
 def session_move(
-    session: Annotated[str, typer.Argument(help="A session id: the whole meeting moves, with every booking in it.")],
+    session: Annotated[str, typer.Argument(help="A session id: the whole meeting moves, with every booking in it.",
+                                             shell_complete=complete_with("session"))],
     start: StartOpt,
     notify: Annotated[bool, typer.Option("--notify", help="Email each client that the time changed.")] = False,
     force: ForceOpt = False,
@@ -341,8 +343,8 @@ def session_move(
 
 @app.command("slots")
 def session_slots(
-    service: Annotated[str, typer.Option("--service", help="Service id or name.")],
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Only this member of staff.", show_default=False)] = None,
+    service: Annotated[str, typer.Option("--service", help="Service id or name.", shell_complete=complete_with("service"))],
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Only this member of staff.", show_default=False, shell_complete=complete_with("staff"))] = None,
     day: Annotated[Optional[str], typer.Option("--day", help="One day, YYYY-MM-DD (default: today).", show_default=False)] = None,
     date_from: Annotated[Optional[str], typer.Option("--from", help="First day, inclusive.", show_default=False)] = None,
     date_to: Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive.", show_default=False)] = None,

@@ -10,12 +10,12 @@ import typer
 from bookctl.commands import contact_card as card_commands
 from bookctl.commands import plan as plan_commands
 from bookctl.commands._confirm import confirm_irreversible
-from bookctl.commands._options import FormatOpt, StoreOpt, YesOpt, app_context
+from bookctl.commands._options import FormatOpt, StoreOpt, YesOpt, app_context, complete_with
 from bookctl.output import Format, emit, emit_rows
 
 app = typer.Typer(no_args_is_help=True, help="Clients: their details, labels, notes, tasks, files, bookings and passes.")
 
-ContactArg = Annotated[str, typer.Argument(help="Contact id, e.g. c-12.")]
+ContactArg = Annotated[str, typer.Argument(help="Contact id, e.g. c-12.", shell_complete=complete_with("contact"))]
 AllowDuplicateOpt = Annotated[bool, typer.Option("--allow-duplicate", help="Keep a second contact with the same primary email.")]
 
 

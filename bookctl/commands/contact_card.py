@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bookctl.commands._options import FormatOpt, StoreOpt, app_context
+from bookctl.commands._options import FormatOpt, StoreOpt, app_context, complete_with
 from bookctl.output import Format, emit, emit_rows
 
 note_app = typer.Typer(no_args_is_help=True, help="Notes on a contact's card.")
@@ -18,8 +18,8 @@ attachment_app = typer.Typer(no_args_is_help=True, help="Files kept with a conta
 label_app = typer.Typer(no_args_is_help=True, help="Labels that group contacts.")
 field_app = typer.Typer(no_args_is_help=True, help="Custom contact fields.")
 
-ContactArg = Annotated[str, typer.Argument(help="Contact id, e.g. c-12.")]
-StaffOpt = Annotated[Optional[str], typer.Option("--assignee", help="A member of staff: id or unique name.", show_default=False)]
+ContactArg = Annotated[str, typer.Argument(help="Contact id, e.g. c-12.", shell_complete=complete_with("contact"))]
+StaffOpt = Annotated[Optional[str], typer.Option("--assignee", help="A member of staff: id or unique name.", show_default=False, shell_complete=complete_with("staff"))]
 TASK_COLUMNS = ("id", "contact_id", "due", "assignee", "open", "overdue", "text")
 ATTACHMENT_COLUMNS = ("id", "contact_id", "name", "size", "media_type", "created_at")
 
@@ -185,7 +185,7 @@ def task_add(
 
 @task_app.command("list")
 def task_list(
-    contact_id: Annotated[Optional[str], typer.Argument(help="Only this contact's tasks.", show_default=False)] = None,
+    contact_id: Annotated[Optional[str], typer.Argument(help="Only this contact's tasks.", show_default=False, shell_complete=complete_with("contact"))] = None,
     assignee: StaffOpt = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only open tasks due before today.")] = False,
     open_only: Annotated[bool, typer.Option("--open", help="Only tasks not done yet.")] = False,

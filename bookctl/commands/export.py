@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bookctl.commands._options import FromOpt, MonthOpt, StoreOpt, ToOpt, WeekOpt, app_context
+from bookctl.commands._options import FromOpt, MonthOpt, StoreOpt, ToOpt, WeekOpt, app_context, complete_with
 from bookctl.commands._run import streaming
 
 app = typer.Typer(no_args_is_help=True, help="Export bookings, contacts or the ledger (nothing but data on stdout).")
@@ -97,9 +97,9 @@ def export_bookings(
     month: Annotated[Optional[str], typer.Option("--month", help="A month, YYYY-MM.", show_default=False)] = None,
     attendance: Annotated[Optional[list[str]], typer.Option("--attendance", help="booked, checked_in or no_show (repeatable: any of them).", show_default=False)] = None,
     status: Annotated[Optional[list[str]], typer.Option("--status", help="confirmed or cancelled (repeatable).", show_default=False)] = None,
-    service: Annotated[Optional[str], typer.Option("--service", help="Service id or name.", show_default=False)] = None,
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False)] = None,
-    contact: Annotated[Optional[str], typer.Option("--contact", help="Contact id.", show_default=False)] = None,
+    service: Annotated[Optional[str], typer.Option("--service", help="Service id or name.", show_default=False, shell_complete=complete_with("service"))] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False, shell_complete=complete_with("staff"))] = None,
+    contact: Annotated[Optional[str], typer.Option("--contact", help="Contact id.", show_default=False, shell_complete=complete_with("contact"))] = None,
     label: Annotated[Optional[list[str]], typer.Option("--label", help="Only bookings of contacts with this label (repeatable: all of them).", show_default=False)] = None,
     fmt: Annotated[BookingFormat, typer.Option("--format", "-f", help="csv, json, ndjson or ics.", case_sensitive=False)] = BookingFormat.csv,
     output: OutputOpt = None,

@@ -7,13 +7,13 @@ from typing import Annotated, Optional
 import typer
 
 from bookctl.commands import _run
-from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt
+from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt, complete_with
 from bookctl.output import Format, emit, emit_rows
 
 invoice_app = typer.Typer(no_args_is_help=True, help="Invoices: create, list, show, pay, void.")
 quote_app = typer.Typer(no_args_is_help=True, help="Quotes: create, list, show, accept (makes an invoice).")
 
-ContactOpt = Annotated[str, typer.Option("--contact", help="Contact id.")]
+ContactOpt = Annotated[str, typer.Option("--contact", help="Contact id.", shell_complete=complete_with("contact"))]
 ItemOpt = Annotated[Optional[list[str]], typer.Option("--item", help='A line "TEXT=AMOUNT" (repeatable).', show_default=False)]
 IdArg = Annotated[str, typer.Argument(help="INV-0001 / Q-0001.")]
 _LIST_COLUMNS = ("id", "contact_id", "booking_id", "total", "status", "due", "created_at")
@@ -22,7 +22,7 @@ _LIST_COLUMNS = ("id", "contact_id", "booking_id", "total", "status", "due", "cr
 @invoice_app.command("create")
 def invoice_create(
     contact: ContactOpt,
-    booking: Annotated[Optional[str], typer.Option("--booking", help="Invoice this booking (default: what it has due).", show_default=False)] = None,
+    booking: Annotated[Optional[str], typer.Option("--booking", help="Invoice this booking (default: what it has due).", show_default=False, shell_complete=complete_with("booking"))] = None,
     item: ItemOpt = None,
     due: Annotated[Optional[str], typer.Option("--due", help="Due date, YYYY-MM-DD.", show_default=False)] = None,
     store: StoreOpt = None,

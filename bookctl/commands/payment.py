@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from bookctl.commands import _run
-from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt, YesOpt, app_context
+from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt, YesOpt, app_context, complete_with
 from bookctl.output import Format, emit, emit_rows
 from bookctl.output.payment_view import entry_summaries, entry_summary
 
@@ -16,7 +16,7 @@ app = typer.Typer(no_args_is_help=True, help="Payments: collect, refund, reconci
 _COLUMNS = ("id", "booking_id", "contact_id", "kind", "method", "provider", "amount", "status", "reference",
             "created_at")
 
-BookingArg = Annotated[str, typer.Argument(help="A booking id (or a session id with exactly one active booking).")]
+BookingArg = Annotated[str, typer.Argument(help="A booking id (or a session id with exactly one active booking).", shell_complete=complete_with("booking"))]
 OptStr = Annotated[Optional[str], typer.Option(show_default=False)]
 AmountOpt = Annotated[Optional[str], typer.Option("--amount", help="A decimal in the store currency.", show_default=False)]
 
@@ -95,7 +95,7 @@ def payment_refund(
 def payment_reconcile(
     booking: Annotated[Optional[str], typer.Argument(
         help="A booking id (or an invoice id); every pending payment in the store if left out.",
-        show_default=False)] = None,
+        show_default=False, shell_complete=complete_with("booking"))] = None,
     mark: Annotated[Optional[str], typer.Option(
         "--mark", help="Settle this pending entry by hand, from the provider's dashboard (needs BOOKING).",
         show_default=False)] = None,
@@ -138,8 +138,8 @@ def payment_reconcile(
 
 @app.command("list")
 def payment_list(
-    booking: Annotated[Optional[str], typer.Option("--booking", help="Only this booking.", show_default=False)] = None,
-    contact: Annotated[Optional[str], typer.Option("--contact", help="Only this contact.", show_default=False)] = None,
+    booking: Annotated[Optional[str], typer.Option("--booking", help="Only this booking.", show_default=False, shell_complete=complete_with("booking"))] = None,
+    contact: Annotated[Optional[str], typer.Option("--contact", help="Only this contact.", show_default=False, shell_complete=complete_with("contact"))] = None,
     date_from: Annotated[Optional[str], typer.Option("--from", help="First day, inclusive.", show_default=False)] = None,
     date_to: Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive.", show_default=False)] = None,
     store: StoreOpt = None,

@@ -8,12 +8,12 @@ from typing import Annotated, Optional
 import typer
 
 from bookctl.commands import _run
-from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt, YesOpt
+from bookctl.commands._options import FormatOpt, KeyOpt, StoreOpt, YesOpt, complete_with
 from bookctl.output import Format, emit, emit_rows
 
 app = typer.Typer(no_args_is_help=True, help="Packs and memberships: the plans clients buy.")
 
-PlanArg = Annotated[str, typer.Argument(metavar="PLAN", help="A plan id (pl-N) or name.")]
+PlanArg = Annotated[str, typer.Argument(metavar="PLAN", help="A plan id (pl-N) or name.", shell_complete=complete_with("plan"))]
 PriceOpt = Annotated[str, typer.Option("--price", help="Price in the store currency, e.g. 150 or 59.90.")]
 SessionsOpt = Annotated[Optional[int], typer.Option("--sessions", help="Sessions in a pack, or a membership's sessions a period (1..10000).", show_default=False)]
 UnlimitedOpt = Annotated[bool, typer.Option("--unlimited", help="A membership with no limit on sessions.")]
@@ -173,7 +173,7 @@ SALE_COLUMNS = ("id", "plan_name", "contact_id", "balance", "expires_at", "statu
 @app.command("sell")
 def plan_sell(
     plan: PlanArg,
-    contact: Annotated[str, typer.Option("--contact", help="Contact id, email or name.")],
+    contact: Annotated[str, typer.Option("--contact", help="Contact id, email or name.", shell_complete=complete_with("contact"))],
     method: Annotated[str, typer.Option("--method", help="card, invoice or in-person.")],
     card: Annotated[Optional[str], typer.Option("--card", help="The provider's card token (default: the card on file).", show_default=False)] = None,
     start: Annotated[Optional[str], typer.Option("--start", help="YYYY-MM-DD: the day the pass starts (default: now).", show_default=False)] = None,
@@ -233,7 +233,7 @@ def plan_renew(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
 
 
 def contact_passes(
-    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="A contact's id, email or name.")],
+    contact: Annotated[str, typer.Argument(metavar="CONTACT", help="A contact's id, email or name.", shell_complete=complete_with("contact"))],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:

@@ -7,12 +7,12 @@ from typing import Annotated, Optional
 import typer
 
 from bookctl.commands import _run
-from bookctl.commands._options import FormatOpt, StoreOpt
+from bookctl.commands._options import FormatOpt, StoreOpt, complete_with
 from bookctl.output import Format, emit, emit_rows
 
 app = typer.Typer(no_args_is_help=True, help="Recurring schedules of classes and courses.")
 
-ScheduleArg = Annotated[str, typer.Argument(help="A schedule id (sch-N).")]
+ScheduleArg = Annotated[str, typer.Argument(help="A schedule id (sch-N).", shell_complete=complete_with("schedule"))]
 NotifyOpt = Annotated[bool, typer.Option("--notify", help="Email each client whose booking changes.")]
 
 
@@ -44,13 +44,13 @@ def _clock(text: str, option: str = "--at") -> str:
 
 @app.command("add")
 def schedule_add(
-    service: Annotated[str, typer.Option("--service", help="Service id or name (a class or course).")],
+    service: Annotated[str, typer.Option("--service", help="Service id or name (a class or course).", shell_complete=complete_with("service"))],
     days: Annotated[str, typer.Option("--days", help="Weekdays, e.g. mon,wed.")],
     at: Annotated[str, typer.Option("--at", help="Local start time, HH:MM (kept across daylight saving).")],
     date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
     until: Annotated[Optional[str], typer.Option("--until", help="Last day, YYYY-MM-DD.", show_default=False)] = None,
     count: Annotated[Optional[int], typer.Option("--count", help="Or: this many meetings.", show_default=False)] = None,
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False, shell_complete=complete_with("staff"))] = None,
     capacity: Annotated[Optional[int], typer.Option("--capacity", help="Places (default: the service's).", show_default=False)] = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
@@ -167,7 +167,7 @@ def _finish_meeting(store, outcome, fmt) -> None:  # noqa: ANN001
 def schedule_edit(
     schedule: ScheduleArg,
     at: Annotated[Optional[str], typer.Option("--at", help="New local start time, HH:MM.", show_default=False)] = None,
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff id or name.", show_default=False, shell_complete=complete_with("staff"))] = None,
     capacity: Annotated[Optional[int], typer.Option("--capacity", show_default=False)] = None,
     move_booked: Annotated[bool, typer.Option("--move-booked", help="Move meetings that have bookings too.")] = False,
     notify: NotifyOpt = False,

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bookctl.commands._options import FormatOpt, StoreOpt, app_context
+from bookctl.commands._options import FormatOpt, StoreOpt, app_context, complete_with
 from bookctl.output import Format, emit, emit_rows
 
 config_app = typer.Typer(no_args_is_help=True, help="Show and change the store's settings.")
@@ -145,7 +145,7 @@ def _staff_refs(text: Optional[str]) -> Optional[list[str]]:
 BufferBeforeOpt = Annotated[Optional[int], typer.Option("--buffer-before", help="Minutes kept free for the staff before each session (0..1440).", show_default=False)]
 BufferAfterOpt = Annotated[Optional[int], typer.Option("--buffer-after", help="Minutes kept free for the staff after each session (0..1440).", show_default=False)]
 MinNoticeOpt = Annotated[Optional[int], typer.Option("--min-notice-hours", help="A booking must be made at least this many hours before the start (0..8760).", show_default=False)]
-ServiceStaffOpt = Annotated[Optional[str], typer.Option("--staff", help="Who can run it: staff ids or names, comma-separated (empty: anyone).", show_default=False)]
+ServiceStaffOpt = Annotated[Optional[str], typer.Option("--staff", help="Who can run it: staff ids or names, comma-separated (empty: anyone).", show_default=False, shell_complete=complete_with("staff"))]
 
 
 WaitlistSizeOpt = Annotated[Optional[str], typer.Option(
@@ -237,7 +237,7 @@ def service_list(
 
 
 @service_app.command("show")
-def service_show(service: Annotated[str, typer.Argument(help="Service id or name.")], store: StoreOpt = None,
+def service_show(service: Annotated[str, typer.Argument(help="Service id or name.", shell_complete=complete_with("service"))], store: StoreOpt = None,
                  fmt: FormatOpt = Format.table) -> None:
     """Show a service and its booking policy."""
     from bookctl.services.lookups import find_service
@@ -249,7 +249,7 @@ def service_show(service: Annotated[str, typer.Argument(help="Service id or name
 
 @service_app.command("edit")
 def service_edit(
-    service: Annotated[str, typer.Argument(help="Service id or name.")],
+    service: Annotated[str, typer.Argument(help="Service id or name.", shell_complete=complete_with("service"))],
     name: Annotated[Optional[str], typer.Option("--name", show_default=False)] = None,
     price: Annotated[Optional[str], typer.Option("--price", show_default=False)] = None,
     duration: Annotated[Optional[int], typer.Option("--duration", show_default=False)] = None,
@@ -307,7 +307,7 @@ def service_edit(
 
 
 @service_app.command("remove")
-def service_remove(service: Annotated[str, typer.Argument(help="Service id or name.")], store: StoreOpt = None,
+def service_remove(service: Annotated[str, typer.Argument(help="Service id or name.", shell_complete=complete_with("service"))], store: StoreOpt = None,
                    fmt: FormatOpt = Format.table) -> None:
     """Stop offering a service. Its bookings and history stay; --restore undoes it."""
     from bookctl.services.setup import remove_service

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bookctl.commands._options import FormatOpt, StoreOpt, app_context
+from bookctl.commands._options import FormatOpt, StoreOpt, app_context, complete_with
 from bookctl.output import Format, emit, emit_rows
 
 staff_app = typer.Typer(no_args_is_help=True, help="The people who run sessions.")
@@ -58,7 +58,7 @@ def staff_list(
     emit_rows(rows, fmt, columns=("id", "name", "email", "hours"))
 
 
-StaffArg = Annotated[str, typer.Argument(help="Staff id or name.")]
+StaffArg = Annotated[str, typer.Argument(help="Staff id or name.", shell_complete=complete_with("staff"))]
 
 
 def _day_ranges(option: str, text: Optional[str]) -> Optional[str]:

@@ -7,12 +7,12 @@ from typing import Annotated, Optional
 import typer
 
 from bookctl.commands import _run
-from bookctl.commands._options import FormatOpt, StoreOpt
+from bookctl.commands._options import FormatOpt, StoreOpt, complete_with
 from bookctl.output import Format, emit, emit_rows
 
 app = typer.Typer(no_args_is_help=True, help="Waitlists of full classes: who waits, offers, and the sweep cron runs.")
 
-BookingArg = Annotated[str, typer.Argument(help="The waitlisted (or offered) booking's id.")]
+BookingArg = Annotated[str, typer.Argument(help="The waitlisted (or offered) booking's id.", shell_complete=complete_with("waitlisted"))]
 LIST_COLUMNS = ("id", "session_id", "start", "service_id", "contact_id", "status", "waitlist_position", "offer_expires_at")
 SWEEP_COLUMNS = ("action", "booking", "session", "contact_id", "offer_expires_at")
 
@@ -20,7 +20,7 @@ SWEEP_COLUMNS = ("action", "booking", "session", "contact_id", "offer_expires_at
 @app.command("list")
 def waitlist_list(
     session: Annotated[Optional[str], typer.Argument(help="One session (default: every meeting still to come).",
-                                                     show_default=False)] = None,
+                                                     show_default=False, shell_complete=complete_with("session"))] = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:

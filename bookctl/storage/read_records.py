@@ -174,7 +174,25 @@ class ContactShardRecords(Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     contacts: dict[str, ContactRecord] = {}
 
 
+class NamedContact(Struct, frozen=True, kw_only=True, gc=False):
+    """What shell completion shows of a contact: its name. Decoded leniently (other fields are skipped,
+    not checked): a name beside an id decides nothing, and every command reads the contact in full."""
+
+    id: str
+    first_name: str
+    last_name: str | None = None
+    erased_at: str | None = None
+
+
+class ContactNamesShard(Struct, frozen=True, kw_only=True, gc=False):
+    """The names of files.contacts.ContactShard."""
+
+    schema_version: int
+    contacts: dict[str, NamedContact] = {}
+
+
 _DAY_DECODER = msgspec.json.Decoder(DayRecords)
+_NAMES_DECODER = msgspec.json.Decoder(ContactNamesShard)
 _SHARD_DECODER = msgspec.json.Decoder(ContactShardRecords)
 
 
@@ -187,6 +205,11 @@ def decode_day(raw: bytes) -> DayRecords | None:
 def decode_contact_shard(raw: bytes) -> ContactShardRecords | None:
     """A contact shard's records, or None when the fast decoder refuses it (as decode_day)."""
     return _decode(_SHARD_DECODER, raw)
+
+
+def decode_contact_names(raw: bytes) -> ContactNamesShard | None:
+    """A contact shard's names (NamedContact), or None when the file is not one."""
+    return _decode(_NAMES_DECODER, raw)
 
 
 def _decode(decoder: msgspec.json.Decoder, raw: bytes) -> Any:  # noqa: ANN401

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bookctl.domain.ids import contact_id, day_id
+from bookctl.domain.ids import contact_id, contact_number, day_id
 from bookctl.domain.invoices import Invoice, Quote, invoice_id, quote_id
 from bookctl.domain.models import Booking, Contact, Session
 from bookctl.domain.payments import LedgerEntry
@@ -162,6 +162,22 @@ class Contacts(Repository, ABC):
         for contact in self.all():
             if contact.booking_ids and contact.erased_at is None:
                 yield contact.id, list(contact.booking_ids)
+
+    def names(self, ids: Sequence[str] | None = None) -> dict[str, str]:
+        """id -> display name of the contacts among `ids` (None: every contact) that exist and were not
+        erased, in id order: what shell completion shows beside an id. Nothing handed out may be
+        changed. By default, through `lookup` (or `all`)."""
+        if ids is None:
+            return {c.id: c.display_name for c in self.all() if c.erased_at is None}
+        found = {}
+        for wanted in sorted(set(ids), key=lambda i: contact_number(i) or 0):
+            try:
+                contact = self.get(wanted)
+            except NotFoundError:
+                continue
+            if contact.erased_at is None:
+                found[contact.id] = contact.display_name
+        return found
 
     @abstractmethod
     def remove(self, contact: Contact) -> None:

@@ -62,6 +62,10 @@ class Store(Protocol):
     def read(self) -> UnitOfWork:
         """A consistent view for commands that only read."""
 
+    def peek(self) -> UnitOfWork:
+        """A read-only view that writes nothing whatever it finds (shell completion's); StoreError where
+        `read` would first have to repair the store."""
+
     def write(self) -> UnitOfWork:
         """A unit of work holding the store's write lock until it is closed, across every commit."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bookctl.errors import NotFoundError
-from tests.storage.conftest import add_contact
+from tests.storage.conftest import NOW, add_contact
 
 
 def test_contacts_count_from_c_1_and_list_in_id_order(store):
@@ -117,3 +117,20 @@ def test_with_label_skips_stale_index_entries(make_store, backend_with_index):
         assert [c.id for c in uow.contacts.with_label("VIP")] == ["c-1", "c-3"]
     with store.write() as uow:
         assert [c.id for c in uow.contacts.with_label("VIP")] == ["c-1", "c-3"]
+
+
+def test_names_gives_each_live_contact_its_display_name_in_id_order(store):
+    with store.write() as uow:
+        for n in range(1, 12):
+            add_contact(uow, f"Person {n}")
+        uow.contacts.get("c-4").last_name = "Martin"
+        uow.contacts.get("c-5").erased_at = NOW
+        uow.contacts.remove(uow.contacts.get("c-6"))
+        uow.commit()
+    with store.read() as uow:
+        names = uow.contacts.names()
+        assert list(names) == [f"c-{n}" for n in (1, 2, 3, 4, 7, 8, 9, 10, 11)]  # c-10 after c-9
+        assert names["c-4"] == "Person 4 Martin"
+        assert uow.contacts.names(["c-11", "c-4", "c-5", "c-6", "c-99", "x-1"]) == {"c-4": "Person 4 Martin",
+                                                                                  "c-11": "Person 11"}
+        assert uow.contacts.names([]) == {}

@@ -66,6 +66,15 @@ class FileStore:
             self.write().close()  # finishes the interrupted commit under the lock
         return FileUnitOfWork(self.root, lock=None)
 
+    def peek(self) -> FileUnitOfWork:
+        """A read-only view that never writes, not even to finish an interrupted commit (StoreError
+        then): for shell completion, which must leave the store as it found it."""
+        from bookctl.storage.files.unit import FileUnitOfWork
+
+        if journal.needs_recovery(self.root):
+            raise StoreError(f"{self.root}: an interrupted commit awaits recovery")
+        return FileUnitOfWork(self.root, lock=None)
+
     def write(self) -> FileUnitOfWork:
         """A unit of work holding the store lock; StoreError if another bookctl keeps it too long."""
         from bookctl.storage.files.unit import FileUnitOfWork

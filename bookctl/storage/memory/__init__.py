@@ -54,6 +54,10 @@ class MemoryStore:
         """The store as of the last commit, for commands that only read."""
         return MemoryUnitOfWork(self, writable=False)
 
+    def peek(self) -> MemoryUnitOfWork:
+        """As `read`."""
+        return self.read()
+
     def write(self) -> MemoryUnitOfWork:
         """A unit holding the write lock until it is closed; StoreError if another writer keeps it too long."""
         if not self._writer.acquire(timeout=self._lock_timeout()):

@@ -92,6 +92,10 @@ class PostgresStore:
         conn.read_only = True
         return self._unit(conn, writable=False)
 
+    def peek(self) -> PostgresUnitOfWork:
+        """As `read`: a read-only snapshot writes nothing."""
+        return self.read()
+
     def write(self) -> PostgresUnitOfWork:
         """A transaction holding the store's write lock; StoreError if another bookctl keeps it too long."""
         conn = self.connect()

@@ -4,7 +4,7 @@ read from `bookings` and `passes` (BOOKING_IDS_SQL, PASS_IDS_SQL); its `email_ke
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from bookctl.domain.models import Contact
@@ -117,6 +117,16 @@ class PgContacts(Contacts):
                                 "GROUP BY b.contact_id").fetchall()
         for contact_id, booking_ids in rows:
             yield contact_id, list(booking_ids)
+
+    def names(self, ids: Sequence[str] | None = None) -> dict[str, str]:
+        """One query, reading only the names."""
+        from bookctl.domain.models import display_name
+
+        self._unit._sync()
+        where, params = ("", []) if ids is None else (" AND id = ANY(%s)", [list(ids)])
+        rows = self._unit._exec(f"SELECT id, first_name, last_name FROM contacts WHERE erased_at IS NULL{where} "
+                                f"ORDER BY {CONTACT_ORDER_SQL}", params).fetchall()
+        return {row[0]: display_name(row[1], row[2]) for row in rows}
 
     def remove(self, contact: Contact) -> None:
         self._unit.require_writable()
