@@ -214,7 +214,7 @@ def fill(store: Any) -> dict[str, str]:
                                   datetime(2026, 11, 26, 10, tzinfo=UTC))
         uow.contacts.remove(uow.contacts.get(ids["gone"]))
         uow.timetable.schedule(ids["schedule"]).exdates.append(DAY + timedelta(days=7))
-        uow.plans.get_pass(ids["sold"]).balance = 9
+        uow.plans.get_pass(ids["sold"]).move("used", NOW + timedelta(minutes=8))
         uow.plans.plan(ids["plan"]).archived = True
         uow.commit()
     return ids

@@ -9,6 +9,8 @@ import pytest
 from bookctl.errors import NotFoundError
 from tests.storage.conftest import add_contact, add_pass, add_plan, eur
 
+SPENT = datetime(2026, 11, 24, 9, tzinfo=UTC)  # when the credits of a test's pass move
+
 
 def test_plans_are_numbered_and_kept_with_their_changes(store):
     with store.write() as uow:
@@ -59,11 +61,10 @@ def test_a_change_of_a_pass_is_kept_and_a_rollback_keeps_nothing(store):
         add_pass(uow, add_plan(uow), ada)
         uow.commit()
     with store.write() as uow:
-        uow.plans.get_pass("ps-1").balance = 7
+        uow.plans.get_pass("ps-1").move("used", SPENT, credits=3)  # 10 - 3
         uow.commit()
     with store.write() as uow:  # never committed
-        uow.plans.get_pass("ps-1").balance = 0
-        uow.plans.get_pass("ps-1").status = "used_up"
+        uow.plans.get_pass("ps-1").move("used", SPENT, credits=7)  # to 0: used_up
         add_pass(uow, uow.plans.plan("pl-1"), uow.contacts.get(ada.id))
         uow.plans.plan("pl-1").archived = True
     with store.read() as uow:
@@ -78,7 +79,7 @@ def test_one_unit_hands_out_one_pass_object(store):
         uow.commit()
     with store.write() as uow:
         held = uow.plans.get_pass("ps-1")
-        held.balance = 3
+        held.move("expired", SPENT, credits=7)
         assert uow.plans.passes_of(ada.id)[0] is held
         assert next(uow.plans.passes()) is held
         uow.commit()
