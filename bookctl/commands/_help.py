@@ -123,6 +123,8 @@ EXAMPLES: dict[str, str] = {
     "export bookings": "bookctl export bookings --week 2026-W48 --format ics --output week.ics",
     "export contacts": "bookctl export contacts --label VIP --format vcf --output vip.vcf",
     "export ledger": "bookctl export ledger --month 2026-11 --format hledger --output 2026-11.journal",
+    "import": "bookctl import contacts contacts.csv --dry-run",
+    "import contacts": "bookctl import contacts google.csv --on-duplicate update --skip-invalid",
     "report": "bookctl report revenue --by service --month 2026-11",
     "report attendance": "bookctl report attendance --by weekday --month 2026-11",
     "report revenue": "bookctl report revenue --by method --from 2026-01-01 --to 2026-12-31",
