@@ -125,6 +125,7 @@ EXAMPLES: dict[str, str] = {
     "export ledger": "bookctl export ledger --month 2026-11 --format hledger --output 2026-11.journal",
     "import": "bookctl import contacts contacts.csv --dry-run",
     "import contacts": "bookctl import contacts google.csv --on-duplicate update --skip-invalid",
+    "import bookings": "bookctl import bookings old-calendar.ics --service physiotherapy --dry-run",
     "report": "bookctl report revenue --by service --month 2026-11",
     "report attendance": "bookctl report attendance --by weekday --month 2026-11",
     "report revenue": "bookctl report revenue --by method --from 2026-01-01 --to 2026-12-31",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from bookctl.errors import UsageError
 from bookctl.services.importing.drafts import Draft
@@ -25,3 +26,20 @@ def contact_drafts(data: bytes, source: str | None, maps: list[str], name: str) 
         raise UsageError(f"{name} is a vCard file; import it with --from vcard")
     _, drafts = read_contacts_csv(text, source, [parse_map(spec) for spec in maps])
     return drafts
+
+
+def booking_drafts(data: bytes, source: str | None, name: str) -> Iterator[Any]:
+    """The drafts of a bookings file: `export bookings --format json` (a JSON array), ndjson (one record
+    a line) or ICS, as `source` says or the file's first character shows."""
+    from bookctl.services.importing import booking_files
+    from bookctl.services.importing.csv_contacts import decode
+
+    text = decode(data, name)
+    head = text.lstrip()[:15].upper()
+    if source is None:
+        source = ("json" if head.startswith("[") else "ndjson" if head.startswith("{")
+                  else "ics" if head.startswith("BEGIN:VCALENDAR") else None)
+        if source is None:
+            raise UsageError(f"{name} is not a bookings export (JSON, NDJSON) or an ICS calendar; name it with --from")
+    reader = {"json": booking_files.read_json, "ndjson": booking_files.read_ndjson, "ics": booking_files.read_ics}
+    return reader[source](text)

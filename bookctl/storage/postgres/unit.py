@@ -94,6 +94,17 @@ class PostgresUnitOfWork(UnitOfWork):
         return self._exec("INSERT INTO counters (name, value) VALUES (%s, 1) ON CONFLICT (name) "
                           "DO UPDATE SET value = counters.value + 1 RETURNING value", [counter]).fetchone()[0]
 
+    def reserve_number(self, counter: str, number: int) -> None:
+        self.require_writable()
+        self._exec("INSERT INTO counters (name, value) VALUES (%s, %s) ON CONFLICT (name) "
+                   "DO UPDATE SET value = GREATEST(counters.value, EXCLUDED.value)", [counter, number])
+
+    def reserve_in_day(self, day: date, number: int) -> None:
+        """Make the next number minted on UTC `day` greater than `number`."""
+        self.require_writable()
+        self._exec("INSERT INTO days (day, next_seq) VALUES (%s, %s) ON CONFLICT (day) "
+                   "DO UPDATE SET next_seq = GREATEST(days.next_seq, EXCLUDED.next_seq)", [day, number + 1])
+
     def next_in_day(self, day: date) -> int:
         """The next number of the ids minted on UTC `day` (sessions, bookings and ledger entries)."""
         self.require_writable()
