@@ -48,12 +48,20 @@ SkipInvalidOpt = Annotated[bool, typer.Option("--skip-invalid", help="Import the
 
 
 def _read(path: Path) -> bytes:
+    """FILE's bytes, or one error line saying why it cannot be read."""
+    _readable(path)
+    return path.read_bytes()
+
+
+def _readable(path: Path) -> None:
+    """Refuse a FILE that names nothing readable, before the store is opened."""
     from bookctl.domain import values
     from bookctl.errors import UsageError
 
     values.path(str(path), "FILE")
     try:
-        return path.read_bytes()
+        with path.open("rb"):
+            pass
     except FileNotFoundError:
         raise UsageError(f"no file {path}") from None
     except IsADirectoryError:
@@ -117,7 +125,8 @@ def import_contacts(
     with ctx.store().write() as uow:
         drafts = contact_drafts(data, source.value if source else None, maps or [], file.name)
         summary = run_import(uow, now, today(now, zone_of(uow)), drafts, on_duplicate=on_duplicate.value,
-                             skip_invalid=skip_invalid, progress=_progress if sys.stderr.isatty() else None)
+                             skip_invalid=skip_invalid, detailed=dry_run,
+                             progress=_progress if sys.stderr.isatty() else None)
         if not dry_run:
             uow.commit()
     _report(summary, fmt, dry_run)
@@ -147,13 +156,14 @@ def import_bookings(
     from bookctl.services.importing.readers import booking_drafts
     from bookctl.services.lookups import zone_of
 
-    data = _read(file)
+    _readable(file)
     ctx = app_context(store)
     now = ctx.clock()
     with ctx.store().write() as uow, streaming():
-        drafts = booking_drafts(data, source.value if source else None, file.name)
+        drafts = booking_drafts(file, source.value if source else None)
         summary = run_import(uow, now, today(now, zone_of(uow)), drafts, service_ref=service,
-                             skip_invalid=skip_invalid, progress=_progress if sys.stderr.isatty() else None)
+                             skip_invalid=skip_invalid, detailed=dry_run,
+                             progress=_progress if sys.stderr.isatty() else None)
         if not dry_run:
             uow.commit()
     _report(summary, fmt, dry_run)

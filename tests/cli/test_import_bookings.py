@@ -220,7 +220,7 @@ def test_bookctls_own_ics_export_imports_into_an_empty_store(bookctl, history, t
 
 @pytest.mark.parametrize(("text", "message"), [
     ("[{\"start\": \"2026-11-10T10:00:00+01:00\"", "line 1: not JSON: Expecting ',' delimiter"),
-    ("[{\"start\": \"2026-11-10T10:00:00+01:00\"}\n", "line 2: the JSON array is never closed"),
+    ("[{\"start\": \"2026-11-10T10:00:00+01:00\"}\n", "line 1: the JSON array is never closed"),
     ("not a calendar", "is not a bookings export (JSON, NDJSON) or an ICS calendar"),
     ('[{"start": "tomorrow", "service_id": "physiotherapy"}]', "line 1: start 'tomorrow' is not an ISO 8601 time"),
 ])
@@ -241,3 +241,32 @@ def test_a_class_fuller_than_its_capacity_is_refused(bookctl, store, tmp_path):
     result = bookctl("import", "bookings", path, "--store", store)
     assert result.exit_code == 2
     assert "line 4: session s-20261110-1 is full: 3 of 3 places are booked" in result.stderr
+
+
+def test_a_large_import_lets_go_of_each_day_and_still_exports_the_same_bytes(bookctl, history, tmp_path,
+                                                                             monkeypatch):
+    import bookctl.services.importing.bookings as importing
+
+    monkeypatch.setattr(importing, "SPILL_AFTER", 2)  # "large" from the second record on
+    original = export(bookctl, history, "ndjson", tmp_path / "original.ndjson")
+    target = tmp_path / "target"
+    same_setup(bookctl, target)
+    assert bookctl("import", "bookings", tmp_path / "original.ndjson", "--store", target).exit_code == 0
+    assert export(bookctl, target, "ndjson", tmp_path / "copy.ndjson") == original
+
+
+def test_a_large_file_out_of_order_by_start_is_refused_whole(bookctl, history, tmp_path, monkeypatch):
+    import bookctl.services.importing.bookings as importing
+
+    monkeypatch.setattr(importing, "SPILL_AFTER", 2)
+    lines = export(bookctl, history, "ndjson", tmp_path / "original.ndjson").decode().splitlines()
+    shuffled = tmp_path / "shuffled.ndjson"
+    shuffled.write_text("\n".join([*lines[1:], lines[0]]) + "\n")
+    target = tmp_path / "target"
+    same_setup(bookctl, target)
+    before = tree_digest(target)
+    result = bookctl("import", "bookings", shuffled, "--store", target)
+    assert result.exit_code == 2
+    assert result.stderr == ("error: line 7: a booking on 2026-11-16 comes after later ones: a file this large must be "
+                             "ordered by start, as export bookings writes it\n")
+    assert tree_digest(target) == before

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from bookctl.errors import UsageError
 
@@ -84,43 +84,61 @@ def _from_record(line: int, record: Any) -> BookingDraft:  # noqa: ANN401
     return draft
 
 
-def read_ndjson(text: str) -> Iterator[BookingDraft]:
+def numbered_lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, str]]:
+    """(number, text) of each line of a UTF-8 file read a line at a time: a year's export is never
+    held whole. A byte-order mark is dropped; bytes that are not UTF-8 are an error naming the line."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"{name} is not UTF-8 text (line {number}); save it as UTF-8 and import it again") from None
+        yield number, text.removeprefix("\ufeff") if number == 1 else text
+
+
+def read_ndjson(lines: Iterable[tuple[int, str]]) -> Iterator[BookingDraft]:
     """One record per line (`export bookings --format ndjson`)."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in lines:
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except ValueError as exc:
-            draft = BookingDraft(number, problem=f"not JSON: {exc.msg}")
-            yield draft
+            yield BookingDraft(number, problem=f"not JSON: {getattr(exc, 'msg', exc)}")
             continue
         yield _from_record(number, record)
 
 
-def read_json(text: str) -> Iterator[BookingDraft]:
-    """A JSON array of records (`export bookings --format json`), read one record at a time."""
+def read_json(lines: Iterable[tuple[int, str]]) -> Iterator[BookingDraft]:
+    """A JSON array of records (`export bookings --format json`), read a line and a record at a time."""
     decoder = json.JSONDecoder()
-    at = len(text) - len(text.lstrip())
-    if text[at:at + 1] != "[":
-        raise UsageError("line 1: the file is not a JSON array of bookings (give --from ndjson for one a line)")
-    at += 1
-    line, counted = 1, 0
-    while True:
-        while at < len(text) and text[at] in " \t\r\n,":
-            at += 1
-        if at >= len(text):
-            raise UsageError(f"line {line + text.count(chr(10), counted, at)}: the JSON array is never closed")
-        line += text.count("\n", counted, at)
-        counted = at
-        if text[at] == "]":
-            return
+    buffer, begins, number, opened = "", 0, 0, False
+    for number, text in lines:
+        if not opened:
+            if not text.strip():
+                continue
+            if not text.lstrip().startswith("["):
+                raise UsageError(f"line {number}: the file is not a JSON array of bookings "
+                                 "(give --from ndjson for one a line)")
+            opened, text = True, text.lstrip()[1:]
+        buffer = (buffer + text).lstrip(" \t\r\n,") if buffer else text.lstrip(" \t\r\n,")
+        while buffer:
+            if buffer[0] == "]":
+                return
+            begins = begins or number
+            try:
+                record, end = decoder.raw_decode(buffer)
+            except json.JSONDecodeError as exc:
+                if exc.pos >= len(buffer.rstrip()):
+                    break  # the record goes on over the next line
+                raise UsageError(f"line {begins + buffer.count(chr(10), 0, exc.pos)}: not JSON: {exc.msg}") from None
+            yield _from_record(begins, record)
+            buffer, begins = buffer[end:].lstrip(" \t\r\n,"), 0
+    if buffer.strip():
         try:
-            record, end = decoder.raw_decode(text, at)
-        except ValueError as exc:
-            raise UsageError(f"line {line}: not JSON: {exc.msg}") from None
-        yield _from_record(line, record)
-        at = end
+            decoder.raw_decode(buffer)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"line {begins + buffer.count(chr(10), 0, exc.pos)}: not JSON: {exc.msg}") from None
+    raise UsageError(f"line {max(number, 1)}: the JSON array is never closed")
 
 
 def read_ics(text: str) -> Iterator[BookingDraft]:

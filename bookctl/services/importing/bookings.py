@@ -21,9 +21,13 @@ from bookctl.services.importing.contacts import ContactIndex, ImportSummary, ref
 from bookctl.storage.repositories import utc_day
 from bookctl.storage.unit import UnitOfWork
 
-# Spill the calendar records made so far to the pending commit, once past this many and a new day
-# begins: a year's import keeps one day in memory, not 100,000 bookings.
+# Spill the calendar records read and made so far to the pending commit, once past this many bookings
+# and a new day begins: a year's import (or its re-run) keeps one day in memory, not 100,000 bookings.
 SPILL_AFTER = 5000
+
+
+class OutOfOrder(UsageError):
+    """A booking of a day already let go of: the whole import stops."""
 
 
 @dataclass
@@ -53,7 +57,8 @@ class BookingImport:
         self.sessions: dict[str, Session] = {}  # the source's session id -> the session here
         self.contacts: dict[str, str] = {}  # the source's contact id -> the contact here
         self.bookings: dict[str, str] = {}  # the source's booking id -> the booking here
-        self.made = 0
+        self.made = 0  # bookings gone by since the last spill
+        self.latest: date | None = None  # the UTC day of the latest booking so far
         self.spilled_before: date | None = None
 
     # --- lookups ------------------------------------------------------------------------------
@@ -138,7 +143,7 @@ class BookingImport:
         found = self.days.get(day)
         if found is None:
             if self.spilled_before is not None and day < self.spilled_before:
-                raise UsageError(f"a booking on {day} comes after later ones: a file this large must be ordered "
+                raise OutOfOrder(f"a booking on {day} comes after later ones: a file this large must be ordered "
                                  "by start, as export bookings writes it")
             found = self.days[day] = _Day()
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -151,8 +156,12 @@ class BookingImport:
         return found
 
     def maybe_spill(self, day: date) -> None:
-        """Let go of the days before `day` once many records were made (the file is ordered by start)."""
-        if self.made < SPILL_AFTER or not any(d < day for d in self.days):
+        """Let go of the days read so far once many bookings went by and `day`, a later one, begins
+        (the file is ordered by start, so none of them is needed again)."""
+        begins = self.latest is None or day > self.latest
+        self.latest = day if begins else self.latest
+        self.made += 1
+        if self.made < SPILL_AFTER or not begins:
             return
         self.uow.spill()
         self.made = 0
@@ -201,7 +210,6 @@ class BookingImport:
                                                     start=start, end=end, capacity=service.capacity,
                                                     created_at=draft.created_at or self.now)
             found.sessions.setdefault((service.id, start, staff_id), session)
-            self.made += 1
         if draft.session_id:
             self.sessions[draft.session_id] = session
         if draft.status == "confirmed":
@@ -220,7 +228,6 @@ class BookingImport:
         from bookctl.services.places import label_with_service
 
         label_with_service(contact, service)
-        self.made += 1
         return "created", booking.id, f"{service.name}, {contact.display_name}"
 
     def _money(self, value: Any, what: str) -> Money:  # noqa: ANN401
@@ -245,12 +252,13 @@ class BookingImport:
 
 
 def import_bookings(uow: UnitOfWork, now: datetime, today: date, drafts: Iterable[BookingDraft], *,
-                    service_ref: str | None = None, skip_invalid: bool = False,
+                    service_ref: str | None = None, skip_invalid: bool = False, detailed: bool = True,
                     progress: Callable[[int], None] | None = None) -> ImportSummary:
     """Import each draft into the caller's unit of work (which commits, or not, for a dry run). A
     booking the store has (the same client, service and start) is skipped, so a re-run adds nothing;
-    any reject refuses the whole import unless `skip_invalid`."""
-    summary = ImportSummary()
+    any reject refuses the whole import unless `skip_invalid`. `detailed`: the summary lists what
+    happened to each draft."""
+    summary = ImportSummary(detailed=detailed)
     state = BookingImport(uow, now, service_ref)
     for done, draft in enumerate(drafts, start=1):
         if progress is not None and done % 1000 == 0:
@@ -258,7 +266,7 @@ def import_bookings(uow: UnitOfWork, now: datetime, today: date, drafts: Iterabl
         try:
             action, booking_id, detail = state.add(draft, today)
         except UsageError as exc:
-            if "must be ordered by start" in str(exc):
+            if isinstance(exc, OutOfOrder):
                 raise UsageError(f"line {draft.line}: {exc}") from None
             summary.note(draft.line, "rejected", detail=str(exc))
             continue

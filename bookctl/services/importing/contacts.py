@@ -34,6 +34,7 @@ class ImportSummary:
     skipped: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    detailed: bool = True  # keep `actions` (a dry run shows them; a big import need not hold them)
 
     def note(self, line: int, action: str, record_id: str | None = None, detail: str | None = None) -> None:
         """Count one record's outcome."""
@@ -41,7 +42,8 @@ class ImportSummary:
             self.rejected.append({"line": line, "reason": detail})
         else:
             setattr(self, action, getattr(self, action) + 1)
-        self.actions.append({"line": line, "action": action, "id": record_id, "detail": detail})
+        if self.detailed:
+            self.actions.append({"line": line, "action": action, "id": record_id, "detail": detail})
 
     def record(self) -> dict[str, Any]:
         """The summary's JSON."""
@@ -165,15 +167,16 @@ def _custom_fields(uow: UnitOfWork, draft: Draft) -> dict[str, str]:
 
 
 def import_contacts(uow: UnitOfWork, now: datetime, today: date, drafts: Iterable[Draft], *,
-                    on_duplicate: OnDuplicate = "skip", skip_invalid: bool = False,
+                    on_duplicate: OnDuplicate = "skip", skip_invalid: bool = False, detailed: bool = True,
                     progress: Callable[[int], None] | None = None) -> ImportSummary:
     """Make or fill in a contact for each draft, in the caller's unit of work (which commits, or not,
     for a dry run). A draft that fails its checks is rejected; any reject refuses the whole import
     unless `skip_invalid`. A duplicate (by email, then phone) is skipped, filled in (`update`: the
-    fields it lacks) or refuses the import (`fail`, RuleError)."""
+    fields it lacks) or refuses the import (`fail`, RuleError). `detailed`: the summary lists what
+    happened to each draft."""
     from bookctl.services.contacts import add_contact
 
-    summary = ImportSummary()
+    summary = ImportSummary(detailed=detailed)
     index = ContactIndex(uow.contacts.all())
     for done, draft in enumerate(drafts, start=1):
         if progress is not None and done % 500 == 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from bookctl.errors import UsageError
@@ -28,18 +29,30 @@ def contact_drafts(data: bytes, source: str | None, maps: list[str], name: str) 
     return drafts
 
 
-def booking_drafts(data: bytes, source: str | None, name: str) -> Iterator[Any]:
+def booking_drafts(path: Path, source: str | None) -> Iterator[Any]:
     """The drafts of a bookings file: `export bookings --format json` (a JSON array), ndjson (one record
-    a line) or ICS, as `source` says or the file's first character shows."""
+    a line) or ICS, as `source` says or the file's first bytes show. JSON and NDJSON are read a line at
+    a time, as the drafts are taken."""
     from bookctl.services.importing import booking_files
-    from bookctl.services.importing.csv_contacts import decode
 
-    text = decode(data, name)
-    head = text.lstrip()[:15].upper()
+    with path.open("rb") as stream:
+        head = stream.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").upper()
     if source is None:
-        source = ("json" if head.startswith("[") else "ndjson" if head.startswith("{")
-                  else "ics" if head.startswith("BEGIN:VCALENDAR") else None)
+        source = ("json" if head.startswith(b"[") else "ndjson" if head.startswith(b"{")
+                  else "ics" if head.startswith(b"BEGIN:VCALENDAR") else None)
         if source is None:
-            raise UsageError(f"{name} is not a bookings export (JSON, NDJSON) or an ICS calendar; name it with --from")
-    reader = {"json": booking_files.read_json, "ndjson": booking_files.read_ndjson, "ics": booking_files.read_ics}
-    return reader[source](text)
+            raise UsageError(f"{path.name} is not a bookings export (JSON, NDJSON) or an ICS calendar; "
+                             "name it with --from")
+    if source == "ics":
+        from bookctl.services.importing.csv_contacts import decode
+
+        return booking_files.read_ics(decode(path.read_bytes(), path.name))
+    reader = booking_files.read_json if source == "json" else booking_files.read_ndjson
+    return _streamed(path, reader)
+
+
+def _streamed(path: Path, reader: Any) -> Iterator[Any]:  # noqa: ANN401 - read_json or read_ndjson
+    from bookctl.services.importing.booking_files import numbered_lines
+
+    with path.open("rb") as stream:
+        yield from reader(numbered_lines(stream, path.name))
