@@ -9,8 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bookctl.commands._options import FormatOpt, StoreOpt, app_context
-from bookctl.output import Format
+from bookctl.commands._options import StoreOpt, app_context
 
 app = typer.Typer(no_args_is_help=True, help="Import contacts and bookings from other tools' files or bookctl's exports.")
 
@@ -42,6 +41,14 @@ class OnDuplicate(str, Enum):
     fail = "fail"
 
 
+class SummaryFormat(str, Enum):
+    """How an import's summary is shown: one record, so a table or JSON."""
+
+    table = "table"
+    json = "json"
+
+
+SummaryFormatOpt = Annotated[SummaryFormat, typer.Option("--format", "-f", help="table (the summary line) or json ({created, updated, skipped, rejected}).", case_sensitive=False)]
 FileArg = Annotated[Path, typer.Argument(help="The file to import.", show_default=False)]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would be imported; change nothing.")]
 SkipInvalidOpt = Annotated[bool, typer.Option("--skip-invalid", help="Import the valid records and list the rejected ones (by default one invalid record stops the whole import).")]
@@ -75,11 +82,11 @@ def _progress(done: int) -> None:
     sys.stderr.flush()
 
 
-def _report(summary, fmt: Format, dry_run: bool) -> None:  # noqa: ANN001 - an ImportSummary
+def _report(summary, fmt: SummaryFormat, dry_run: bool) -> None:  # noqa: ANN001 - an ImportSummary
     """The summary: one line (with a line per record on a dry run, rejects on stderr), or its JSON."""
     if sys.stderr.isatty():
         sys.stderr.write("\r\033[K")  # end the progress line
-    if fmt is Format.table:
+    if fmt is SummaryFormat.table:
         if dry_run:
             for action in summary.actions:
                 if action["action"] != "rejected":
@@ -89,13 +96,13 @@ def _report(summary, fmt: Format, dry_run: bool) -> None:  # noqa: ANN001 - an I
             sys.stderr.write(f"rejected line {reject['line']}: {reject['reason']}\n")
         sys.stdout.write(("dry run, nothing changed: would have " if dry_run else "") + summary.line() + "\n")
         return
-    from bookctl.output import emit
+    from bookctl.output import Format, emit
 
     record = summary.record()
     if dry_run:
         record["dry_run"] = True
         record["actions"] = summary.actions
-    emit(record, Format.json)  # one record: csv and ndjson show it as JSON too
+    emit(record, Format.json)
 
 
 @app.command("contacts")
@@ -107,7 +114,7 @@ def import_contacts(
     on_duplicate: Annotated[OnDuplicate, typer.Option("--on-duplicate", help="A row whose email (else phone) a contact has: skip it, update (fill in what the contact lacks) or fail (import nothing).", case_sensitive=False)] = OnDuplicate.skip,
     skip_invalid: SkipInvalidOpt = False,
     store: StoreOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: SummaryFormatOpt = SummaryFormat.table,
 ) -> None:
     """Import contacts from a CSV file (Google Contacts, Outlook, Wix, Square or any CSV) or a vCard file.
 
@@ -140,7 +147,7 @@ def import_bookings(
     dry_run: DryRunOpt = False,
     skip_invalid: SkipInvalidOpt = False,
     store: StoreOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: SummaryFormatOpt = SummaryFormat.table,
 ) -> None:
     """Import bookings from bookctl's own export (json, ndjson) or an ICS calendar.
 

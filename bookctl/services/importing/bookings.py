@@ -17,7 +17,11 @@ from bookctl.domain.money import Money
 from bookctl.errors import BookctlError, UsageError
 from bookctl.services.contact_fields import check_details
 from bookctl.services.importing.booking_files import BookingDraft
-from bookctl.services.importing.contacts import ContactIndex, ImportSummary, refuse_rejects
+from bookctl.services.importing.contacts import (
+    ContactIndex,
+    ImportSummary,
+    refuse_rejects,
+)
 from bookctl.storage.repositories import utc_day
 from bookctl.storage.unit import UnitOfWork
 

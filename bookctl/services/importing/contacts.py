@@ -12,7 +12,12 @@ from typing import Any, Literal
 from bookctl.domain import values
 from bookctl.domain.models import Contact
 from bookctl.errors import RuleError, UsageError
-from bookctl.services.contact_fields import check_builtin, check_custom, check_details, custom_field
+from bookctl.services.contact_fields import (
+    check_builtin,
+    check_custom,
+    check_details,
+    custom_field,
+)
 from bookctl.services.importing.drafts import Draft, one_line
 from bookctl.storage.repositories import email_key
 from bookctl.storage.unit import UnitOfWork

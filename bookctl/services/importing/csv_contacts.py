@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from bookctl.domain.models import FIELD_TYPES
 from bookctl.errors import UsageError
 from bookctl.services.importing.drafts import Draft
-from bookctl.services.importing.layouts import FIELDS, LAYOUTS, LIST_FIELDS, Layout, recognise
+from bookctl.services.importing.layouts import (
+    FIELDS,
+    LAYOUTS,
+    LIST_FIELDS,
+    Layout,
+    recognise,
+)
 
 # What bookctl's CSV writer (and a careful spreadsheet) puts before a cell a spreadsheet would run.
 _FORMULA_GUARD = re.compile(r"'(?=\s*[=+\-@]|[\t\r])")
@@ -117,6 +123,8 @@ def _drafts(reader: Iterator[list[str]], headers: list[str], targets: list[tuple
                     _fill(draft, layout, header, target, value, parts, kinds)
         except UsageError as exc:
             draft.problem = str(exc)
+        if layout.first_phone and len(draft.values.get("phone", ())) > 1:
+            draft.values["phone"].sort(key=lambda found: found[1] != layout.first_phone)
         for key, pieces in parts.items():
             draft.add("address", ", ".join(pieces), f"address ({key})" if key != "1" else "address")
         yield draft

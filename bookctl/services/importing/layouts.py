@@ -38,6 +38,7 @@ class Layout:
     value_separator: str | None = None  # several values in one cell (Google: ' ::: ')
     month_first_dates: bool = False  # Outlook writes 3/14/1985
     skip_labels_starting: str | None = None
+    first_phone: str | None = None  # the column whose phone is the primary one (Outlook: the mobile)
     _compiled: list[tuple[re.Pattern[str], str]] = field(default_factory=list, compare=False, repr=False)
 
     def field_of(self, header: str) -> str | None:
@@ -72,6 +73,7 @@ OUTLOOK = Layout(
      (r"Mobile Phone|Primary Phone|Home Phone( 2)?|Business Phone( 2)?|Other Phone", "phone"),
      *_OUTLOOK_ADDRESS),
     signature=("First Name", "E-mail Address", "Business Phone"), label_separator=";", month_first_dates=True,
+    first_phone="Mobile Phone",
 )
 
 WIX = Layout(

@@ -13,7 +13,11 @@ from bookctl.services.importing.drafts import Draft
 def contact_drafts(data: bytes, source: str | None, maps: list[str], name: str) -> Iterator[Draft]:
     """The drafts of a contacts file: vCard (`source` vcard, or a file that begins with BEGIN:VCARD)
     or CSV in the layout `source` names (else the one its header row shows)."""
-    from bookctl.services.importing.csv_contacts import decode, parse_map, read_contacts_csv
+    from bookctl.services.importing.csv_contacts import (
+        decode,
+        parse_map,
+        read_contacts_csv,
+    )
 
     text = decode(data, name)
     looks_like_vcard = text.lstrip()[:11].upper() == "BEGIN:VCARD"
