@@ -241,3 +241,12 @@ def test_a_missing_or_undecodable_file_is_exit_2(imp, tmp_path, content, message
         path.write_bytes(content)
     result = imp(path)
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_a_semicolon_separated_csv_from_a_european_spreadsheet_is_read_too(imp, contacts, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffFirst Name;Last Name;Email;Phone\r\nChiara;Conti;chiara@example.it;+39 06 555 0101\r\n"
+                     .encode("utf-8"))
+    assert imp(path).json()["created"] == 1
+    chiara = contacts()["chiara@example.it"]
+    assert (chiara["first_name"], chiara["last_name"], chiara["phone"]) == ("Chiara", "Conti", "+39 06 555 0101")
