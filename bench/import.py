@@ -1,11 +1,14 @@
 """How fast does a business move in? `import contacts` of 10k CSV rows and `import bookings` of 100k NDJSON records.
 
-    python bench/import.py [--contacts 10000] [--bookings 100000] [--keep DIR] [--quick]
+    python bench/import.py [--contacts 10000] [--bookings 100000] [--backend files|postgres]
+                           [--database-url postgresql://ADMIN@HOST/DB] [--keep DIR] [--quick]
 
 Writes a Google Contacts CSV of --contacts rows (deterministic: names, two emails in one cell, a
 phone, an address over three lines, labels; one row in fifty a duplicate of an earlier one), and
 seeds a store with `demo seed --bookings N` whose `export bookings --format ndjson` is the bookings
-file. Then it times, each in its own child on a file store: the contacts import into an empty
+file. Then it times, each in its own child on a store of --backend (PostgreSQL: a throwaway
+durable cluster of pg_helper.py's, or --database-url's server; the seeded store is a file store either
+way): the contacts import into an empty
 store, its re-run (every row a duplicate, nothing written), the bookings import into an empty store
 that has the seed's services and staff (its bookctl.toml), and that import's re-run; and checks that
 the imported store exports the same bytes as the seeded one. Prints per case the wall time, the CPU
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import shutil
 import sys
@@ -63,10 +67,28 @@ def step(argv: list[str], env: dict[str, str], scratch: Path) -> tuple[float, fl
     return elapsed, cpu, rss, out.read_text(encoding="utf-8")
 
 
+def same_services(source: Path, target: Path) -> None:
+    """Give `target` the settings of `source` (its services and staff), keeping where its records live."""
+    import tomllib
+
+    kept = tomllib.loads((target / "bookctl.toml").read_text(encoding="utf-8")).get("storage")
+    text = (source / "bookctl.toml").read_text(encoding="utf-8")
+    if kept:
+        import tomli_w
+
+        settings = tomllib.loads(text)
+        settings["storage"] = kept
+        text = tomli_w.dumps(settings)
+    (target / "bookctl.toml").write_text(text, encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=10_000)
     parser.add_argument("--bookings", type=int, default=100_000)
+    parser.add_argument("--backend", choices=("files", "postgres"), default="files")
+    parser.add_argument("--database-url", help="PostgreSQL: an admin URL of a server where the bench may create "
+                        "databases (default: a throwaway cluster).")
     parser.add_argument("--keep", type=Path, help="Work in DIR and leave it (default: a temporary directory).")
     parser.add_argument("--quick", action="store_true", help="500 contacts and 2000 bookings: proves the bench runs.")
     args = parser.parse_args()
@@ -76,13 +98,22 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     bookctl, env = bookctl_argv(), child_env()
     rows: list[tuple[str, int, float, float | None, int | None, str]] = []
+    pg = None
+    if args.backend == "postgres":
+        from pg_helper import PostgresHelper
+
+        pg = PostgresHelper(args.database_url, fast=False)
+
+    def database(name: str) -> list[str]:
+        return ["--database", pg.create(f"bookctl_import_{os.getpid()}_{name}")] if pg else []
+
     try:
         contacts_csv = work / "contacts.csv"
         write_contacts(contacts_csv, args.contacts)
         people = work / "people"
         shutil.rmtree(people, ignore_errors=True)
         step([*bookctl, "init", str(people), "--business", "Bench", "--currency", "EUR", "--timezone",
-              "Europe/Rome"], env, work)
+              "Europe/Rome", *database("people")], env, work)
         for name in ("import contacts", "import contacts again"):
             wall, cpu, rss, out = step([*bookctl, "import", "contacts", str(contacts_csv), "--store", str(people)],
                                        env, work)
@@ -92,10 +123,10 @@ def main() -> int:
         for root in (source, target):
             shutil.rmtree(root, ignore_errors=True)
             step([*bookctl, "init", str(root), "--business", "Bench", "--currency", "EUR", "--timezone",
-                  "Europe/Rome"], env, work)
+                  "Europe/Rome", *(database("target") if root is target else [])], env, work)
         step([*bookctl, "demo", "seed", "--contacts", str(max(50, args.bookings // 20)), "--bookings",
               str(args.bookings), "--start", NOW[:10], "--store", str(source)], env, work)
-        shutil.copyfile(source / "bookctl.toml", target / "bookctl.toml")  # the same services and staff
+        same_services(source, target)
         bookings = work / "bookings.ndjson"
         step([*bookctl, "export", "bookings", "--format", "ndjson", "--output", str(bookings), "--store", str(source)],
              env, work)
@@ -107,9 +138,12 @@ def main() -> int:
              env, work)
         same = copy.read_bytes() == bookings.read_bytes()
     finally:
+        if pg is not None:
+            pg.close()
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
+    print(f"backend: {args.backend}")
     print(f"{'case':24} {'records':>8} {'wall':>8} {'cpu':>8} {'peak RSS':>10}  output")
     for name, count, wall, cpu, rss, out in rows:
         print(f"{name:24} {count:>8} {fmt_s(wall):>8} {fmt_s(cpu):>8} {fmt_mib(rss):>10}  {out}")
