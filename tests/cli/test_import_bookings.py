@@ -270,3 +270,15 @@ def test_a_large_file_out_of_order_by_start_is_refused_whole(bookctl, history, t
     assert result.stderr == ("error: line 7: a booking on 2026-11-16 comes after later ones: a file this large must be "
                              "ordered by start, as export bookings writes it\n")
     assert tree_digest(target) == before
+
+
+def test_a_rejected_booking_leaves_no_client_or_session_behind(bookctl, store, tmp_path):
+    rows = [f'{{"start": "2026-11-10T18:00:00+01:00", "service_id": "yoga-flow", "contact_name": "Client {n}", '
+            f'"contact_email": "c{n}@example.org"}}' for n in range(4)]
+    path = tmp_path / "full.ndjson"
+    path.write_text("\n".join(rows) + "\n")
+    result = bookctl("import", "bookings", path, "--skip-invalid", "--store", store, "--format", "json").json()
+    assert (result["created"], result["rejected"]) == (3, [
+        {"line": 4, "reason": "session s-20261110-1 is full: 3 of 3 places are booked"}])
+    emails = [c["email"] for c in bookctl("contact", "list", "--store", store, "--format", "json").json()]
+    assert emails == ["c0@example.org", "c1@example.org", "c2@example.org"]

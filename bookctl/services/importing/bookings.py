@@ -100,22 +100,25 @@ class BookingImport:
         except BookctlError:
             raise UsageError(f"no staff member {ref!r} here; add them first (staff add)") from None
 
-    def contact_of(self, draft: BookingDraft, today: date) -> Contact:
-        """The client: the contact this import made for the source's id, else one with the email (then
-        phone), else the contact of that id when it has that name, else a new contact."""
+    def known_contact(self, draft: BookingDraft) -> Contact | None:
+        """The client if the store has them: the contact this import made for the source's id, else one
+        with the email (then phone), else the contact of that id when it has that name; else None."""
         known = self.contacts.get(draft.contact_id or "")
         if known is not None:
             return self.uow.contacts.get(known)
-        email = values.email(draft.contact_email, "contact_email") if draft.contact_email else None
-        phone = values.phone(draft.contact_phone, "contact_phone") if draft.contact_phone else None
+        email, phone = self._reach(draft)
         match = self.index.match({"email": email, "phone": phone})
-        if match is not None:
-            contact = self.uow.contacts.get(match[0])
-        else:
-            contact = self._same_named(draft) or self._new_contact(draft, email, phone, today)
-        if draft.contact_id:
+        contact = self.uow.contacts.get(match[0]) if match is not None else self._same_named(draft)
+        if contact is not None and draft.contact_id:
             self.contacts[draft.contact_id] = contact.id
         return contact
+
+    @staticmethod
+    def _reach(draft: BookingDraft) -> tuple[str | None, str | None]:
+        """The client's email and phone as the file has them, checked as `contact add` checks them."""
+        email = values.email(draft.contact_email, "contact_email") if draft.contact_email else None
+        phone = values.phone(draft.contact_phone, "contact_phone") if draft.contact_phone else None
+        return email, phone
 
     def _same_named(self, draft: BookingDraft) -> Contact | None:
         from bookctl.errors import NotFoundError
@@ -128,18 +131,25 @@ class BookingImport:
             return None
         return contact if contact.erased_at is None and contact.display_name == draft.contact_name.strip() else None
 
-    def _new_contact(self, draft: BookingDraft, email: str | None, phone: str | None, today: date) -> Contact:
-        from bookctl.services.contacts import add_contact
-
+    def checked_new_contact(self, draft: BookingDraft, today: date) -> dict[str, Any]:
+        """The fields of a contact for a client the store lacks, checked as `contact add` checks them."""
         if not draft.contact_name or not draft.contact_name.strip():
             raise UsageError(f"the client ({draft.contact_email or draft.contact_id or 'unknown'}) has no name in "
                              "the file, and a contact needs one")
         given, _, family = draft.contact_name.strip().partition(" ")
-        fields = check_details(today, {"first_name": "contact_name", "last_name": "contact_name"},
-                               first_name=given, last_name=family.strip() or None)
-        contact = add_contact(self.uow, self.now, email=email, phone=phone, allow_duplicate=True,
-                              keep_id=draft.contact_id, **fields)
+        email, phone = self._reach(draft)
+        return {"email": email, "phone": phone,
+                **check_details(today, {"first_name": "contact_name", "last_name": "contact_name"},
+                                first_name=given, last_name=family.strip() or None)}
+
+    def new_contact(self, draft: BookingDraft, fields: dict[str, Any]) -> Contact:
+        """Make the client's contact (with the source's id where it is free)."""
+        from bookctl.services.contacts import add_contact
+
+        contact = add_contact(self.uow, self.now, allow_duplicate=True, keep_id=draft.contact_id, **fields)
         self.index.add(contact)
+        if draft.contact_id:
+            self.contacts[draft.contact_id] = contact.id
         return contact
 
     def day(self, day: date) -> _Day:
@@ -199,16 +209,25 @@ class BookingImport:
         day = utc_day(start)
         self.maybe_spill(day)
         found = self.day(day)
-        contact = self.contact_of(draft, today)
-        if contact.erased_at is not None:
-            raise UsageError(f"contact {contact.id} was erased; an erased client takes no booking")
-        key = (service.id, start, staff_id, contact.id)
-        if found.booked[key] > 0:
-            found.booked[key] -= 1
-            return "skipped", None, f"{contact.display_name} is already booked for {service.name} then"
+        # Everything is checked before anything is made: a rejected row leaves no contact or session behind.
+        contact = self.known_contact(draft)
+        if contact is not None:
+            if contact.erased_at is not None:
+                raise UsageError(f"contact {contact.id} was erased; an erased client takes no booking")
+            key = (service.id, start, staff_id, contact.id)
+            if found.booked[key] > 0:
+                found.booked[key] -= 1
+                return "skipped", None, f"{contact.display_name} is already booked for {service.name} then"
+        new_fields = self.checked_new_contact(draft, today) if contact is None else None
         session = self.sessions.get(draft.session_id or "")
         if session is None and service.kind != "appointment":
             session = found.sessions.get((service.id, start, staff_id))
+        taken = found.confirmed.get(session.id, 0) if session is not None else 0
+        if draft.status == "confirmed" and session is not None and taken >= session.capacity:
+            raise UsageError(f"session {session.id} is full: {taken} of {session.capacity} places are booked")
+        if new_fields is not None:
+            contact = self.new_contact(draft, new_fields)
+        assert contact is not None
         if session is None:
             session = self.uow.calendar.add_session(keep_id=draft.session_id, service_id=service.id, staff_id=staff_id,
                                                     start=start, end=end, capacity=service.capacity,
@@ -217,9 +236,6 @@ class BookingImport:
         if draft.session_id:
             self.sessions[draft.session_id] = session
         if draft.status == "confirmed":
-            taken = found.confirmed.get(session.id, 0)
-            if taken >= session.capacity:
-                raise UsageError(f"session {session.id} is full: {taken} of {session.capacity} places are booked")
             found.confirmed[session.id] = taken + 1
         booking = self.uow.calendar.add_booking(
             session, keep_id=draft.booking_id, contact_id=contact.id, status=draft.status,
