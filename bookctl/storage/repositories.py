@@ -133,12 +133,20 @@ class Calendar(Repository, ABC):
         An import into an empty store so keeps every id, and exports the same bytes it read."""
         if wanted is None or home_day(wanted, prefix) != day:
             return None
-        try:
-            lookup(wanted)
-        except NotFoundError:
-            self._reserve_in_day(day, int(wanted.rpartition("-")[2]))
-            return wanted
-        return None
+        number = int(wanted.rpartition("-")[2])
+        if self._may_hold(day, number):
+            try:
+                lookup(wanted)
+                return None
+            except NotFoundError:
+                pass
+        self._reserve_in_day(day, number)
+        return wanted
+
+    def _may_hold(self, day: date, number: int) -> bool:
+        """Whether an id numbered `number` on `day` may name a record (False: it was never minted, so
+        there is nothing to look up). By default, it may."""
+        return True
 
     @abstractmethod
     def _next_in_day(self, day: date) -> int:

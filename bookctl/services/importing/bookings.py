@@ -58,6 +58,9 @@ class BookingImport:
         self.service = find_service(uow.settings, service_ref) if service_ref else None
         self.index = ContactIndex(uow.contacts.all())
         self.days: dict[date, _Day] = {}
+        # The days the store's sessions are on: a day outside them holds nothing to read (and on
+        # PostgreSQL each read first writes every pending change; an import into an empty store reads none).
+        self.span = uow.calendar.span()
         self.sessions: dict[str, Session] = {}  # the source's session id -> the session here
         self.contacts: dict[str, str] = {}  # the source's contact id -> the contact here
         self.bookings: dict[str, str] = {}  # the source's booking id -> the booking here
@@ -160,6 +163,8 @@ class BookingImport:
                 raise OutOfOrder(f"a booking on {day} comes after later ones: a file this large must be ordered "
                                  "by start, as export bookings writes it")
             found = self.days[day] = _Day()
+            if self.span is None or not self.span[0] <= day <= self.span[1]:
+                return found
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
             for session, bookings in self.uow.calendar.sessions_starting(start, start + timedelta(days=1)):
                 found.sessions[(session.service_id, session.start, session.staff_id)] = session
