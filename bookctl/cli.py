@@ -67,6 +67,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "quote": ("bookctl.commands.invoice", "quote_app"),
     "provider": ("bookctl.commands.provider", "app"),
     "export": ("bookctl.commands.export", "app"),
+    "import": ("bookctl.commands.import_", "app"),
     "report": ("bookctl.commands.report", "app"),
     "outbox": ("bookctl.commands.outbox", "app"),
     "webhook": ("bookctl.commands.webhook", "app"),

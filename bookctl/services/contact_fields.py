@@ -105,6 +105,33 @@ def check_builtin(name: str, value: str, today: date, field: str) -> Any:
     return check_text(value, field)
 
 
+# Contact attributes beyond name, email, phone and address -> the built-in field that checks them.
+DETAIL_ATTRIBUTES = {"company": "company", "position": "position", "language": "language", "tax_id": "tax-id",
+                     "birthday": "birthday"}
+
+
+def check_details(today: date, names: dict[str, str] | None = None, **typed: str | None) -> dict[str, Any]:
+    """Contact attributes as typed (None: not given), each checked as `contact add` checks it, in the
+    order passed; `names` says what an error calls each attribute (by default its option, `--tax-id`),
+    and `today` is the store's day, for a birthday."""
+    checked: dict[str, Any] = {}
+    for attribute, text in typed.items():
+        if text is None:
+            continue
+        field = (names or {}).get(attribute) or "--" + attribute.replace("_", "-")
+        if attribute in DETAIL_ATTRIBUTES:
+            checked[attribute] = check_builtin(DETAIL_ATTRIBUTES[attribute], text, today, field)
+        elif attribute == "email":
+            checked[attribute] = values.email(text, field)
+        elif attribute == "phone":
+            checked[attribute] = values.phone(text, field)
+        elif attribute in ("first_name", "last_name"):
+            checked[attribute] = values.name(text, field)
+        else:
+            checked[attribute] = values.line(text, field)
+    return checked
+
+
 def check_custom(kind: str, value: str, field: str) -> str:
     """A custom field's value checked by its type, as it is stored (text)."""
     if kind == "number":

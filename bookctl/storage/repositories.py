@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bookctl.domain.ids import contact_id, contact_number, day_id
+from bookctl.domain.ids import contact_id, contact_number, day_id, home_day
 from bookctl.domain.invoices import Invoice, Quote, invoice_id, quote_id
 from bookctl.domain.models import Booking, Contact, Session
 from bookctl.domain.payments import LedgerEntry
@@ -108,25 +108,53 @@ class Calendar(Repository, ABC):
         self._unit.require_writable()
         booking.session_id = to.id
 
-    def add_session(self, **fields: Any) -> Session:
-        """Create a session from Session's fields other than `id`; its id carries its UTC day."""
+    def add_session(self, *, keep_id: str | None = None, **fields: Any) -> Session:
+        """Create a session from Session's fields other than `id`; its id carries its UTC day. An
+        import passes the id it had in its own store as `keep_id`, kept when it is free (see `_kept`)."""
         day = utc_day(fields["start"])
-        session = Session(id=day_id("s", day, self._next_in_day(day)), **fields)
+        kept = self._kept(keep_id, "s", day, self.get_session)
+        session = Session(id=kept or day_id("s", day, self._next_in_day(day)), **fields)
         self._insert_session(session)
         return self._unit.made("session", session)
 
-    def add_booking(self, session: Session, **fields: Any) -> Booking:
-        """Create a booking in `session`, linked on its contact."""
+    def add_booking(self, session: Session, *, keep_id: str | None = None, **fields: Any) -> Booking:
+        """Create a booking in `session`, linked on its contact (`keep_id` as for `add_session`)."""
         day = utc_day(session.start)
-        booking = Booking(id=day_id("b", day, self._next_in_day(day)), session_id=session.id, **fields)
+        kept = self._kept(keep_id, "b", day, self.get_booking)
+        booking = Booking(id=kept or day_id("b", day, self._next_in_day(day)), session_id=session.id, **fields)
         contact = self._unit.contacts.get(booking.contact_id)
         self._insert_booking(session, booking)
         contact.booking_ids.append(booking.id)
         return self._unit.made("booking", booking)
 
+    def _kept(self, wanted: str | None, prefix: str, day: date, lookup: Any) -> str | None:  # noqa: ANN401
+        """`wanted`, when it is an id of this kind minted on `day` that names nothing here, with the
+        day's numbering moved past it so that no later id repeats it; else None (mint a new one).
+        An import into an empty store so keeps every id, and exports the same bytes it read."""
+        if wanted is None or home_day(wanted, prefix) != day:
+            return None
+        number = int(wanted.rpartition("-")[2])
+        if self._may_hold(day, number):
+            try:
+                lookup(wanted)
+                return None
+            except NotFoundError:
+                pass
+        self._reserve_in_day(day, number)
+        return wanted
+
+    def _may_hold(self, day: date, number: int) -> bool:
+        """Whether an id numbered `number` on `day` may name a record (False: it was never minted, so
+        there is nothing to look up). By default, it may."""
+        return True
+
     @abstractmethod
     def _next_in_day(self, day: date) -> int:
         """The next number of the ids minted on `day` (sessions, bookings and ledger entries share it)."""
+
+    @abstractmethod
+    def _reserve_in_day(self, day: date, number: int) -> None:
+        """Make the next number minted on `day` greater than `number`."""
 
     @abstractmethod
     def _insert_session(self, session: Session) -> None:
@@ -183,9 +211,17 @@ class Contacts(Repository, ABC):
     def remove(self, contact: Contact) -> None:
         """Delete the contact at commit."""
 
-    def add(self, **fields: Any) -> Contact:
-        """Create a contact; its id counts from c-1."""
-        contact = Contact(id=contact_id(self._unit.next_number("contacts")), **fields)
+    def add(self, *, keep_id: str | None = None, **fields: Any) -> Contact:
+        """Create a contact; its id counts from c-1. An import passes the id the contact had in its
+        own store as `keep_id`: kept when no contact has it, the count moved past it."""
+        number = contact_number(keep_id) if keep_id else None
+        if number is not None:
+            try:
+                self.get(contact_id(number))
+                number = None
+            except NotFoundError:
+                self._unit.reserve_number("contacts", number)
+        contact = Contact(id=contact_id(number if number is not None else self._unit.next_number("contacts")), **fields)
         self._insert(contact)
         return self._unit.made("contact", contact)
 

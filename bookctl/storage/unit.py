@@ -190,6 +190,11 @@ class UnitOfWork(ABC):
         """The next number of a store-wide sequence: contacts, invoices, quotes, notes, tasks,
         attachments, messages, schedules, time_off, webhooks, deliveries, plans, passes."""
 
+    @abstractmethod
+    def reserve_number(self, counter: str, number: int) -> None:
+        """Make the next number of a store-wide sequence greater than `number` (an imported record
+        keeps its id)."""
+
     # --- the unit of work ---------------------------------------------------------------------
     def commit(self) -> None:
         """Write every record made or changed, then make it all durable at once. The unit stays

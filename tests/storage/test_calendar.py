@@ -139,3 +139,37 @@ def test_move_booking_into_another_session_keeps_its_id_and_ledger(store):
         assert [e.id for e in moved.ledger_entries] == [entry.id]
         assert uow.calendar.session_bookings(uow.calendar.get_session(here.id)) == []
         assert [b.id for b in uow.calendar.session_bookings(uow.calendar.get_session(there.id))] == [booking.id]
+
+
+def test_an_imported_id_is_kept_when_free_and_later_ids_go_past_it(store):
+    with store.write() as uow:
+        ada = add_contact(uow, keep_id="c-7")
+        session = add_session(uow, LATE, keep_id="s-20261123-5")
+        booking = add_booking(uow, session, ada, keep_id="b-20261123-9")
+        assert (ada.id, session.id, booking.id) == ("c-7", "s-20261123-5", "b-20261123-9")
+        uow.commit()
+    with store.write() as uow:
+        # Taken, or of another day or kind: a new id is minted instead, past the kept ones.
+        again = add_session(uow, LATE, keep_id="s-20261123-5")
+        other_day = add_session(uow, LATE, keep_id="s-20261201-1")
+        bob = add_contact(uow, "Bob", keep_id="c-7")
+        assert (again.id, other_day.id, bob.id) == ("s-20261123-10", "s-20261123-11", "c-8")
+        uow.commit()
+    with store.read() as uow:
+        assert uow.calendar.get_booking("b-20261123-9").contact_id == "c-7"
+        assert uow.contacts.get("c-7").booking_ids == ["b-20261123-9"]
+
+
+def test_ids_kept_and_minted_in_one_unit_never_collide(store):
+    with store.write() as uow:
+        ada = add_contact(uow)
+        kept = add_session(uow, LATE, keep_id="s-20261123-5")
+        minted = add_session(uow, LATE)
+        lower = add_booking(uow, kept, ada, keep_id="b-20261123-3")  # below the numbering, and free: kept
+        taken = add_booking(uow, kept, ada, keep_id="b-20261123-3")  # now taken: a new one
+        assert (kept.id, minted.id, lower.id, taken.id) == ("s-20261123-5", "s-20261123-6", "b-20261123-3",
+                                                            "b-20261123-7")
+        uow.commit()
+    with store.write() as uow:
+        assert add_session(uow, LATE, keep_id="s-20261123-6").id == "s-20261123-8"
+        uow.commit()

@@ -222,6 +222,14 @@ class FileCalendar(DayIndexFiles, Calendar):
         self._dirty_days.add(day)
         return day_file.next_seq - 1
 
+    def _reserve_in_day(self, day: date, number: int) -> None:
+        self._unit.require_writable()
+        day_file = self.load_day(day, create=True)
+        assert day_file is not None
+        if day_file.next_seq <= number:
+            day_file.next_seq = number + 1
+            self._dirty_days.add(day)
+
     def _insert_session(self, session: Session) -> None:
         day_file = self.load_day(utc_day(session.start), create=True)
         assert day_file is not None

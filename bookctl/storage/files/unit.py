@@ -124,6 +124,13 @@ class FileUnitOfWork(UnitOfWork):
         self._counters_changed = True  # staged once, at commit: a bulk load counts thousands
         return getattr(counters, counter)
 
+    def reserve_number(self, counter: str, number: int) -> None:
+        self.require_writable()
+        counters = self.counters()
+        if getattr(counters, counter) < number:
+            setattr(counters, counter, number)
+            self._counters_changed = True
+
     def stage_counters(self) -> None:
         """Write counters.json at the coming commit."""
         self._counters_changed = True

@@ -62,6 +62,10 @@ class MemoryCalendar(Calendar):
         self._unit.require_writable()
         return self._unit.state.next_in_day(day.isoformat())
 
+    def _reserve_in_day(self, day: date, number: int) -> None:
+        self._unit.require_writable()
+        self._unit.state.reserve_in_day(day.isoformat(), number)
+
     def _insert_session(self, session: Session) -> None:
         self._unit.hold("session", session.id, session)
 

@@ -96,6 +96,12 @@ class State:
         self.days[day] = seq + 1
         return seq
 
+    def reserve_in_day(self, day: str, number: int) -> None:
+        self.days[day] = max(self.days.get(day, 1), number + 1)
+
+    def reserve_number(self, counter: str, number: int) -> None:
+        self.counters[counter] = max(self.counters.get(counter, 0), number)
+
     def next_number(self, counter: str) -> int:
         self.counters[counter] = self.counters.get(counter, 0) + 1
         return self.counters[counter]

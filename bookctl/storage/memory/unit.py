@@ -93,6 +93,10 @@ class MemoryUnitOfWork(UnitOfWork):
         self.require_writable()
         return self.state.next_number(counter)
 
+    def reserve_number(self, counter: str, number: int) -> None:
+        self.require_writable()
+        self.state.reserve_number(counter, number)
+
     # --- the unit of work ----------------------------------------------------------------------
     def _write(self, changes: list[tuple[str, Any]]) -> None:
         state = self.state

@@ -195,6 +195,12 @@ class PgCalendar(Calendar):
     def _next_in_day(self, day: date) -> int:
         return self._unit.next_in_day(day)
 
+    def _reserve_in_day(self, day: date, number: int) -> None:
+        self._unit.reserve_in_day(day, number)
+
+    def _may_hold(self, day: date, number: int) -> bool:
+        return self._unit.may_hold(day, number)
+
     def _insert_session(self, session: Session) -> None:
         self._sessions[session.id] = self._session_writes.made[session.id] = session
 

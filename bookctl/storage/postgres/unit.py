@@ -38,6 +38,10 @@ class PostgresUnitOfWork(UnitOfWork):
         self._cursors = itertools.count(1)
         self._settings: Settings | None = None
         self._settings_changed = False
+        self._reserved: dict[date, int] = {}  # day -> the least next number, not yet written (reserve_in_day)
+        # may_hold's: each day's next number when this unit first looked, and the numbers it made since.
+        self._first_counters: dict[date, int] = {}
+        self._made_in_day: dict[date, set[int]] = {}
         self.open_repositories(PgCalendar, PgContacts, PgLedger, PgDocuments, PgCards, PgOutbox, PgReplies, PgTimetable,
                                PgWebhookQueue, PgPlans)
         self._writers: dict[str, Callable[[Any], None]] = {
@@ -94,11 +98,44 @@ class PostgresUnitOfWork(UnitOfWork):
         return self._exec("INSERT INTO counters (name, value) VALUES (%s, 1) ON CONFLICT (name) "
                           "DO UPDATE SET value = counters.value + 1 RETURNING value", [counter]).fetchone()[0]
 
+    def reserve_number(self, counter: str, number: int) -> None:
+        self.require_writable()
+        self._exec("INSERT INTO counters (name, value) VALUES (%s, %s) ON CONFLICT (name) "
+                   "DO UPDATE SET value = GREATEST(counters.value, EXCLUDED.value)", [counter, number])
+
+    def reserve_in_day(self, day: date, number: int) -> None:
+        """Make the next number minted on UTC `day` greater than `number`: held here and written with the
+        next flush, or before the next id of that day is minted (an import keeps thousands of ids)."""
+        self.require_writable()
+        self._reserved[day] = max(self._reserved.get(day, 0), number + 1)
+        self._made_in_day.setdefault(day, set()).add(number)
+
+    def _write_reserved(self) -> None:
+        if self._reserved:
+            rows: list[list[object]] = [[day, after] for day, after in self._reserved.items()]
+            self._exec_many("INSERT INTO days (day, next_seq) VALUES (%s, %s) ON CONFLICT (day) "
+                            "DO UPDATE SET next_seq = GREATEST(days.next_seq, EXCLUDED.next_seq)", rows)
+            self._reserved = {}
+
+    def may_hold(self, day: date, number: int) -> bool:
+        """Whether a session, booking or ledger entry numbered `number` on UTC `day` may exist: not when
+        the day's numbering had not reached it when this unit first looked (one query a day), and this
+        unit has made no id of that number since."""
+        counter = self._first_counters.get(day)
+        if counter is None:
+            row = self._exec("SELECT next_seq FROM days WHERE day = %s", [day]).fetchone()
+            counter = self._first_counters[day] = row[0] if row else 1
+        return number < counter or number in self._made_in_day.get(day, ())
+
     def next_in_day(self, day: date) -> int:
         """The next number of the ids minted on UTC `day` (sessions, bookings and ledger entries)."""
         self.require_writable()
-        return self._exec("INSERT INTO days (day, next_seq) VALUES (%s, 2) ON CONFLICT (day) "
-                          "DO UPDATE SET next_seq = days.next_seq + 1 RETURNING next_seq - 1", [day]).fetchone()[0]
+        if day in self._reserved:
+            self._write_reserved()
+        number = self._exec("INSERT INTO days (day, next_seq) VALUES (%s, 2) ON CONFLICT (day) "
+                            "DO UPDATE SET next_seq = days.next_seq + 1 RETURNING next_seq - 1", [day]).fetchone()[0]
+        self._made_in_day.setdefault(day, set()).add(number)
+        return number
 
     # --- settings ------------------------------------------------------------------------------
     @property
@@ -126,6 +163,7 @@ class PostgresUnitOfWork(UnitOfWork):
         """Write what the repositories hold for writing, in the order the foreign keys need."""
         if not self.writable:
             return
+        self._write_reserved()
         self.contacts.flush()
         self.calendar.flush()
         self.documents.flush()
