@@ -17,6 +17,7 @@ _COLUMNS = ("id", "booking_id", "contact_id", "kind", "method", "provider", "amo
             "created_at")
 
 BookingArg = Annotated[str, typer.Argument(help="A booking id (or a session id with exactly one active booking).", shell_complete=complete_with("booking"))]
+RefundArg = Annotated[str, typer.Argument(metavar="BOOKING", help="A booking id (or a session id with exactly one active booking), or a pass id (ps-N).", shell_complete=complete_with("booking"))]
 OptStr = Annotated[Optional[str], typer.Option(show_default=False)]
 AmountOpt = Annotated[Optional[str], typer.Option("--amount", help="A decimal in the store currency.", show_default=False)]
 
@@ -60,7 +61,7 @@ def payment_collect(
 
 @app.command("refund")
 def payment_refund(
-    booking: BookingArg,
+    booking: RefundArg,
     amount: AmountOpt = None,
     reason: Annotated[Optional[str], typer.Option("--reason", help="Why (kept on the ledger entry).", show_default=False)] = None,
     manual: Annotated[bool, typer.Option("--manual", help="Record money you gave back yourself; no provider is called.")] = False,
@@ -69,13 +70,23 @@ def payment_refund(
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Give money back through the provider that took it: all of it by default, part with --amount."""
+    """Give money back through the provider that took it: all of it by default, part with --amount. For a
+    pass (ps-N): what its unused credits are worth (a pack) or all of it (a membership), and the pass closes."""
     from bookctl.commands._parse_money import booking_currency, positive_amount
     from bookctl.domain import values
     from bookctl.services.payments import refund
 
     def action(uow, now):  # noqa: ANN001, ANN202
         why = None if reason is None else values.line(reason, "--reason")
+        if booking.strip().startswith("ps-"):  # a pass: its sale's money back, and the pass closed
+            from bookctl.errors import UsageError
+            from bookctl.services.plans import refund_pass
+
+            uow.plans.get_pass(booking.strip())  # an id that names nothing is exit 3 first
+            if notify:
+                raise UsageError("--notify tells a client about a booking's refund; a pass's refund sends no email yet")
+            asked = None if amount is None else positive_amount(amount, uow.settings.business.currency)
+            return refund_pass(uow, now, booking, asked, why, manual)
         asked = None if amount is None else positive_amount(amount, booking_currency(uow, booking))
         return refund(uow, now, booking, asked, why, manual, notify)
 

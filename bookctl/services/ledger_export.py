@@ -21,8 +21,8 @@ accounts are `[accounts]` of bookctl.toml (AccountOptions); `income` gains a par
 
 Packs (bookctl #23): the payment of a pack's invoice credits `deferred` (a liability: sessions owed)
 instead of income. Each credit used then moves its value from `deferred` to income:<Service> of the
-booking, a credit returned moves it back, and the credits left when a pack expires move what is left of
-its price to income (breakage). A credit's value is the price shared over the sessions so that they add
+booking, a credit returned moves it back, and the credits left when a pack expires, or is cancelled once
+paid (refunded: the refund is posted as any other), move what is left of its price to income. A credit's value is the price shared over the sessions so that they add
 up to the price exactly (`credit_value`). A membership is a period paid for: its payments are income.
 
 So the income accounts, refunds and deferred revenue together balance to minus the period's net: charged
@@ -214,6 +214,8 @@ def pack_moves(uow: UnitOfWork, first: date, last: date, zone: tzinfo) -> tuple[
         if sold.price.minor == 0:
             continue
         used = 0  # credits used, net of those returned, so far
+        # A pack cancelled once paid (refunded) leaves deferred revenue too; one cancelled unpaid never entered it.
+        paid = sold.invoice_id is not None and uow.documents.get_invoice(sold.invoice_id).status == "paid"
         for index, move in enumerate(sold.moves, 1):
             value = 0
             if move.kind == "used":
@@ -222,13 +224,13 @@ def pack_moves(uow: UnitOfWork, first: date, last: date, zone: tzinfo) -> tuple[
             elif move.kind == "returned":
                 value = -credit_value(sold.price.minor, sold.sessions, used)
                 used -= 1
-            elif move.kind == "expired":
-                value = sold.price.minor - sold.price.minor * used // sold.sessions
+            elif move.kind == "expired" or (move.kind == "cancelled" and paid):
+                value = sold.price.minor - sold.price.minor * used // sold.sessions  # what deferred still holds
                 used = sold.sessions
             if value == 0 or not first <= move.at.astimezone(zone).date() <= last:
                 continue
             service_id = None
-            if move.booking_id is not None and move.kind != "expired":
+            if move.booking_id is not None and move.kind in ("used", "returned"):
                 service_id = uow.calendar.get_session(uow.calendar.get_booking(move.booking_id).session_id).service_id
             found.append(PackMove(sold.id, sold.contact_id, move.kind, move.credits, move.at, value,
                                   sold.price.currency, move.booking_id, service_id, index))
@@ -240,8 +242,8 @@ def _pack_transaction(move: PackMove, accounts: _Accounts, services: Mapping[str
     deferred, income = accounts.options.deferred, accounts.income(move.service_id)
     amount = money_of(abs(move.value), move.currency)
     debit, credit = (deferred, income) if move.value > 0 else (income, deferred)
-    if move.kind == "expired":
-        label = f"Pass {move.pass_id} expired: {move.credits} credits unused"
+    if move.kind in ("expired", "cancelled"):
+        label = f"Pass {move.pass_id} {move.kind}: {move.credits} credits unused"
     else:
         name = services.get(move.service_id or "", move.service_id or "")
         label = f"Pass {move.pass_id} credit {'used' if move.kind == 'used' else 'returned'}: {name}"

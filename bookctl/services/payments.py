@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from bookctl.domain.ids import id_order
+from bookctl.domain.invoices import Invoice
 from bookctl.domain.models import WAITING_STATUSES, Booking, Session
 from bookctl.domain.money import Money
 from bookctl.domain.payments import (
@@ -208,10 +209,11 @@ def plan_refund(uow: UnitOfWork, booking: Booking, amount: Money) -> list[Refund
     return plan
 
 
-def refund_intents(uow: UnitOfWork, now: datetime, booking: Booking, plan: list[RefundPortion],
+def refund_intents(uow: UnitOfWork, now: datetime, owner: Booking | Invoice, plan: list[RefundPortion],
                    reason: str | None) -> list[LedgerEntry]:
-    """One pending intent per portion, all recorded before the first is sent."""
-    return [add_intent(uow, booking, {"call": "refund", "charge_reference": p.charge.reference or "", "reason": reason},
+    """One pending intent per portion on `owner` (a booking, or an invoice of none: a pass's sale), all
+    recorded before the first is sent."""
+    return [add_intent(uow, owner, {"call": "refund", "charge_reference": p.charge.reference or "", "reason": reason},
                        kind="refund", method=p.charge.method, provider=p.provider.name, amount=p.amount,
                        refund_of=p.charge.id, reason=reason, created_at=now)
             for p in plan]

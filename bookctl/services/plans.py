@@ -422,3 +422,92 @@ def _renewal_row(sold: Pass, invoice: Invoice, result: str, detail: str | None, 
     return {"id": sold.id, "contact_id": sold.contact_id, "plan_name": sold.plan_name, "invoice_id": invoice.id,
             "result": result, "status": sold.status,
             "expires_at": None if sold.expires_at is None else iso(sold.expires_at, zone), "detail": detail}
+
+
+# --- refunding ------------------------------------------------------------------------------
+
+def refund_pass(uow: UnitOfWork, now: datetime, ref: str, asked: Money | None = None, reason: str | None = None,
+                manual: bool = False) -> money.Plan | money.Outcome:
+    """`payment refund ps-N`: give back the money of a pass's sale and close the pass.
+
+    By default a pack gives back what its credits not yet used are worth (its price less each used
+    credit's share, `domain.plans.credit_value`), a membership all that was paid for it; `asked` (more
+    than 0) gives that much instead, never more than was paid and not yet refunded. The refund goes
+    through the provider that took the money, as a booking's does: pending intents on the sale's invoice,
+    committed with the pass's cancellation (its credits taken back), so a pass being refunded cannot be
+    used meanwhile; a retry after an unknown outcome resumes them. `manual` records money given back by
+    hand. A membership's renewals are invoices of their own: this refunds the sale's."""
+    from bookctl.domain.payments import money_moved_in, refunded_against
+    from bookctl.services.lookups import provider_for
+    from bookctl.services.payments import RefundPortion, refund_intents
+
+    zone = zone_of(uow)
+    sold = uow.plans.get_pass(ref.strip())
+    if sold.invoice_id is None:
+        raise RuleError(f"pass {sold.id} was free; there is nothing to refund")
+    invoice = uow.documents.get_invoice(sold.invoice_id)
+    entries = uow.ledger.of_invoice(invoice.id)
+    again = money.resumable(entries, ("refund",), asked)
+    if again and not manual:
+        return money.Plan(again, lambda answers: _refunded_pass(sold, again, answers, zone), replay=True)
+    charges = [e for e in entries if money_moved_in(e)]
+    refundable = sum(e.amount.minor - refunded_against(entries, e).minor for e in charges)
+    currency = invoice.total.currency
+    if refundable <= 0:
+        raise RuleError(f"pass {sold.id} has nothing paid that is not refunded already")
+    from bookctl.domain.money import money_of
+
+    if asked is None:
+        given_back = sum(e.amount.minor for e in entries if e.kind == "refund" and e.status == "succeeded")
+        worth = _unrefunded_worth(sold) - given_back
+        if worth <= 0:
+            why = "every credit of it was used" if given_back == 0 else \
+                f"{money_of(given_back, currency)} of it was refunded already, what its unused credits were worth"
+            raise RuleError(f"pass {sold.id}: {why}; give --amount to refund more of it anyway")
+        amount = min(worth, refundable)
+    else:
+        amount = asked.minor
+
+    if amount > refundable:
+        raise RuleError(f"pass {sold.id} has {money_of(refundable, currency)} refundable; "
+                        f"cannot refund {money_of(amount, currency)}")
+    if sold.status != "cancelled":
+        sold.cancel(now, f"refunded {money_of(amount, currency)}")
+    if manual:
+        made = [uow.ledger.add(invoice, kind="refund", method="in_person", provider="manual",
+                               amount=money_of(amount, currency), status="succeeded", reason=reason, created_at=now)]
+        return _refunded_pass(sold, made, money.Answers(), zone)
+    portions: list[RefundPortion] = []
+    left = amount
+    for charge in reversed(charges):
+        remaining = charge.amount.minor - refunded_against(entries, charge).minor
+        if left == 0 or remaining <= 0:
+            continue
+        provider = provider_for(uow, charge.provider or "manual")
+        portion = min(remaining, left)
+        if not provider.capabilities.refunds or (portion < remaining and not provider.capabilities.partial_refunds):
+            raise RuleError(f"pass {sold.id} was paid through {provider.name}, which cannot refund "
+                            f"{money_of(portion, currency)}; give the money back yourself and record it with "
+                            f"'bookctl payment refund {sold.id} --amount {money_of(portion, currency).amount} --manual'")
+        portions.append(RefundPortion(charge, money_of(portion, currency), provider))
+        left -= portion
+    intents = refund_intents(uow, now, invoice, portions, reason)
+    return money.Plan(intents, lambda answers: _refunded_pass(sold, intents, answers, zone))
+
+
+def _unrefunded_worth(sold: Pass) -> int:
+    """What a pass is worth to its client now: a pack, its price less the share of each credit used; a
+    membership, its whole price."""
+    from bookctl.domain.plans import credit_value
+
+    if sold.kind != "pack" or sold.sessions is None:
+        return sold.price.minor
+    used = sum(1 if m.kind == "used" else -1 if m.kind == "returned" else 0 for m in sold.moves)
+    return sold.price.minor - sum(credit_value(sold.price.minor, sold.sessions, n) for n in range(1, used + 1))
+
+
+def _refunded_pass(sold: Pass, entries: list[LedgerEntry], answers: money.Answers, zone: tzinfo) -> money.Outcome:
+    from bookctl.services.views import entry_view
+
+    rows = [entry_view(e, zone) | {"pass_id": sold.id} for e in entries]
+    return money.Outcome(rows, answers.error)

@@ -422,3 +422,20 @@ def test_the_credits_of_a_pack_add_up_to_its_price_to_the_cent(price, sessions):
     values = [credit_value(price, sessions, n) for n in range(1, sessions + 1)]
     assert sum(values) == price
     assert max(values) - min(values) <= 1
+
+
+def test_a_refunded_pack_leaves_nothing_deferred_and_the_net_is_what_was_kept(ok, books, store, tmp_path):
+    ada = ok("contact", "add", "--first-name", "Ada")["id"]
+    ok("plan", "add", "Seven", "--kind", "pack", "--sessions", "7", "--price", "150")
+    ok("plan", "sell", "Seven", "--contact", ada, "--method", "card", "--card", "tok_visa",
+       extra_env=at("2026-11-02T09:00:00+01:00"))
+    ok("session", "book", "--service", "yoga-flow", "--contact", ada, "--start", "2026-11-10 18:00", "--use-pass",
+       extra_env=at("2026-11-03T09:00:00+01:00"))
+    ok("payment", "refund", "ps-1", extra_env=at("2026-11-12T09:00:00+01:00"))  # the six unused: 128.58
+    journal = export(books, tmp_path, "hledger", "--month", "2026-11")
+    checked(tool("hledger"), "-f", journal, "check", "--strict", "ordereddates")
+    balances = hledger_balance(journal, "Income", "Liabilities")
+    assert "Liabilities:DeferredRevenue" not in balances or balances["Liabilities:DeferredRevenue"] == 0
+    assert balances["Income:Refunds"] == Decimal("128.58")
+    assert balances["total"] == Decimal("-21.42")  # what the studio kept: the one class taken
+    assert hledger_balance(journal, "Assets")["Assets:Clearing:Sandbox"] == Decimal("21.42")

@@ -1,5 +1,5 @@
 """Property (bookctl #23): whatever sequence of sell / book with a pass / cancel early or late / no-show /
-expire / renew a studio runs, on either backend, each pass's balance is the credits sold less those used plus
+expire / renew / refund a studio runs, on either backend, each pass's balance is the credits sold less those used plus
 those returned (less what expired or was cancelled, plus what a renewal refilled), never below zero; every booking a pass covers
 spent one credit of it, and a cancelled one got it back or forfeited it, once; and the money of the
 sales in bookctl's ledger is, to the cent, what the sandbox provider's own books say it charged."""
@@ -27,6 +27,7 @@ OPS = st.one_of(
     st.tuples(st.just("expire"),),
     st.tuples(st.just("reconcile"),),
     st.tuples(st.just("renew"),),
+    st.tuples(st.just("refund"), st.integers(1, 3)),
 )
 
 
@@ -73,6 +74,8 @@ def test_credits_and_money_of_passes_always_reconcile(bookctl, ops):
                 call("payment", "reconcile")
             elif op[0] == "renew":
                 call("plan", "renew")
+            elif op[0] == "refund":
+                call("payment", "refund", f"ps-{op[1]}")
 
         passes = call("contact", "passes", "c-1").json()
         bookings = {b["id"]: b for b in call("session", "list", "--contact", "c-1").json()}
@@ -102,13 +105,19 @@ def test_credits_and_money_of_passes_always_reconcile(bookctl, ops):
         for charge in charges.values():
             entry = by_key[charge["key"]]
             assert entry["status"] in ("succeeded", "pending") and cents(entry) == charge["amount"]
-        pending = {e["invoice_id"] for e in entries if e["status"] == "pending"}
-        assert all(p["status"] == "past_due" for p in passes if p["invoice_id"] in pending)
+        selling = {e["invoice_id"] for e in entries if e["status"] == "pending" and e["kind"] == "charge"}
+        assert all(p["status"] == "past_due" for p in passes if p["invoice_id"] in selling)  # not usable yet
         # After `payment reconcile`: the ledger's succeeded card charges are exactly the sandbox's charges.
         call("payment", "reconcile")
         entries = call("payment", "list", "--contact", "c-1").json()
         card = sorted((e["idempotency_key"], cents(e)) for e in entries if e["method"] == "card" and e["status"] == "succeeded")
         assert card == sorted((c["key"], c["amount"]) for c in charges.values())
+        refunds = read_books(store / "providers" / "sandbox")["refunds"]
+        given = sorted((e["idempotency_key"], cents(e)) for e in entries if e["kind"] == "refund" and e["status"] == "succeeded"
+                       and e["method"] == "card")
+        assert given == sorted((r["key"], r["amount"]) for r in refunds.values())
+        for charge in read_books(store / "providers" / "sandbox")["charges"].values():
+            assert charge["refunded"] <= charge["amount"]  # never more back than was paid
         assert not [e for e in entries if e["status"] == "pending"]
         paid = {e["invoice_id"] for e in entries if e["status"] == "succeeded"}
         for sold in call("contact", "passes", "c-1").json():

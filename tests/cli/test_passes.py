@@ -388,3 +388,51 @@ def test_the_revenue_report_shows_pass_sales_and_what_unused_credits_are_worth(o
     # ps-1: nine of ten left, 135.00; ps-3 (by invoice, usable already): all ten, 150.00. Memberships are not owed.
     assert (summary["unused_credits"], summary["unused_credits_value"]["amount"]) == (19, "285.00")
     assert report["total"]["charged"]["amount"] == "210.00"
+
+
+# --- refunding a pass -----------------------------------------------------------------------
+
+def test_refunding_a_pack_gives_back_what_its_unused_credits_are_worth_and_closes_it(run, ok, store, ada):
+    ok("plan", "add", "Seven", "--kind", "pack", "--sessions", "7", "--price", "150")
+    ok("plan", "sell", "Seven", "--contact", ada, "--method", "card", "--card", "tok_visa")
+    book_with(ok, ada, "--use-pass")  # one credit used: 21.42 of the 150.00
+    [refund] = ok("payment", "refund", "ps-1", "--reason", "moving away")
+    assert (refund["kind"], refund["status"], refund["amount"]["amount"], refund["pass_id"]) == (
+        "refund", "succeeded", "128.58", "ps-1")
+    [sold] = passes(ok, ada)
+    assert (sold["status"], sold["balance"], sold["moves"][-1]["kind"]) == ("cancelled", 0, "cancelled")
+    # The provider's side: the one charge, refunded by exactly that much.
+    [charge] = books(store)["charges"].values()
+    assert (charge["amount"], charge["refunded"]) == (15000, 12858)
+    again = run("payment", "refund", "ps-1")
+    assert again.exit_code == 1
+    assert "pass ps-1: 128.58 EUR of it was refunded already, what its unused credits were worth" in again.stderr
+    rest = ok("payment", "refund", "ps-1", "--amount", "21.42")  # what is left, asked for by name
+    assert rest[0]["amount"]["amount"] == "21.42"
+    refused = run("payment", "refund", "ps-1", "--amount", "0.01")
+    assert refused.exit_code == 1 and "nothing paid that is not refunded already" in refused.stderr
+
+
+def test_a_refund_of_a_pass_is_never_more_than_was_paid(run, ok, store, ada, pack):
+    sell(ok, ada, "--method", "in-person", "--yes")
+    before = tree_digest(store)
+    refused = run("payment", "refund", "ps-1", "--amount", "150.01")
+    assert refused.exit_code == 1 and "has 150.00 EUR refundable; cannot refund 150.01 EUR" in refused.stderr
+    assert tree_digest(store) == before
+    assert run("payment", "refund", "ps-9").exit_code == 3
+    sell(ok, ada, "--method", "invoice")  # open: nothing paid yet
+    unpaid = run("payment", "refund", "ps-2")
+    assert unpaid.exit_code == 1 and "nothing paid" in unpaid.stderr
+
+
+def test_a_pass_refund_whose_answer_is_lost_is_resumed_not_repeated(run, ok, store, ada, pack):
+    first = run("plan", "sell", pack, "--contact", ada, "--method", "card", "--card", "tok_lostAnswer")
+    assert first.exit_code == 5
+    sell(ok, ada, "--method", "card", "--card", "tok_lostAnswer")  # the sale resumed
+    lost = run("payment", "refund", "ps-1")
+    assert lost.exit_code == 5 and "payment reconcile INV-0001" in lost.stderr
+    assert passes(ok, ada)[0]["status"] == "cancelled"  # closed while its money is on its way back
+    [done] = ok("payment", "refund", "ps-1")
+    assert (done["status"], done["amount"]["amount"]) == ("succeeded", "150.00")
+    [charge] = books(store)["charges"].values()
+    assert charge["refunded"] == 15000 and len(books(store)["refunds"]) == 1
