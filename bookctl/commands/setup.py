@@ -171,6 +171,26 @@ def _waitlist_size(text: str | None, kind: str) -> int | None:
     return size
 
 
+CreditForfeitOpt = Annotated[Optional[str], typer.Option(
+    "--credit-forfeit", metavar="late-and-no-show|no-show|never",
+    help="What loses a pass's credit: a late cancel or a no-show (the default), only a no-show, or never.",
+    show_default=False)]
+
+
+def _credit_forfeit(text: Optional[str]) -> Optional[str]:
+    """--credit-forfeit as the service's value (late_and_no_show, no_show, never), or None."""
+    from bookctl.domain.models import CREDIT_FORFEITS
+    from bookctl.domain.values import shown
+    from bookctl.errors import UsageError
+
+    if text is None:
+        return None
+    value = text.strip().lower().replace("-", "_")
+    if value not in CREDIT_FORFEITS:
+        raise UsageError(f"--credit-forfeit {shown(text)} is not one of late-and-no-show, no-show, never")
+    return value
+
+
 @service_app.command("add")
 def service_add(
     name: Annotated[str, typer.Argument(help="The service's name, e.g. 'Yoga Flow'.")],
@@ -188,6 +208,7 @@ def service_add(
     max_days_ahead: Annotated[Optional[int], typer.Option("--max-days-ahead", help="Bookable at most this many days ahead (1..3650; default: no limit).", show_default=False)] = None,
     staff: ServiceStaffOpt = None,
     waitlist_size: WaitlistSizeOpt = None,
+    credit_forfeit: CreditForfeitOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -216,7 +237,8 @@ def service_add(
         service = add_service(uow, name, price_money, duration, kind, capacity, *fees, window,
                               buffer_before=buffer_before or 0, buffer_after=buffer_after or 0,
                               min_notice_hours=min_notice_hours or 0, max_days_ahead=max_days_ahead,
-                              staff_ids=staff_ids(uow, refs or ()), waitlist_size=_waitlist_size(waitlist_size, kind))
+                              staff_ids=staff_ids(uow, refs or ()), waitlist_size=_waitlist_size(waitlist_size, kind),
+                              credit_forfeit=_credit_forfeit(credit_forfeit) or "late_and_no_show")
         uow.commit()
     emit(service_view(service), fmt)
 
@@ -264,6 +286,7 @@ def service_edit(
     max_days_ahead: Annotated[Optional[int], typer.Option("--max-days-ahead", help="Bookable at most this many days ahead (1..3650; 0 removes the limit).", show_default=False)] = None,
     staff: ServiceStaffOpt = None,
     waitlist_size: WaitlistSizeOpt = None,
+    credit_forfeit: CreditForfeitOpt = None,
     restore: Annotated[bool, typer.Option("--restore", help="Make a removed service bookable again.")] = False,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
@@ -301,7 +324,8 @@ def service_edit(
                                buffer_before=buffer_before, buffer_after=buffer_after,
                                min_notice_hours=min_notice_hours, max_days_ahead=max_days_ahead,
                                staff_ids=None if refs is None else staff_ids(uow, refs),
-                               waitlist_size=_waitlist_size(waitlist_size, found.kind))
+                               waitlist_size=_waitlist_size(waitlist_size, found.kind),
+                               credit_forfeit=_credit_forfeit(credit_forfeit))
         uow.commit()
     emit(service_view(changed), fmt)
 

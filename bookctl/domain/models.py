@@ -24,6 +24,10 @@ Attendance = Literal["booked", "checked_in", "no_show"]
 ATTENDANCE_VALUES: tuple[str, ...] = ("booked", "checked_in", "no_show")
 
 
+CreditForfeit = Literal["late_and_no_show", "no_show", "never"]
+CREDIT_FORFEITS: tuple[str, ...] = ("late_and_no_show", "no_show", "never")
+
+
 class Service(Record):
     """Something a client books: an appointment type, a class or a course, with its booking policy."""
 
@@ -47,6 +51,10 @@ class Service(Record):
     staff_ids: list[str] = Field(default_factory=list)
     # How many clients may wait for a place in one full meeting (None: no limit; 0: no waitlist).
     waitlist_size: int | None = Field(default=None, ge=0, le=10_000)
+    # What a booking paid with a pass's credit loses (bookctl #23): by default a late cancel (inside the
+    # cancellation window) and a no-show forfeit the credit; `no_show`: only a no-show; `never`: the
+    # credit always comes back.
+    credit_forfeit: CreditForfeit = "late_and_no_show"
     archived: bool = False
 
 

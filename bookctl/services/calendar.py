@@ -222,7 +222,7 @@ def set_attendance(uow: UnitOfWork, now: datetime, ref: str, to: str) -> dict[st
     if change_attendance(booking, session, to, now.astimezone(zone)) and to == "no_show" and booking.pass_id:
         from bookctl.services.plans import forfeit_no_show
 
-        forfeit_no_show(uow, now, booking)
+        forfeit_no_show(uow, now, booking, uow.settings.services.get(session.service_id))
     return booking_view(booking, session, zone)
 
 

@@ -321,7 +321,12 @@ def release_credit(uow: UnitOfWork, now: datetime, booking: Booking, session: Se
     from bookctl.domain.attendance import inside_cancellation_window
 
     held = uow.plans.get_pass(booking.pass_id or "")
-    late = service is not None and inside_cancellation_window(service.cancellation_window_hours, session.start, now)
+    settled = next((m.kind for m in held.moves if m.booking_id == booking.id and m.kind in ("forfeited", "returned")),
+                   None)
+    if settled is not None:  # a no-show already forfeited it (or gave it back): once is all
+        return settled
+    late = service is not None and service.credit_forfeit == "late_and_no_show" \
+        and inside_cancellation_window(service.cancellation_window_hours, session.start, now)
     if late or held.status in ("expired", "cancelled"):
         reason = "late cancel" if late else f"cancelled after the pass was {held.status}"
         held.move("forfeited", now, credits=1, booking_id=booking.id, reason=reason)
@@ -330,10 +335,15 @@ def release_credit(uow: UnitOfWork, now: datetime, booking: Booking, session: Se
     return "returned"
 
 
-def forfeit_no_show(uow: UnitOfWork, now: datetime, booking: Booking) -> None:
-    """A booking a pass covers was a no-show: its credit is forfeited (recorded once)."""
+def forfeit_no_show(uow: UnitOfWork, now: datetime, booking: Booking, service: Service | None) -> None:
+    """A booking a pass covers was a no-show: its credit is forfeited, or given back where the service
+    never forfeits one (`credit_forfeit`); either once."""
     held = uow.plans.get_pass(booking.pass_id or "")
-    if not any(m.booking_id == booking.id and m.kind == "forfeited" for m in held.moves):
+    if any(m.booking_id == booking.id and m.kind in ("forfeited", "returned") for m in held.moves):
+        return
+    if service is not None and service.credit_forfeit == "never" and held.status in ("active", "used_up"):
+        held.move("returned", now, booking_id=booking.id, reason="no-show; the service forfeits no credit")
+    else:
         held.move("forfeited", now, credits=1, booking_id=booking.id, reason="no-show")
 
 

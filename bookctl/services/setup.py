@@ -333,7 +333,8 @@ def add_service(uow: UnitOfWork, name: str, price: Money, duration: int, kind: s
                 capacity: int | None = None, deposit: Money | None = None, cancellation_fee: Money | None = None,
                 no_show_fee: Money | None = None, cancellation_window_hours: int | None = None, *,
                 buffer_before: int = 0, buffer_after: int = 0, min_notice_hours: int = 0,
-                max_days_ahead: int | None = None, staff_ids: Iterable[str] = (), waitlist_size: int | None = None) -> Service:
+                max_days_ahead: int | None = None, staff_ids: Iterable[str] = (), waitlist_size: int | None = None,
+                credit_forfeit: str = "late_and_no_show") -> Service:
     """Add a service with its price, length (minutes) and booking policy. `kind` is appointment, class or
     course; `capacity` defaults to 1 for an appointment and 10 otherwise; the amounts, in the store's
     currency, are at most the price (zero: none); the window defaults to the store's policy. Availability:
@@ -352,6 +353,7 @@ def add_service(uow: UnitOfWork, name: str, price: Money, duration: int, kind: s
         cancellation_window_hours=window, buffer_before_minutes=buffer_before, buffer_after_minutes=buffer_after,
         min_notice_hours=min_notice_hours, max_days_ahead=max_days_ahead, staff_ids=list(staff_ids),
         waitlist_size=None if waitlist_size is None or waitlist_size < 0 else waitlist_size,
+        credit_forfeit=credit_forfeit,
     )
     check_fees_fit(service, price)
     settings.services[service.id] = service
@@ -364,7 +366,8 @@ def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: M
                  cancellation_window_hours: int | None = None, restore: bool = False,
                  buffer_before: int | None = None, buffer_after: int | None = None,
                  min_notice_hours: int | None = None, max_days_ahead: int | None = None,
-                 staff_ids: Iterable[str] | None = None, waitlist_size: int | None = None) -> Service:
+                 staff_ids: Iterable[str] | None = None, waitlist_size: int | None = None,
+                 credit_forfeit: str | None = None) -> Service:
     """Change a service; None leaves a value as it is, a zero amount removes that policy, a zero
     `max_days_ahead` removes the limit, a negative `waitlist_size` the waitlist's, and empty
     `staff_ids` lets anyone run it. Existing bookings keep
@@ -396,6 +399,8 @@ def edit_service(uow: UnitOfWork, ref: str, *, name: str | None = None, price: M
         service.staff_ids = list(staff_ids)
     if waitlist_size is not None:
         service.waitlist_size = None if waitlist_size < 0 else waitlist_size
+    if credit_forfeit is not None:
+        service.credit_forfeit = credit_forfeit  # type: ignore[assignment] - checked by the command
     if restore:
         service.archived = False
     return service

@@ -436,3 +436,24 @@ def test_a_pass_refund_whose_answer_is_lost_is_resumed_not_repeated(run, ok, sto
     assert (done["status"], done["amount"]["amount"]) == ("succeeded", "150.00")
     [charge] = books(store)["charges"].values()
     assert charge["refunded"] == 15000 and len(books(store)["refunds"]) == 1
+
+
+def test_a_service_says_what_forfeits_a_credit(run, ok, store, ada, pack, monkeypatch):
+    sell(ok, ada, "--method", "invoice")
+    ok("service", "edit", "yoga-flow", "--credit-forfeit", "no-show")
+    assert ok("service", "show", "yoga-flow")["credit_forfeit"] == "no_show"
+    late = book_with(ok, ada, "--pass", "ps-1", start="2026-11-24 10:00")  # inside the window
+    assert ok("session", "cancel", late["id"])["credit"] == "returned"  # a late cancel costs nothing here
+    ok("service", "edit", "yoga-flow", "--credit-forfeit", "never")
+    missed = book_with(ok, ada, "--pass", "ps-1")
+    monkeypatch.setenv("BOOKCTL_NOW", "2026-11-24T19:30:00+01:00")
+    ok("session", "no-show", missed["id"])
+    ok("session", "cancel", missed["id"])  # cancelled afterwards: the credit is not given back twice
+    [sold] = passes(ok, ada)
+    assert sold["balance"] == 10
+    assert [(m["kind"], m["booking_id"]) for m in sold["moves"]] == [
+        ("used", late["id"]), ("returned", late["id"]), ("used", missed["id"]), ("returned", missed["id"])]
+    before = tree_digest(store)
+    bad = run("service", "edit", "yoga-flow", "--credit-forfeit", "sometimes")
+    assert bad.exit_code == 2 and "--credit-forfeit 'sometimes' is not one of" in one_error_line(bad.stderr)
+    assert tree_digest(store) == before

@@ -266,7 +266,8 @@ def test_service_add_prints_the_service_and_saves_it_in_bookctl_toml(bookctl, st
         "price": {"amount": "32.50", "currency": "EUR"}, "duration_minutes": 50, "capacity": 6,
         "deposit": {"amount": "10.00", "currency": "EUR"}, "cancellation_fee": None, "no_show_fee": None,
         "cancellation_window_hours": 12, "buffer_before_minutes": 0, "buffer_after_minutes": 0,
-        "min_notice_hours": 0, "max_days_ahead": None, "staff_ids": [], "waitlist_size": None, "archived": False,
+        "min_notice_hours": 0, "max_days_ahead": None, "staff_ids": [], "waitlist_size": None,
+        "credit_forfeit": "late_and_no_show", "archived": False,
     }
     saved = read_toml(store)["services"]["pilates-reformer"]
     assert saved["price"] == "32.50"
