@@ -226,8 +226,12 @@ def plan_renew(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
     ctx = app_context(store)
     with ctx.store().write() as uow:
         outcome = renew_memberships(uow, ctx.clock())
-    emit_rows(outcome.view, fmt, columns=("id", "contact_id", "plan_name", "invoice_id", "result", "status",
-                                          "expires_at"))
+    try:
+        _run.send_queued(store, [(f"email to {row['contact_id']} about its renewal", row["email"])
+                                 for row in outcome.view if row.get("email")], "the renewals are recorded")
+    finally:
+        emit_rows(outcome.view, fmt, columns=("id", "contact_id", "plan_name", "invoice_id", "result", "status",
+                                              "expires_at"))
     if outcome.error is not None:
         raise outcome.error
 

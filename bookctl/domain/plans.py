@@ -114,6 +114,8 @@ class Pass(Record):
     # invoice of the next one while `plan renew` waits on its payment (the pass is `past_due` meanwhile).
     periods: int = Field(default=1, ge=1)
     renewing: str | None = None
+    # The renewal invoice the client was emailed about (`plan renew` tells them once per renewal).
+    renewal_notice: str | None = None
 
     @model_validator(mode="after")
     def _terms(self) -> Pass:

@@ -1,5 +1,5 @@
-"""Email to clients (seed 002, #20): confirmation, reminder, cancellation, rescheduled and refund
-messages, queued in the store's outbox.
+"""Email to clients (seed 002, #20): confirmation, reminder, cancellation, rescheduled, refund, waitlist
+offer and failed membership renewal (#23) messages, queued in the store's outbox.
 
 A message is built with `email.message.EmailMessage` (plain text with an HTML alternative, and for
 a confirmation, a reminder or a cancellation a `text/calendar; method=...` alternative: the
@@ -11,7 +11,7 @@ commit together. Sending it over SMTP is `services/delivery.py`'s job, after the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bookctl.domain.models import Booking, Contact, Session
 from bookctl.domain.money import Money
@@ -20,6 +20,10 @@ from bookctl.errors import RuleError, UsageError
 from bookctl.services.templates import choose_language, format_money, phrases, render
 from bookctl.storage.unit import UnitOfWork
 from bookctl.timeutil import load_zone
+
+if TYPE_CHECKING:
+    from bookctl.domain.invoices import Invoice
+    from bookctl.domain.plans import Pass
 
 # Used as From while email.sender is unset: RFC 2606 reserves .invalid, so it can never be delivered to.
 # `outbox send` puts the configured sender in its place: it never goes on the wire.
@@ -259,6 +263,19 @@ def queue_offer_email(uow: UnitOfWork, now: datetime, booking: Booking, session:
     values = _values(uow, contact, booking, session, language)
     values["until_date"], values["until_time"] = _when(uow, booking.offer_expires_at or now, language)
     message = build_message(uow, now, contact, "offer", values, language, booking.id)
+    return _queue(uow, now, message, contact)
+
+
+def queue_renewal_failed_email(uow: UnitOfWork, now: datetime, sold: Pass, invoice: Invoice) -> str:
+    """Queue "your membership could not be renewed" for a membership left `past_due` by `plan renew`:
+    what its next period costs, from when, and the invoice to pay; returns the message id."""
+    contact = uow.contacts.get(sold.contact_id)
+    language = choose_language(uow, contact, "renewal_failed")
+    day, _ = _when(uow, sold.expires_at or now, language)
+    values = {"name": contact.first_name, "business": uow.settings.business.name, "plan": sold.plan_name,
+              "amount": format_money(invoice.total, phrases(uow, language)), "date": day, "invoice": invoice.id,
+              "pass": sold.id}
+    message = build_message(uow, now, contact, "renewal_failed", values, language, sold.id)
     return _queue(uow, now, message, contact)
 
 

@@ -408,8 +408,9 @@ def renew_memberships(uow: UnitOfWork, now: datetime) -> money.Outcome:
                                          request={"token": saved.method, "label": "card"})
             decided = money.Plan([intent], lambda answers: money.Outcome(None, answers.error))
         else:
+            row = _renewal_row(sold, invoice, "invoiced", "no card on file: the invoice waits for 'invoice pay'", zone)
+            rows.append(row | _tell_renewal_failed(uow, now, sold, invoice))
             uow.commit()
-            rows.append(_renewal_row(sold, invoice, "invoiced", "no card on file: the invoice waits for 'invoice pay'", zone))
             continue
         outcome = money.carry_out(uow, now, decided)
         error = outcome.error
@@ -419,13 +420,31 @@ def renew_memberships(uow: UnitOfWork, now: datetime) -> money.Outcome:
             unknown.append(error)
             rows.append(_renewal_row(sold, invoice, "pending", str(error), zone))
         else:
-            rows.append(_renewal_row(sold, invoice, "declined", str(error), zone))
+            rows.append(_renewal_row(sold, invoice, "declined", str(error), zone) | _tell_renewal_failed(uow, now, sold, invoice))
+            uow.commit()
     uow.commit()
     if unknown:
         from bookctl.errors import ProviderError
 
         return money.Outcome(rows, ProviderError(f"{len(unknown)} renewal(s) still pending: {unknown[0]}"))
     return money.Outcome(rows)
+
+
+def _tell_renewal_failed(uow: UnitOfWork, now: datetime, sold: Pass, invoice: Invoice) -> dict[str, Any]:
+    """Queue the "could not be renewed" email, once per renewal invoice: the row's `email` record, or
+    `email_problem` when the contact cannot be emailed (no address): the renewal stands either way."""
+    from bookctl.errors import BookctlError
+    from bookctl.services.mail import check_can_email, queue_renewal_failed_email
+
+    if sold.renewal_notice == invoice.id:
+        return {}
+    try:
+        address = check_can_email(uow, uow.contacts.get(sold.contact_id))
+        message_id = queue_renewal_failed_email(uow, now, sold, invoice)
+    except BookctlError as exc:
+        return {"email_problem": str(exc)}
+    sold.renewal_notice = invoice.id
+    return {"email": {"message": message_id, "to": address, "status": "queued"}}
 
 
 def _renewal_row(sold: Pass, invoice: Invoice, result: str, detail: str | None, zone: tzinfo) -> dict[str, Any]:

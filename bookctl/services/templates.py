@@ -17,7 +17,7 @@ from bookctl.domain.money import Money
 from bookctl.errors import StoreError
 from bookctl.storage.unit import UnitOfWork
 
-KINDS = ("confirmation", "reminder", "cancellation", "rescheduled", "refund", "offer")
+KINDS = ("confirmation", "reminder", "cancellation", "rescheduled", "refund", "offer", "renewal_failed")
 FALLBACK_LANGUAGE = "en"
 
 

@@ -351,6 +351,15 @@ def test_a_declined_renewal_leaves_the_membership_past_due_until_it_is_paid(run,
     monkeypatch.setenv("BOOKCTL_NOW", "2026-12-23T06:00:00+01:00")
     [row] = ok("plan", "renew")
     assert (row["result"], row["status"]) == ("declined", "past_due")
+    assert (row["email"]["to"], row["email"]["status"]) == ("ada@example.org", "queued")
+    [message] = ok("outbox", "list")
+    assert message["subject"] == "Your Monthly membership could not be renewed"
+    shown = ok("outbox", "show", message["id"])
+    assert "60.00" in shown["text"] and row["invoice_id"] in shown["text"]
+    assert "Wednesday, 23 December 2026" in shown["text"]  # when the unpaid period began
+    [again] = ok("plan", "renew")  # the next night: charged again, declined again, not emailed again
+    assert again["result"] == "declined" and "email" not in again
+    assert len(ok("outbox", "list")) == 1
     refused = run("session", "book", "--service", "yoga-flow", "--start", "2026-12-24 18:00", "--contact", ada,
                   "--use-pass")
     assert refused.exit_code == 1  # not usable while unpaid
@@ -457,3 +466,15 @@ def test_a_service_says_what_forfeits_a_credit(run, ok, store, ada, pack, monkey
     bad = run("service", "edit", "yoga-flow", "--credit-forfeit", "sometimes")
     assert bad.exit_code == 2 and "--credit-forfeit 'sometimes' is not one of" in one_error_line(bad.stderr)
     assert tree_digest(store) == before
+
+
+def test_the_renewal_email_is_in_the_clients_language(ok, store, monkeypatch):
+    bea = ok("contact", "add", "--first-name", "Bea", "--email", "bea@example.org", "--language", "it")["id"]
+    ok(*MONTHLY)
+    ok("plan", "sell", "Monthly", "--contact", bea, "--method", "invoice")  # no card kept: invoiced each period
+    monkeypatch.setenv("BOOKCTL_NOW", "2026-12-23T06:00:00+01:00")
+    [row] = ok("plan", "renew")
+    assert (row["result"], row["status"]) == ("invoiced", "past_due")
+    [message] = ok("outbox", "list")
+    assert message["subject"] == "Non è stato possibile rinnovare il tuo abbonamento Monthly"
+    assert "mercoledì 23 dicembre 2026" in ok("outbox", "show", message["id"])["text"]

@@ -70,7 +70,8 @@ def html_part(message) -> str:  # noqa: ANN001
 def test_every_email_kind_renders_in_every_packaged_language(store, kind, language):
     values = {"name": "Ada", "business": "Studio Verde", "service": "Physio", "date": "2026-11-25",
               "time": "15:30", "old_date": "2026-11-24", "old_time": "10:00", "booking": "b-1",
-              "refunded": "40.00 EUR", "fee_sentence": "", "until_date": "2026-11-24", "until_time": "18:00"}
+              "refunded": "40.00 EUR", "fee_sentence": "", "until_date": "2026-11-24", "until_time": "18:00",
+              "plan": "Monthly", "amount": "60.00 EUR", "invoice": "INV-0002", "pass": "ps-1"}
     with store.read() as uow:
         rendered = render(uow, kind, language, values)
     assert rendered.language == language
