@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli._import_fixtures import contacts  # noqa: F401 - a fixture
 from tests.conftest import tree_digest
 
 DATA = Path(__file__).parent.parent / "data" / "import"
@@ -19,17 +20,6 @@ def imp(bookctl, store):  # noqa: ANN001, ANN201
         return bookctl("import", "contacts", path, *options, "--store", store, "--format", "json")
 
     return invoke
-
-
-@pytest.fixture
-def contacts(bookctl, store):  # noqa: ANN001, ANN201
-    """contacts() -> every contact's JSON, by email (else first name)."""
-    def read() -> dict[str, dict]:
-        listed = bookctl("contact", "list", "--store", store, "--format", "json").json()
-        full = [bookctl("contact", "show", c["id"], "--store", store, "--format", "json").json() for c in listed]
-        return {c["email"] or c["first_name"]: c for c in full}
-
-    return read
 
 
 def test_google_csv_is_recognised_from_its_header_and_every_field_lands(imp, contacts):

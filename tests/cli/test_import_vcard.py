@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli._import_fixtures import contacts  # noqa: F401 - a fixture
 from tests.conftest import tree_digest
 
 ZOE = """First name : Zoë
@@ -63,16 +64,6 @@ def khard_export(tmp_path: Path, version: str, *people: str) -> Path:
     exported = tmp_path / f"khard-{version}.vcf"
     exported.write_text("".join(cards))
     return exported
-
-
-@pytest.fixture
-def contacts(bookctl, store):  # noqa: ANN001, ANN201
-    def read() -> dict[str, dict]:
-        listed = bookctl("contact", "list", "--store", store, "--format", "json").json()
-        full = [bookctl("contact", "show", c["id"], "--store", store, "--format", "json").json() for c in listed]
-        return {c["email"] or c["first_name"]: c for c in full}
-
-    return read
 
 
 @pytest.mark.parametrize("version", ["3.0", "4.0"])
