@@ -80,7 +80,7 @@ def payment_refund(
         why = None if reason is None else values.line(reason, "--reason")
         if booking.strip().startswith("ps-"):  # a pass: its sale's money back, and the pass closed
             from bookctl.errors import UsageError
-            from bookctl.services.plans import refund_pass
+            from bookctl.services.pass_sales import refund_pass
 
             uow.plans.get_pass(booking.strip())  # an id that names nothing is exit 3 first
             if notify:

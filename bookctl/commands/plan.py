@@ -187,7 +187,7 @@ def plan_sell(
     person (irreversible), or left open for 'invoice pay'."""
     from bookctl.commands._confirm import confirm_irreversible
     from bookctl.commands._parse_money import card_token, method_of
-    from bookctl.services.plans import sell
+    from bookctl.services.pass_sales import sale_view_of, sell
     from bookctl.timeutil import parse_date
 
     way = method_of(method)
@@ -201,9 +201,9 @@ def plan_sell(
         return sell(uow, now, plan, contact, way, token, day, provider)
 
     view = _run.money(store, "plan sell", arguments, idempotency_key, action)
-    if fmt is Format.table:
-        view = {key: view[key] for key in SALE_COLUMNS}
-    emit(view, fmt)
+    if "plan_id" not in view:  # a replay whose first run's report was lost: its payment, not yet the pass
+        view = _run.read(store, lambda uow: sale_view_of(uow, view))
+    emit({key: view[key] for key in SALE_COLUMNS} if fmt is Format.table else view, fmt)
 
 
 @app.command("expire")
@@ -218,22 +218,22 @@ def plan_expire(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
 @app.command("renew")
 def plan_renew(store: StoreOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Charge the next period of each membership whose period has ended, to the card on file (cron; safe
-    to re-run). A decline or no card leaves it past_due with its invoice open; exit 5 if a provider did
-    not answer (run it again: the same charge is resumed, never repeated)."""
-    from bookctl.commands._options import app_context
-    from bookctl.services.plans import renew_memberships
+    to re-run). A decline or no card leaves it past_due with its invoice open, and emails the client once;
+    exit 5 if a provider did not answer (run it again: the same charge is resumed, never repeated)."""
+    from bookctl.errors import ProviderError
+    from bookctl.services.pass_sales import renew_memberships
 
-    ctx = app_context(store)
-    with ctx.store().write() as uow:
-        outcome = renew_memberships(uow, ctx.clock())
+    outcome = _run.write(store, renew_memberships)
+    unsent = None
     try:
         _run.send_queued(store, [(f"email to {row['contact_id']} about its renewal", row["email"])
                                  for row in outcome.view if row.get("email")], "the renewals are recorded")
-    finally:
-        emit_rows(outcome.view, fmt, columns=("id", "contact_id", "plan_name", "invoice_id", "result", "status",
-                                              "expires_at"))
-    if outcome.error is not None:
-        raise outcome.error
+    except ProviderError as exc:
+        unsent = exc
+    emit_rows(outcome.view, fmt, columns=("id", "contact_id", "plan_name", "invoice_id", "result", "status",
+                                          "expires_at"))
+    if outcome.error is not None or unsent is not None:
+        raise outcome.error or unsent
 
 
 def contact_passes(

@@ -165,11 +165,17 @@ class Pass(Record):
         self.status = "cancelled"
 
 
-def invoice_settled(sold: Pass, invoice_id: str, entry_id: str, succeeded: bool, at: datetime, zone: tzinfo) -> bool:
-    """The payment `entry_id` of an invoice of a pass got its provider's answer (`money._settle`). The sale's
-    invoice: a pass waiting on it (`past_due`) becomes `active` when paid, and is cancelled when not. A
-    membership's renewal invoice: paid, its next period begins (`renew_period`); not, it stays `past_due`
-    with the invoice open, for the next `plan renew` or `invoice pay`. True: the invoice is to be voided."""
+def invoice_settled(sold: Pass, invoice_id: str, entry: Any, at: datetime, zone: tzinfo) -> bool:  # noqa: ANN401
+    """A payment or refund (`entry`, a settled ledger entry) of an invoice of the pass `sold` got its provider's
+    answer. The sale's invoice: a pass waiting on it (`past_due`) becomes `active` when paid, and is cancelled
+    when not; a refund of it that went through closes the pass. A membership's renewal invoice: paid, its
+    next period begins (`renew_period`); not, it stays `past_due` with the invoice open, for the next
+    `plan renew` or `invoice pay`. True: the invoice is to be voided."""
+    succeeded = entry.status == "succeeded"
+    if entry.kind == "refund":
+        if succeeded and sold.invoice_id == invoice_id and sold.status != "cancelled":
+            sold.cancel(at, f"refunded by {entry.id}")
+        return False
     if sold.renewing == invoice_id:
         if succeeded:
             renew_period(sold, at, zone)
@@ -179,14 +185,15 @@ def invoice_settled(sold: Pass, invoice_id: str, entry_id: str, succeeded: bool,
     if succeeded:
         sold.status = "active"
         return False
-    sold.cancel(at, f"its payment {entry_id} failed")
+    sold.cancel(at, f"its payment {entry.id} failed")
     return True
 
 
 def renew_period(sold: Pass, at: datetime, zone: tzinfo) -> None:
     """A membership's next period is paid: it ends a period later (counted from its first day, so periods
     never drift), its sessions a period are full again, and it is active."""
-    assert sold.period is not None and sold.expires_at is not None
+    if sold.period is None or sold.expires_at is None:
+        raise ValueError(f"pass {sold.id} is not a membership; it has no period to renew")
     sold.periods += 1
     first_day = sold.starts_at.astimezone(zone).date()
     sold.expires_at = local_midnight(period_end(first_day, sold.period, sold.periods), zone)
@@ -203,10 +210,16 @@ def renewal_due(sold: Pass, now: datetime) -> bool:
 
 
 def sale_voided(sold: Pass, invoice_id: str, at: datetime) -> None:
-    """The invoice a pass was sold on is voided (`invoice void`): the pass is cancelled, its credits taken
-    back; refused (exit 1) once a credit of it was used."""
+    """An invoice of the pass `sold` is voided (`invoice void`). The sale's: the pass is cancelled, its
+    credits taken back, refused (RuleError) once a credit of it was used. A membership's renewal: the
+    membership ends with the period it paid for (`expired`, its credits left recorded)."""
     from bookctl.errors import RuleError
 
+    if sold.renewing == invoice_id:
+        if sold.balance:
+            sold.move("expired", at, credits=sold.balance, reason=f"its renewal, invoice {invoice_id}, was voided")
+        sold.status, sold.renewing = "expired", None
+        return
     if sold.invoice_id != invoice_id or sold.status == "cancelled":
         return
     if any(m.kind == "used" for m in sold.moves):
@@ -220,13 +233,26 @@ def credit_value(price_minor: int, sessions: int, used: int) -> int:
     return price_minor * used // sessions - price_minor * (used - 1) // sessions
 
 
-def unused_value(sold: Pass) -> int:
-    """What a pack's credits not yet used are worth, in minor units: its price less the value of the credits
-    used (net of those returned); 0 once it expired or was cancelled, and for a membership."""
-    if sold.kind != "pack" or sold.sessions is None or sold.status in ("expired", "cancelled", "past_due"):
-        return 0
-    used = sum(1 if m.kind == "used" else -1 if m.kind == "returned" else 0 for m in sold.moves)
+def credits_used(moves: list[CreditMove]) -> int:
+    """The credits bookings have taken, less those given back: what a pack's price has been spent on."""
+    return sum(m.credits if m.kind == "used" else -m.credits if m.kind == "returned" else 0 for m in moves)
+
+
+def unspent_value(sold: Pass) -> int:
+    """What a pack's credits not yet used are worth, in minor units, whatever its status: its price less the
+    shares (`credit_value`) of the credits used; a membership, its whole price (a period is what it sells)."""
+    if sold.kind != "pack" or sold.sessions is None:
+        return sold.price.minor
+    used = min(max(credits_used(sold.moves), 0), sold.sessions)
     return sold.price.minor - sold.price.minor * used // sold.sessions
+
+
+def unused_value(sold: Pass, paid: bool) -> int:
+    """What the studio owes in sessions for a pack (`unspent_value`), while it is usable and was `paid` for
+    (an unpaid invoice is owed nothing, as the books hold nothing for it); 0 for a membership."""
+    if sold.kind != "pack" or not paid or sold.status not in ("active", "used_up"):
+        return 0
+    return unspent_value(sold)
 
 
 def credits_left(sessions: int, moves: list[CreditMove]) -> int:

@@ -181,7 +181,7 @@ def book(uow: UnitOfWork, now: datetime, contact_id: str, *, service_ref: str | 
     booking = uow.calendar.add_booking(session, contact_id=contact.id, price=service.price,
                                        form_responses=dict(answers or {}), created_at=now)
     if with_pass:
-        from bookctl.services.plans import spend_credit
+        from bookctl.services.credits import spend_credit
 
         spend_credit(uow, now, booking, session, service, pass_ref)
     label_with_service(contact, service)
@@ -216,23 +216,28 @@ def _no_pass_for_course(service: Service, with_pass: bool) -> None:
 
 
 def set_attendance(uow: UnitOfWork, now: datetime, ref: str, to: str) -> dict[str, Any]:
-    """Mark a booking booked, checked in or no-show; a no-show forfeits the credit of a pass that covers it."""
+    """Mark a booking booked, checked in or no-show; a no-show settles the credit of a pass that covers it
+    (services/credits.py)."""
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
-    if change_attendance(booking, session, to, now.astimezone(zone)) and to == "no_show" and booking.pass_id:
-        from bookctl.services.plans import forfeit_no_show
+    was_no_show = booking.attendance == "no_show"
+    if change_attendance(booking, session, to, now.astimezone(zone)) and booking.pass_id and \
+            (to == "no_show" or was_no_show):
+        from bookctl.services.credits import no_show_credit
 
-        forfeit_no_show(uow, now, booking, uow.settings.services.get(session.service_id))
+        no_show_credit(uow, now, booking, uow.settings.services.get(session.service_id), was_no_show)
     return booking_view(booking, session, zone)
 
 
-def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False, whole_course: bool = True) -> dict[str, Any]:
+def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False, whole_course: bool = True,
+           by_business: bool = False) -> dict[str, Any]:
     """Cancel a booking and free its place; an appointment's session is cancelled with it. The booking
     that holds a course (its first meeting's) takes the client's places in the course's meetings yet
     to come with it, unless `whole_course` is False (one meeting is cancelled, not the course).
 
     With `notify`, the cancellation email is queued in the outbox in this same unit of work; the
-    view then carries `email: {message, to, status: queued}`."""
+    view then carries `email: {message, to, status: queued}`. `by_business`: the studio cancelled the
+    session, so a pass's credit always comes back (services/credits.py)."""
     zone = zone_of(uow)
     booking, session = resolve_booking(uow, ref)
     if booking.status == "cancelled":
@@ -247,9 +252,9 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, notify: bool = False, whole
     service = uow.settings.services.get(session.service_id)
     credit = None
     if booking.pass_id is not None:
-        from bookctl.services.plans import release_credit
+        from bookctl.services.credits import release_credit
 
-        credit = release_credit(uow, now, booking, session, service)
+        credit = release_credit(uow, now, booking, session, service, by_business)
     others = [b for b in uow.calendar.session_bookings(session) if b.status == "confirmed" and b.id != booking.id]
     if (service is None or service.kind == "appointment") and not others:
         session.status = "cancelled"  # frees the staff member's time

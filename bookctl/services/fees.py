@@ -64,7 +64,7 @@ def _has_fee(entries: list[LedgerEntry], kind: str) -> bool:
 
 def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, asked: Money | None = None,
            charge_fee: bool = False, notify: bool = False, refund_email_too: bool = False,
-           whole_course: bool = True) -> Plan:
+           whole_course: bool = True, by_business: bool = False) -> Plan:
     """Cancel a booking; with --charge-fee keep the cancellation fee (refused, exit 1, before the
     service's window opens), with --refund give back the rest (`asked`, in the booking's currency:
     only that much; 0 refunds nothing). `asked` and `refund_email_too` go with `refund` (the command
@@ -72,7 +72,8 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, asked
     `notify` queues the cancellation email with the cancellation; `refund_email_too` the refund email
     (seed 002) once the money is back; the view then carries `email` and `refund_email` records.
     `whole_course`: a course's booking takes its places in the meetings to come with it
-    (calendar.cancel); False when one meeting is cancelled.
+    (calendar.cancel); False when one meeting is cancelled. `by_business`: the studio cancelled the session
+    (a pass's credit always comes back).
 
     Everything that can be refused is checked, and the refund email built, before the booking
     changes. The cancellation, the fee and the refund intents commit together; if the provider
@@ -99,7 +100,7 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, asked
     service = uow.settings.services.get(session.service_id)
     fee = None
     if charge_fee:
-        from bookctl.services.plans import refuse_money_fee
+        from bookctl.services.credits import refuse_money_fee
 
         refuse_money_fee(booking, "late cancel")
     if charge_fee and booking.status in WAITING_STATUSES:
@@ -123,9 +124,10 @@ def cancel(uow: UnitOfWork, now: datetime, ref: str, refund: bool = False, asked
             kept = f" after the {fee} cancellation fee" if fee is not None else ""
             raise RuleError(f"booking {booking.id} has {summary.paid} paid and {refundable} refundable{kept}; "
                             f"cannot refund {amount}; nothing was cancelled")
-        plan = plan_refund(uow, booking, amount) if amount.minor > 0 else []
+        plan = plan_refund(uow, booking.id, booking.ledger_entries, amount) if amount.minor > 0 else []
     email = refund_email_for(uow, now, booking, session, amount, fee) if refund_email_too else None
-    cancelled = calendar.cancel(uow, now, ref, notify=notify, whole_course=whole_course)  # refuses a contact it cannot email first
+    # calendar.cancel refuses a contact it cannot email first
+    cancelled = calendar.cancel(uow, now, ref, notify=notify, whole_course=whole_course, by_business=by_business)
     intents = []
     if fee is not None:
         charge = apply_fee(uow, now, booking, "cancellation_fee", fee)
@@ -173,7 +175,7 @@ def no_show(uow: UnitOfWork, now: datetime, ref: str) -> Plan:
     again = resumable(booking.ledger_entries, ("no_show_fee",), None)
     if again:
         return Plan(again, lambda answers: _no_show_charged(uow, booking, session, answers), replay=True)
-    from bookctl.services.plans import refuse_money_fee
+    from bookctl.services.credits import refuse_money_fee
 
     refuse_money_fee(booking, "no-show")
     service = uow.settings.services.get(session.service_id)

@@ -36,7 +36,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from bookctl.domain.money import Money, money_of
@@ -193,7 +193,7 @@ class PackMove:
     contact_id: str
     kind: str
     credits: int
-    at: object  # an aware datetime
+    at: datetime
     value: int  # minor units moved out of deferred revenue (negative: back into it)
     currency: str
     booking_id: str | None
@@ -214,7 +214,7 @@ def pack_moves(uow: UnitOfWork, first: date, last: date, zone: tzinfo) -> tuple[
         if sold.price.minor == 0:
             continue
         used = 0  # credits used, net of those returned, so far
-        # A pack cancelled once paid (refunded) leaves deferred revenue too; one cancelled unpaid never entered it.
+        # Only a paid pack's price is in deferred revenue: what an unpaid one expires or is cancelled with is nothing.
         paid = sold.invoice_id is not None and uow.documents.get_invoice(sold.invoice_id).status == "paid"
         for index, move in enumerate(sold.moves, 1):
             value = 0
@@ -224,7 +224,7 @@ def pack_moves(uow: UnitOfWork, first: date, last: date, zone: tzinfo) -> tuple[
             elif move.kind == "returned":
                 value = -credit_value(sold.price.minor, sold.sessions, used)
                 used -= 1
-            elif move.kind == "expired" or (move.kind == "cancelled" and paid):
+            elif move.kind in ("expired", "cancelled") and paid:
                 value = sold.price.minor - sold.price.minor * used // sold.sessions  # what deferred still holds
                 used = sold.sessions
             if value == 0 or not first <= move.at.astimezone(zone).date() <= last:
@@ -250,7 +250,7 @@ def _pack_transaction(move: PackMove, accounts: _Accounts, services: Mapping[str
     options = accounts.options
     postings = (Posting(debit, amount, _is_revenue(debit, options)),
                 Posting(credit, money_of(-amount.minor, amount.currency), _is_revenue(credit, options)))
-    return Transaction(id=f"{move.pass_id}-m{move.index}", day=move.at.astimezone(zone).date(),  # type: ignore[attr-defined]
+    return Transaction(id=f"{move.pass_id}-m{move.index}", day=move.at.astimezone(zone).date(),
                        description=label, postings=postings, contact_id=move.contact_id, booking_id=move.booking_id)
 
 

@@ -58,7 +58,7 @@ def cancel_meeting(uow: UnitOfWork, now: datetime, session_id: str, refund: bool
             cancel_place(booking, now)
     for booking in confirmed:
         gives_back = refund and booking.course_booking_id is None and summarize(booking).refundable.minor > 0
-        plans.append((booking.id, _plan(cancel(uow, now, booking.id, refund=gives_back,
+        plans.append((booking.id, _plan(cancel(uow, now, booking.id, refund=gives_back, by_business=True,
                                                refund_email_too=notify and gives_back, whole_course=False))))
         if notify:  # queued with the cancellation, so it is reported whatever becomes of the refund
             from bookctl.services.mail import queue_cancellation_email

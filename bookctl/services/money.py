@@ -261,14 +261,13 @@ def _settle(uow: UnitOfWork, now: datetime, entry: LedgerEntry, result: Any, **a
         invoice = uow.documents.get_invoice(entry.invoice_id)
         invoice.status, invoice.paid_at, invoice.reference = "paid", now, result.reference
         invoice.method = (entry.request or {}).get("label") or "invoice"
-    if entry.invoice_id and entry.kind == "charge" and entry.booking_id is None:
+    if entry.invoice_id and entry.kind in ("charge", "refund") and entry.booking_id is None:
         invoice = uow.documents.get_invoice(entry.invoice_id)
-        if invoice.pass_id is not None:  # the sale of a pass: it is usable once paid, cancelled if declined
+        if invoice.pass_id is not None:  # a pass's sale or renewal: usable once paid, cancelled if declined or refunded
             from bookctl.domain.plans import invoice_settled
             from bookctl.services.lookups import zone_of
 
-            if invoice_settled(uow.plans.get_pass(invoice.pass_id), invoice.id, entry.id, entry.status == "succeeded",
-                               now, zone_of(uow)):
+            if invoice_settled(uow.plans.get_pass(invoice.pass_id), invoice.id, entry, now, zone_of(uow)):
                 invoice.status, invoice.voided_at = "void", now
 
 

@@ -184,9 +184,9 @@ class RefundPortion:
     provider: Provider
 
 
-def plan_refund(uow: UnitOfWork, booking: Booking, amount: Money) -> list[RefundPortion]:
-    """Which charges give `amount` back (newest first); refuse what no provider can refund."""
-    entries = booking.ledger_entries
+def plan_refund(uow: UnitOfWork, home: str, entries: list[LedgerEntry], amount: Money) -> list[RefundPortion]:
+    """Which charges among `entries` (the ledger of `home`: a booking, or a pass's ps-N sale) give `amount`
+    back, newest first; refuse what no provider can refund."""
     left = amount
     plan: list[RefundPortion] = []
     blocked: list[str] = []
@@ -203,9 +203,10 @@ def plan_refund(uow: UnitOfWork, booking: Booking, amount: Money) -> list[Refund
         left = left - portion
     if left.minor > 0:
         names = ", ".join(sorted(set(blocked))) or "no provider"
-        raise RuleError(f"{left} of booking {booking.id} was paid through {names}, which cannot refund it "
+        what = f"pass {home}" if home.startswith("ps-") else f"booking {home}"
+        raise RuleError(f"{left} of {what} was paid through {names}, which cannot refund it "
                         f"(refunds or partial_refunds capability missing); give the money back yourself and record "
-                        f"it with 'bookctl payment refund {booking.id} --amount {left.amount} --manual'")
+                        f"it with 'bookctl payment refund {home} --amount {left.amount} --manual'")
     return plan
 
 
@@ -244,7 +245,7 @@ def refund(uow: UnitOfWork, now: datetime, ref: str, asked: Money | None = None,
         entries = [uow.ledger.add(booking, kind="refund", method="in_person", provider="manual",
                                         amount=amount, status="succeeded", reason=reason, created_at=now)]
         return _refunded(uow, now, entries, Answers(), email, zone)
-    intents = refund_intents(uow, now, booking, plan_refund(uow, booking, amount), reason)
+    intents = refund_intents(uow, now, booking, plan_refund(uow, booking.id, booking.ledger_entries, amount), reason)
     return Plan(intents, lambda answers: _refunded(uow, now, intents, answers, email, zone))
 
 

@@ -190,7 +190,8 @@ def _passes(uow: UnitOfWork, currency: str, first: date, last: date, zone: tzinf
             sold[kind][1] += invoice.total.minor
     unused = unused_minor = 0
     for held in uow.plans.passes():
-        value = unused_value(held)
+        paid = held.invoice_id is not None and uow.documents.get_invoice(held.invoice_id).status == "paid"
+        value = unused_value(held, paid)
         if value:
             unused += held.balance or 0
             unused_minor += value

@@ -394,8 +394,9 @@ def test_the_revenue_report_shows_pass_sales_and_what_unused_credits_are_worth(o
     summary = report  # the summary keys sit at the top of the JSON
     assert (summary["packs_sold"], summary["packs_sold_total"]["amount"]) == (1, "150.00")
     assert (summary["memberships_paid"], summary["memberships_paid_total"]["amount"]) == (1, "60.00")
-    # ps-1: nine of ten left, 135.00; ps-3 (by invoice, usable already): all ten, 150.00. Memberships are not owed.
-    assert (summary["unused_credits"], summary["unused_credits_value"]["amount"]) == (19, "285.00")
+    # ps-1: nine of ten left, 135.00. ps-3 is usable but not paid: the books owe nothing for it yet. Memberships
+    # are periods paid for, not sessions owed.
+    assert (summary["unused_credits"], summary["unused_credits_value"]["amount"]) == (9, "135.00")
     assert report["total"]["charged"]["amount"] == "210.00"
 
 
@@ -440,11 +441,15 @@ def test_a_pass_refund_whose_answer_is_lost_is_resumed_not_repeated(run, ok, sto
     sell(ok, ada, "--method", "card", "--card", "tok_lostAnswer")  # the sale resumed
     lost = run("payment", "refund", "ps-1")
     assert lost.exit_code == 5 and "payment reconcile INV-0001" in lost.stderr
-    assert passes(ok, ada)[0]["status"] == "cancelled"  # closed while its money is on its way back
+    # Not closed before the money is known to be back, but it pays for nothing meanwhile.
+    assert passes(ok, ada)[0]["status"] == "active"
+    held = run("session", "book", "--service", "yoga-flow", "--start", CLASS, "--contact", ada, "--pass", "ps-1")
+    assert held.exit_code == 1 and "pass ps-1 is being refunded" in held.stderr
     [done] = ok("payment", "refund", "ps-1")
     assert (done["status"], done["amount"]["amount"]) == ("succeeded", "150.00")
     [charge] = books(store)["charges"].values()
     assert charge["refunded"] == 15000 and len(books(store)["refunds"]) == 1
+    assert passes(ok, ada)[0]["status"] == "cancelled"  # the money is back: closed
 
 
 def test_a_service_says_what_forfeits_a_credit(run, ok, store, ada, pack, monkeypatch):
@@ -478,3 +483,88 @@ def test_the_renewal_email_is_in_the_clients_language(ok, store, monkeypatch):
     [message] = ok("outbox", "list")
     assert message["subject"] == "Non è stato possibile rinnovare il tuo abbonamento Monthly"
     assert "mercoledì 23 dicembre 2026" in ok("outbox", "show", message["id"])["text"]
+
+
+def test_a_refund_the_provider_refuses_leaves_the_pass_usable(run, ok, store, ada, pack):
+    sell(ok, ada, "--method", "card", "--card", "tok_refundFail")  # charges fine; its refunds fail
+    failed = run("payment", "refund", "ps-1")
+    assert failed.exit_code == 5
+    [sold] = passes(ok, ada)
+    assert (sold["status"], sold["balance"]) == ("active", 10)  # nothing came back: the credits stay
+    assert book_with(ok, ada, "--pass", "ps-1")["payment_status"] == "covered"
+
+
+def test_money_given_back_by_hand_counts_against_what_a_refund_may_give(run, ok, store, ada, pack):
+    sell(ok, ada, "--method", "card", "--card", "tok_visa")
+    ok("payment", "refund", "ps-1", "--amount", "100", "--manual")
+    assert passes(ok, ada)[0]["status"] == "cancelled"
+    before = tree_digest(store)
+    refused = run("payment", "refund", "ps-1", "--amount", "100")
+    assert refused.exit_code == 1 and "has 50.00 EUR refundable; cannot refund 100.00 EUR" in refused.stderr
+    assert tree_digest(store) == before
+    assert books(store)["refunds"] == {}
+
+
+def test_a_session_the_studio_cancels_gives_every_credit_back(ok, ada, pack):
+    sell(ok, ada, "--method", "invoice")
+    booked = book_with(ok, ada, "--pass", "ps-1", start="2026-11-24 10:00")  # inside the window
+    ok("session", "cancel", booked["session_id"], "--all")  # the teacher is ill: not the client's doing
+    [sold] = passes(ok, ada)
+    assert sold["balance"] == 10
+    assert (sold["moves"][-1]["kind"], sold["moves"][-1]["reason"]) == ("returned", "the studio cancelled the session")
+
+
+def test_a_free_plan_is_sold_without_money_whatever_the_method(ok, store, ada):
+    ok("plan", "add", "Trial", "--kind", "pack", "--sessions", "1", "--price", "0")
+    sold = ok("plan", "sell", "Trial", "--contact", ada, "--method", "card")  # no card needed: nothing to charge
+    assert (sold["status"], sold["invoice_id"], sold["payment"]) == ("active", None, None)
+    assert books(store)["charges"] == {}
+
+
+def test_a_free_membership_renews_without_an_invoice(ok, ada, monkeypatch):
+    ok("plan", "add", "Friends", "--kind", "membership", "--price", "0", "--period", "month")
+    ok("plan", "sell", "Friends", "--contact", ada, "--method", "invoice")
+    monkeypatch.setenv("BOOKCTL_NOW", "2026-12-23T06:00:00+01:00")
+    [row] = ok("plan", "renew")
+    assert (row["result"], row["status"], row["invoice_id"]) == ("renewed", "active", None)
+    assert ok("invoice", "list") == [] and ok("outbox", "list") == []
+
+
+def test_voiding_a_renewal_ends_the_membership_and_nothing_more_is_charged(ok, store, ada, monkeypatch):
+    ok(*MONTHLY)
+    ok("plan", "sell", "Monthly", "--contact", ada, "--method", "invoice")
+    monkeypatch.setenv("BOOKCTL_NOW", "2026-12-23T06:00:00+01:00")
+    [row] = ok("plan", "renew")
+    ok("invoice", "void", row["invoice_id"])  # the client is leaving
+    [ended] = passes(ok, ada)
+    assert (ended["status"], ended["renewing"], ended["balance"]) == ("expired", None, 0)
+    monkeypatch.setenv("BOOKCTL_NOW", "2027-01-23T06:00:00+01:00")
+    assert ok("plan", "renew") == []
+    assert books(store)["charges"] == {}
+
+
+def test_a_credit_of_a_period_gone_is_not_given_back_into_the_next(ok, ada, monkeypatch):
+    ok(*MONTHLY)
+    ok("service", "edit", "yoga-flow", "--credit-forfeit", "never")
+    ok("plan", "sell", "Monthly", "--contact", ada, "--method", "card", "--card", "tok_visa")
+    booked = book_with(ok, ada, "--use-pass", start="2026-12-22 18:00")  # the last evening of the first month
+    monkeypatch.setenv("BOOKCTL_NOW", "2026-12-23T06:00:00+01:00")
+    ok("plan", "renew")  # the second month: eight sessions again
+    ok("session", "no-show", booked["id"])  # marked the morning after; the service forfeits nothing, but...
+    [sold] = passes(ok, ada)
+    assert sold["balance"] == 8  # ...the credit was the first month's: there is no room for it in the second
+    assert (sold["moves"][-1]["kind"], sold["moves"][-1]["reason"]) == (
+        "forfeited", "the pass was renewed since: the credit was of a period gone")
+
+
+def test_a_no_show_corrected_to_attended_spends_the_credit_it_gave_back(ok, ada, pack, monkeypatch):
+    sell(ok, ada, "--method", "invoice")
+    ok("service", "edit", "yoga-flow", "--credit-forfeit", "never")
+    booked = book_with(ok, ada, "--pass", "ps-1")
+    monkeypatch.setenv("BOOKCTL_NOW", "2026-11-24T19:30:00+01:00")
+    ok("session", "no-show", booked["id"])
+    assert passes(ok, ada)[0]["balance"] == 10  # given back: the service forfeits nothing
+    ok("session", "attendance", booked["id"], "checked_in")  # the desk was wrong: she came
+    [sold] = passes(ok, ada)
+    assert sold["balance"] == 9
+    assert [m["kind"] for m in sold["moves"]] == ["used", "returned", "used"]

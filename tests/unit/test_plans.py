@@ -178,9 +178,18 @@ def test_a_sale_waiting_on_its_payment_is_activated_or_cancelled_by_the_answer()
     paid, declined = _pack(3), _pack(3)
     for sold in (paid, declined):
         sold.invoice_id, sold.status = "INV-0001", "past_due"
-    assert invoice_settled(paid, "INV-0001", "p-INV-0001-1", True, at, ROME) is False
+    assert invoice_settled(paid, "INV-0001", _answer("p-INV-0001-1", "succeeded"), at, ROME) is False
     assert (paid.status, paid.balance) == ("active", 3)
-    assert invoice_settled(declined, "INV-0001", "p-INV-0001-1", False, at, ROME) is True  # void the invoice
+    assert invoice_settled(declined, "INV-0001", _answer("p-INV-0001-1", "failed"), at, ROME) is True  # void it
     assert (declined.status, declined.balance, declined.moves[-1].kind) == ("cancelled", 0, "cancelled")
-    assert invoice_settled(paid, "INV-0002", "p-INV-0002-1", False, at, ROME) is False  # not the invoice that sold it
+    assert invoice_settled(paid, "INV-0002", _answer("p-INV-0002-1", "failed"), at, ROME) is False  # not its sale's
     assert paid.status == "active"
+    assert invoice_settled(paid, "INV-0001", _answer("p-INV-0001-2", "succeeded", "refund"), at, ROME) is False
+    assert (paid.status, paid.balance) == ("cancelled", 0)  # refunded: closed
+
+
+def _answer(entry_id: str, status: str, kind: str = "charge") -> object:
+    """A settled ledger entry as invoice_settled reads it."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(id=entry_id, status=status, kind=kind)
