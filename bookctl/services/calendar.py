@@ -210,6 +210,13 @@ def show(uow: UnitOfWork, ref: str) -> dict[str, Any]:
     return booking_view(booking, uow.calendar.get_session(booking.session_id), zone)
 
 
+def _still_covered(uow: UnitOfWork, booking: Booking, start: datetime) -> None:
+    if booking.pass_id is not None:
+        from bookctl.services.credits import check_still_covered
+
+        check_still_covered(uow, booking, start)
+
+
 def _no_pass_for_course(service: Service, with_pass: bool) -> None:
     if with_pass:
         raise RuleError(f"{service.name} is a course, booked whole at its own price; a pass pays for one session")
@@ -307,6 +314,7 @@ def reschedule(uow: UnitOfWork, now: datetime, ref: str, start: Later[datetime] 
         raise UsageError("give --start, the new time")
     start = _value(start)
     _not_in_past(start, now, allow_past, zone)
+    _still_covered(uow, booking, start)
     end = add_elapsed(start, session.end - session.start)
     if not allow_overlap:
         check_contact_free(uow, uow.contacts.get(booking.contact_id), start, end, ignore=booking.id,
@@ -349,6 +357,7 @@ def _change_meeting(uow: UnitOfWork, now: datetime, booking: Booking, session: S
     if target.id == session.id:
         return booking_view(booking, session, zone)
     _not_in_past(target.start, now, allow_past, zone)
+    _still_covered(uow, booking, target.start)
     if not allow_overlap:
         check_contact_free(uow, uow.contacts.get(booking.contact_id), target.start, target.end, ignore=booking.id,
                            to="move it there anyway")

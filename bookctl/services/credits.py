@@ -78,6 +78,17 @@ def spend_credit(uow: UnitOfWork, now: datetime, booking: Booking, session: Sess
     return chosen
 
 
+def check_still_covered(uow: UnitOfWork, booking: Booking, start: datetime) -> None:
+    """A booking a pass covers may move only to a time the pass is valid at (the service stays the same)."""
+    if booking.pass_id is None:
+        return
+    held = uow.plans.get_pass(booking.pass_id)
+    if start < held.starts_at or (held.expires_at is not None and start >= held.expires_at):
+        ends = "" if held.expires_at is None else f", until {held.expires_at.isoformat()}"
+        raise RuleError(f"booking {booking.id} is paid with pass {held.id}, valid from {held.starts_at.isoformat()}"
+                        f"{ends}, not at the new time; cancel it and book the new time")
+
+
 def _settled(held: Pass, booking: Booking) -> str | None:
     """How the credit of `booking` stands settled (returned or forfeited) by its last move, or None while it
     is spent and open (a credit given back and then spent again is open again)."""

@@ -568,3 +568,16 @@ def test_a_no_show_corrected_to_attended_spends_the_credit_it_gave_back(ok, ada,
     [sold] = passes(ok, ada)
     assert sold["balance"] == 9
     assert [m["kind"] for m in sold["moves"]] == ["used", "returned", "used"]
+
+
+def test_a_covered_booking_moves_only_to_a_time_its_pass_is_valid_at(run, ok, store, ada, pack):
+    sell(ok, ada, "--method", "invoice")  # valid until 2027-02-21
+    booked = book_with(ok, ada, "--pass", "ps-1")
+    later = ok("session", "add", "--service", "yoga-flow", "--start", "2027-03-02 18:00")
+    before = tree_digest(store)
+    refused = run("session", "reschedule", booked["id"], "--session", later["id"])
+    assert refused.exit_code == 1
+    assert f"booking {booked['id']} is paid with pass ps-1" in one_error_line(refused.stderr)
+    assert tree_digest(store) == before
+    sooner = ok("session", "add", "--service", "yoga-flow", "--start", "2026-11-26 18:00")
+    assert ok("session", "reschedule", booked["id"], "--session", sooner["id"])["pass_id"] == "ps-1"
